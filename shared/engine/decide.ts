@@ -1,0 +1,233 @@
+// The decision: one pure function from (spec, observation, state, now) to the replica count,
+// the action, the reason and the state to save. KEDA's executor decides 0 <-> N and the
+// cooldown; the HPA's math decides 1..N. No I/O, no clock, no randomness.
+import type { Action, Decision, Observation, ReasonCode, ScalerState, ScalingSpec } from './types.js';
+import { historyHorizonSeconds, pruneOlderThan, storeScaleEvent } from './events.js';
+import { LEGACY_DOWNSCALE_WINDOW_SECONDS, normalizeDesiredReplicas } from './normalize.js';
+import { readPause, type PauseState } from './pause.js';
+import { combineProposals, readTriggers, type Readings } from './readings.js';
+import { convertDesiredReplicasWithBehaviorRate } from './rate-limit.js';
+import { seconds, toIso, toMs } from './time.js';
+
+/** Everything a transition needs, computed once per evaluation. */
+interface Evaluation {
+  spec: ScalingSpec;
+  state: ScalerState;
+  now: number;
+  current: number;
+  pause: PauseState;
+  readings: Readings;
+  /** The HPA's combined proposal; undefined means the metrics do not allow scaling. */
+  proposal: number | undefined;
+  recommendations: NonNullable<ScalerState['recommendations']>;
+}
+
+/** What a transition decided, before the action and the next state are derived from it. */
+interface Step {
+  replicas: number;
+  desired: number;
+  code: ReasonCode;
+  message: string;
+  recommendations?: ScalerState['recommendations'];
+  /** The target was seen active with no error (KEDA refreshes lastActiveTime). */
+  seenActive: boolean;
+}
+
+const hold = (e: Evaluation, code: ReasonCode, message: string): Step => ({
+  replicas: e.current,
+  desired: e.proposal ?? e.current,
+  code,
+  message,
+  seenActive: false,
+});
+
+/** The HPA's metric path: stabilize the proposal, then apply the rate limits and min/max. */
+function recommend(e: Evaluation, proposal: number, min: number, seenActive: boolean): Step {
+  const normalized = normalizeDesiredReplicas({
+    proposal,
+    current: e.current,
+    min,
+    max: e.spec.maxReplicaCount,
+    behavior: e.spec.behavior,
+    recommendations: e.recommendations,
+    upEvents: e.state.scaleUpEvents ?? [],
+    downEvents: e.state.scaleDownEvents ?? [],
+    now: e.now,
+  });
+  const stabilized = normalized.stabilized !== proposal ? ` (stabilized to ${normalized.stabilized})` : '';
+  return {
+    replicas: normalized.replicas,
+    desired: proposal,
+    code: normalized.code,
+    message: `HPA wants ${proposal}${stabilized}: ${normalized.message}`,
+    recommendations: normalized.recommendations,
+    seenActive,
+  };
+}
+
+/** The HPA's reconcile at 1..N: out-of-range counts are corrected first, then the metrics. */
+function scaleWithHpa(e: Evaluation, min: number, seenActive: boolean): Step {
+  const { spec, current } = e;
+  if (current > spec.maxReplicaCount) {
+    return { replicas: spec.maxReplicaCount, desired: spec.maxReplicaCount, code: 'TooManyReplicas', message: `current replicas ${current} above maxReplicaCount`, seenActive };
+  }
+  if (current < min) {
+    return { replicas: min, desired: min, code: 'TooFewReplicas', message: `current replicas ${current} below the minimum ${min}`, seenActive };
+  }
+  if (e.proposal === undefined) {
+    return hold(e, 'TriggerError', 'the metrics do not allow scaling (failed triggers and no fallback)');
+  }
+  return recommend(e, e.proposal, min, seenActive);
+}
+
+/**
+ * KEDA's scaleFromZeroOrIdle, but straight to the behavior-limited HPA answer instead of 1,
+ * never below max(minReplicaCount, 1).
+ */
+function wake(e: Evaluation): Step {
+  const floor = Math.max(e.spec.minReplicaCount, 1);
+  const step = recommend(e, e.proposal ?? floor, floor, true);
+  if (step.replicas >= floor) return { ...step, code: 'ScaleTargetActivated', message: `activated: ${step.message}` };
+  return { ...step, replicas: floor, code: 'ScaleTargetActivated', message: `activated at the minimum ${floor}: ${step.message}` };
+}
+
+/** When the cooldown began: the last active evaluation, else creation + initialCooldownPeriod. */
+function cooldownEndsAt(e: Evaluation): number {
+  const { lastActiveTime, createdTime } = e.state;
+  if (lastActiveTime) return toMs(lastActiveTime) + seconds(e.spec.cooldownPeriod);
+  return toMs(createdTime ?? toIso(e.now)) + seconds(e.spec.initialCooldownPeriod);
+}
+
+/**
+ * KEDA's scaleToZeroOrIdle after the cooldown, except that the behavior's scale-down policies
+ * still apply on the way down (KEDA jumps N -> 0, #7204). The cooldown already played the
+ * part of the stabilization window, so no recommendation is stored.
+ */
+function scaleToIdle(e: Evaluation, idle: number): Step {
+  const { spec, current, now } = e;
+  const limited = spec.behavior
+    ? convertDesiredReplicasWithBehaviorRate({
+        desired: idle,
+        current,
+        min: idle,
+        max: spec.maxReplicaCount,
+        scaleUp: spec.behavior.scaleUp,
+        scaleDown: spec.behavior.scaleDown,
+        upEvents: e.state.scaleUpEvents ?? [],
+        downEvents: e.state.scaleDownEvents ?? [],
+        now,
+      })
+    : { replicas: idle, code: 'DesiredWithinRange' as const, message: '' };
+  if (limited.replicas === idle) {
+    return { replicas: idle, desired: idle, code: 'ScaleTargetDeactivated', message: `not active for cooldownPeriod ${spec.cooldownPeriod}s: to ${idle}`, seenActive: false };
+  }
+  return { replicas: limited.replicas, desired: idle, code: limited.code, message: `not active for cooldownPeriod ${spec.cooldownPeriod}s, on the way to ${idle}: ${limited.message}`, seenActive: false };
+}
+
+/** KEDA's RequestScale, with the HPA's work folded in. */
+function transition(e: Evaluation): Step {
+  const { spec, current, readings, pause } = e;
+  const min = spec.minReplicaCount;
+  const idle = spec.idleReplicaCount;
+  if (readings.active || readings.fallbackActive || pause.forceActivation) {
+    if (current === 0 || (idle !== undefined && current < min)) {
+      if (pause.scaleOutPaused) return hold(e, 'Paused', 'active, but scale-out is paused by annotation');
+      return wake(e);
+    }
+    return scaleWithHpa(e, Math.max(min, 1), !readings.anyError);
+  }
+  // Errors never scale down: an inactive target with a failing trigger holds.
+  if (readings.anyError) return hold(e, 'TriggerError', 'a trigger failed and no other is active: holding');
+  if (current > 0 && (idle !== undefined ? current > idle : min === 0)) {
+    const endsAt = cooldownEndsAt(e);
+    // KEDA's test is strict: lastActiveTime + cooldownPeriod < now.
+    if (endsAt < e.now && !pause.scaleInPaused) return scaleToIdle(e, idle ?? min);
+    const step = scaleWithHpa(e, Math.max(min, 1), false);
+    const wait = pause.scaleInPaused
+      ? 'scale-in is paused by annotation'
+      : `cooldown ends in ${Math.max(0, Math.ceil((endsAt - e.now) / 1000))}s`;
+    if (step.replicas !== current) return { ...step, message: `${step.message}; not active, ${wait}` };
+    return { ...step, code: 'ScalerCooldown', message: `not active, ${wait}; ${step.message}` };
+  }
+  if (idle === undefined && current < min) {
+    return { replicas: min, desired: min, code: 'TooFewReplicas', message: `not active: raised to minReplicaCount ${min}`, seenActive: false };
+  }
+  return hold(e, 'ScalerNotActive', current === 0 ? 'not active at zero' : `not active at idleReplicaCount ${current}`);
+}
+
+function actionFor(current: number, replicas: number, fallbackActive: boolean): Action {
+  if (replicas === current) return fallbackActive ? 'fallback' : 'none';
+  if (fallbackActive) return 'fallback';
+  if (current === 0) return 'activate';
+  if (replicas === 0) return 'deactivate';
+  return replicas > current ? 'scale-up' : 'scale-down';
+}
+
+/** The next state, pruned to what the windows and periods can still count. */
+function nextState(e: Evaluation, step: Step): ScalerState {
+  const { spec, state, now, current } = e;
+  let scaleUpEvents = state.scaleUpEvents ?? [];
+  let scaleDownEvents = state.scaleDownEvents ?? [];
+  // storeScaleEvent: events are recorded on the behavior path only.
+  if (spec.behavior && step.replicas > current) {
+    scaleUpEvents = storeScaleEvent(scaleUpEvents, spec.behavior.scaleUp, step.replicas - current, now);
+  } else if (spec.behavior && step.replicas < current) {
+    scaleDownEvents = storeScaleEvent(scaleDownEvents, spec.behavior.scaleDown, current - step.replicas, now);
+  }
+  const horizon = historyHorizonSeconds(spec.behavior, LEGACY_DOWNSCALE_WINDOW_SECONDS);
+  return {
+    recommendations: pruneOlderThan(step.recommendations ?? e.recommendations, horizon.recommendations, now),
+    scaleUpEvents: pruneOlderThan(scaleUpEvents, horizon.events, now),
+    scaleDownEvents: pruneOlderThan(scaleDownEvents, horizon.events, now),
+    lastActiveTime: step.seenActive ? toIso(now) : (state.lastActiveTime ?? null),
+    createdTime: state.createdTime ?? toIso(now),
+    triggerFailures: e.readings.failures,
+    scaledToZero: step.replicas === 0 ? current > 0 || (state.scaledToZero ?? false) : false,
+  };
+}
+
+export function decide(spec: ScalingSpec, observation: Observation, state: ScalerState, now: number): Decision {
+  // 1. A paused target is left alone; only paused-replicas sets a count.
+  const current = observation.specReplicas;
+  const pause = readPause(spec.paused ?? false, observation.annotations);
+  if (pause.paused) {
+    const replicas = pause.replicas ?? current;
+    return {
+      replicas,
+      desiredReplicas: replicas,
+      action: 'paused',
+      code: pause.replicas === undefined ? 'Paused' : 'PausedReplicas',
+      reason: pause.message,
+      active: false,
+      state: { ...state, createdTime: state.createdTime ?? toIso(now) },
+    };
+  }
+  // 2. Readings: failures, activity and fallback, and the HPA's proposal per trigger.
+  const status = observation.statusReplicas ?? current;
+  const readings = readTriggers(spec, observation.triggers, state.triggerFailures, { spec: current, status });
+  const e: Evaluation = {
+    spec,
+    state,
+    now,
+    current,
+    pause,
+    readings,
+    proposal: combineProposals(readings.proposals, current),
+    // recordInitialRecommendation: seeded with the current count the first time only.
+    recommendations: state.recommendations ?? [{ replicas: current, timestamp: toIso(now) }],
+  };
+  // 3. The transition, then the paused directions, the action and the next state.
+  let step = transition(e);
+  if ((pause.scaleInPaused && step.replicas < current) || (pause.scaleOutPaused && step.replicas > current)) {
+    step = hold(e, 'Paused', `${step.message}; not applied: that direction is paused by annotation`);
+  }
+  return {
+    replicas: step.replicas,
+    desiredReplicas: step.desired,
+    action: actionFor(current, step.replicas, readings.fallbackActive),
+    code: readings.fallbackActive && step.code === 'DesiredWithinRange' ? 'FallbackActive' : step.code,
+    reason: [step.message, ...readings.notes].join('; '),
+    active: readings.active || pause.forceActivation,
+    state: nextState(e, step),
+  };
+}

@@ -1,0 +1,147 @@
+// The engine's inputs and outputs. Everything here is plain JSON: `cli explain` replays a
+// decision from these shapes as recorded in App Insights (docs/engine.md).
+
+/** One HPA scaling policy (autoscaling/v2 HPAScalingPolicy). */
+export interface ScalingPolicy {
+  type: 'Pods' | 'Percent';
+  value: number;
+  periodSeconds: number;
+}
+
+export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
+
+/** One direction of `advanced.horizontalPodAutoscalerConfig.behavior`, defaults applied. */
+export interface ScalingRules {
+  stabilizationWindowSeconds: number;
+  selectPolicy: SelectPolicy;
+  policies: ScalingPolicy[];
+  /** Per-direction HPA tolerance (KEP-4951); the cluster default is 0.1. */
+  tolerance: number;
+}
+
+export interface Behavior {
+  scaleUp: ScalingRules;
+  scaleDown: ScalingRules;
+}
+
+export type FallbackBehavior =
+  | 'static'
+  | 'currentReplicas'
+  | 'currentReplicasIfHigher'
+  | 'currentReplicasIfLower';
+
+export interface Fallback {
+  failureThreshold: number;
+  replicas: number;
+  behavior: FallbackBehavior;
+}
+
+/** What the engine needs of one trigger: its HPA AverageValue target and activation threshold. */
+export interface TriggerThresholds {
+  targetValue: number;
+  activationTargetValue: number;
+}
+
+/** What the engine needs of one target (a validated ScaledObject spec). */
+export interface ScalingSpec {
+  minReplicaCount: number;
+  maxReplicaCount: number;
+  idleReplicaCount?: number | undefined;
+  cooldownPeriod: number;
+  initialCooldownPeriod: number;
+  /** The HPA behavior when the user gave one; absent selects the upstream no-behavior path. */
+  behavior?: Behavior | undefined;
+  fallback?: Fallback | undefined;
+  paused?: boolean | undefined;
+  triggers: TriggerThresholds[];
+}
+
+export type TriggerResult = { value: number } | { error: string };
+
+/** What the runtime saw during this evaluation. */
+export interface Observation {
+  /** scale.spec.replicas of the target. */
+  specReplicas: number;
+  /** scale.status.replicas; the HPA's AverageValue math divides by it. Defaults to specReplicas. */
+  statusReplicas?: number | undefined;
+  /** Annotations of the scale target (KEDA pause annotations are honoured). */
+  annotations?: Record<string, string> | undefined;
+  /** One result per spec trigger, same order. */
+  triggers: TriggerResult[];
+}
+
+export interface Recommendation {
+  replicas: number;
+  timestamp: string;
+}
+
+export interface ScaleEvent {
+  change: number;
+  timestamp: string;
+  outdated: boolean;
+}
+
+/** Everything that must survive between evaluations. Every field is optional on input. */
+export interface ScalerState {
+  recommendations?: Recommendation[] | undefined;
+  scaleUpEvents?: ScaleEvent[] | undefined;
+  scaleDownEvents?: ScaleEvent[] | undefined;
+  lastActiveTime?: string | null | undefined;
+  createdTime?: string | null | undefined;
+  triggerFailures?: number[] | undefined;
+  scaledToZero?: boolean | undefined;
+}
+
+export const actions = [
+  'scale-up',
+  'scale-down',
+  'activate',
+  'deactivate',
+  'none',
+  'fallback',
+  'paused',
+] as const;
+export type Action = (typeof actions)[number];
+
+/** Reason codes, named as the HPA controller and KEDA name them. */
+export const reasonCodes = [
+  // HPA clamps (horizontal.go)
+  'DesiredWithinRange',
+  'ScaleUpLimit',
+  'ScaleDownLimit',
+  'TooManyReplicas',
+  'TooFewReplicas',
+  // KEDA executor
+  'ScaleTargetActivated',
+  'ScaleTargetDeactivated',
+  'ScalerCooldown',
+  'ScalerNotActive',
+  'TriggerError',
+  'PartialTriggerError',
+  'FallbackActive',
+  'Paused',
+  'PausedReplicas',
+  'ObservationMissing',
+] as const;
+export type ReasonCode = (typeof reasonCodes)[number];
+
+/** A replica count together with the reason it has that value (house rule 3). */
+export interface Clamped {
+  replicas: number;
+  code: ReasonCode;
+  message: string;
+}
+
+export interface Decision {
+  /** The replica count the target should have after this evaluation. */
+  replicas: number;
+  /** What the metrics asked for before stabilization and policies. */
+  desiredReplicas: number;
+  action: Action;
+  code: ReasonCode;
+  /** Human-readable why. */
+  reason: string;
+  active: boolean;
+  /** The state to save once the decision has been applied. */
+  state: ScalerState;
+}

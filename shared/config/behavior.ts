@@ -1,0 +1,56 @@
+// advanced.horizontalPodAutoscalerConfig.behavior, validated as the HPA validates it and
+// defaulted as autoscaling/v2 defaults it (pkg/apis/autoscaling/v2/defaults.go).
+import { z } from 'zod';
+import type { Behavior, ScalingRules } from '../engine/index.js';
+import { DEFAULT_TOLERANCE, LEGACY_DOWNSCALE_WINDOW_SECONDS } from '../engine/index.js';
+import { integer, quantity } from './values.js';
+
+const policy = z.strictObject({
+  type: z.enum(['Pods', 'Percent'], { error: 'must be Pods or Percent' }),
+  value: integer({ min: 1 }),
+  periodSeconds: integer({ min: 1, max: 1800 }),
+});
+
+const rules = z.strictObject({
+  stabilizationWindowSeconds: integer({ min: 0, max: 3600 }).optional(),
+  selectPolicy: z.enum(['Max', 'Min', 'Disabled'], { error: 'must be Max, Min or Disabled' }).optional(),
+  policies: z.array(policy).min(1, 'must list at least one policy').optional(),
+  tolerance: quantity.optional(),
+});
+
+export const behaviorSchema = z.strictObject({
+  scaleUp: rules.optional(),
+  scaleDown: rules.optional(),
+});
+
+export type BehaviorInput = z.infer<typeof behaviorSchema>;
+
+const SCALE_UP_DEFAULTS: ScalingRules = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ],
+  tolerance: DEFAULT_TOLERANCE,
+};
+
+const SCALE_DOWN_DEFAULTS: ScalingRules = {
+  stabilizationWindowSeconds: LEGACY_DOWNSCALE_WINDOW_SECONDS,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+  tolerance: DEFAULT_TOLERANCE,
+};
+
+const withDefaults = (given: z.infer<typeof rules> | undefined, defaults: ScalingRules): ScalingRules => ({
+  stabilizationWindowSeconds: given?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds,
+  selectPolicy: given?.selectPolicy ?? defaults.selectPolicy,
+  policies: given?.policies ?? defaults.policies,
+  tolerance: given?.tolerance ?? defaults.tolerance,
+});
+
+/** Defaults each direction field by field, as copyHPAScalingRules does. */
+export const applyBehaviorDefaults = (behavior: BehaviorInput): Behavior => ({
+  scaleUp: withDefaults(behavior.scaleUp, SCALE_UP_DEFAULTS),
+  scaleDown: withDefaults(behavior.scaleDown, SCALE_DOWN_DEFAULTS),
+});

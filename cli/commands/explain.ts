@@ -1,0 +1,50 @@
+// `explain`: replays one decision from its recorded input (docs/engine.md).
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { replay } from '../../shared/runtime/explain.js';
+import { messageOf } from '../../shared/errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, readInput, type Command } from '../command.js';
+
+const HELP = `Usage: aks-queue-scaler explain [FILE|-]
+
+Reads one replay document (JSON or YAML) from FILE or standard input and prints the decision
+the engine makes for it, as JSON. The document is the "explain" input recorded in every
+ScaleDecision event in App Insights:
+
+  { "now": "2026-11-27T10:00:00Z",
+    "spec": { ...one target as in SCALER_TARGETS... },
+    "observation": { "specReplicas": 0, "triggers": [ { "value": 42 } ] },
+    "state": { ...optional... } }
+
+Output: { "replicas", "desiredReplicas", "action", "code", "reason", "active", "state" }.
+Exit codes: 0 decided, 1 the document is invalid (the message names the field), 2 usage.`;
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'replay one decision from its recorded input and print it as JSON',
+  async run(args) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    } catch (e) {
+      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
+      return EXIT_USAGE;
+    }
+    if (parsed.values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length > 1) {
+      process.stderr.write(`explain takes one document\n\n${HELP}\n`);
+      return EXIT_USAGE;
+    }
+    try {
+      const decision = replay(parseYaml(await readInput(parsed.positionals[0])));
+      process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
+      return EXIT_OK;
+    } catch (e) {
+      process.stderr.write(`explain: ${messageOf(e)}\n`);
+      return EXIT_FAILED;
+    }
+  },
+};

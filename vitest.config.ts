@@ -1,12 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+// Suites under these folders run against real local services (test/support/).
+const integration = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Integration suites start real services (Azurite, kube-apiserver + etcd); two cores.
     fileParallelism: true,
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Two projects so that a unit-only run does not pay for the integration global setup:
+    // vitest runs a project's globalSetup only when some of its files are selected.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: integration } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: integration,
+          globalSetup: ['test/support/vitest/global-setup.ts'],
+          setupFiles: ['test/support/vitest/trust-test-ca.ts'],
+        },
+      },
+    ],
   },
 });

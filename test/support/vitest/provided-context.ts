@@ -1,0 +1,16 @@
+import type { ControlPlaneInfo } from '../control-plane.js';
+import type { TestCaPem } from '../test-ca.js';
+
+/** The run's throw-away CA, and the run folder (removed at the end) for files made from it. */
+export type ProvidedTestCa = TestCaPem & { runDir: string };
+
+// What global-setup.ts hands to test files through vitest's provide/inject.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testCa: ProvidedTestCa;
+    /** The shared kube-apiserver, or null when its binaries are missing. */
+    controlPlane: ControlPlaneInfo | null;
+    /** Why there is no control plane, and how to get one; '' when there is. */
+    controlPlaneMissing: string;
+  }
+}

@@ -1,0 +1,141 @@
+// The Kubernetes port over @kubernetes/client-node. Cluster access (ARM discovery, CA, token)
+// is resolved once per process and cluster, and again after a TLS or 401 failure (the CA may
+// have rotated, the server moved). The bearer token comes from @azure/identity on every
+// request, so it is refreshed as it expires.
+import { ApiException, AppsV1Api, KubeConfig, type User } from '@kubernetes/client-node';
+import type { Cluster } from '../config/clusters.js';
+import { KubeError } from '../errors.js';
+import type { CredentialFactory } from '../identity.js';
+import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
+import { describeRef, type Kube, type ScaleReading, type WorkloadRef } from './kube.js';
+
+/** The AKS Microsoft Entra server application, the same in every cloud. */
+export const AKS_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
+const AUTH_PROVIDER = 'aks-queue-scaler-identity';
+
+/** Raised on a 409: the scale changed since it was read. */
+export class ScaleConflictError extends KubeError {}
+
+const TLS_CODES = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/;
+
+/** Errors after which the cluster's server and CA are looked up again. */
+function needsRediscovery(e: unknown): boolean {
+  if (e instanceof ApiException) return e.code === 401;
+  const code = ((e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code) || '';
+  return TLS_CODES.test(code);
+}
+
+function kubeConfigFor(cluster: Cluster, endpoint: ClusterEndpoint | undefined, credentialFor: CredentialFactory): KubeConfig {
+  const kc = new KubeConfig();
+  if (cluster.kind === 'kubeconfig') {
+    if (cluster.kubeconfig) kc.loadFromFile(cluster.kubeconfig);
+    else kc.loadFromDefault();
+    kc.setCurrentContext(cluster.context);
+    return kc;
+  }
+  const credential = credentialFor(cluster.identityClientId);
+  kc.addAuthenticator({
+    isAuthProvider: (user: User) => user?.authProvider?.name === AUTH_PROVIDER,
+    applyAuthentication: async (_user, opts) => {
+      const token = await credential.getToken(AKS_SCOPE);
+      if (!token) throw new KubeError(`cluster ${cluster.name}: no token for the AKS scope from the managed identity`);
+      opts.headers = { ...opts.headers, Authorization: `Bearer ${token.token}` };
+    },
+  });
+  kc.loadFromOptions({
+    clusters: [{ name: cluster.name, server: endpoint!.server, caData: endpoint!.certificateAuthorityData, skipTLSVerify: false }],
+    users: [{ name: 'scaler', authProvider: { name: AUTH_PROVIDER, config: {} } }],
+    contexts: [{ name: cluster.name, cluster: cluster.name, user: 'scaler' }],
+    currentContext: cluster.name,
+  });
+  return kc;
+}
+
+async function endpointOf(cluster: Cluster, credentialFor: CredentialFactory): Promise<ClusterEndpoint | undefined> {
+  if (cluster.kind === 'aks') return discoverAksCluster(cluster, credentialFor(cluster.identityClientId));
+  if (cluster.kind === 'server') return { server: cluster.server, certificateAuthorityData: cluster.certificateAuthorityData };
+  return undefined;
+}
+
+/** Turns client-node failures into messages that say what, where and what to do. */
+function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
+  if (e instanceof KubeError) return e;
+  const what = `${verb} ${describeRef(ref)}`;
+  if (e instanceof ApiException) {
+    const status = e.code;
+    let detail = '';
+    try {
+      detail = (JSON.parse(String(e.body)) as { message?: string }).message ?? '';
+    } catch {
+      detail = String(e.body ?? '').slice(0, 200);
+    }
+    if (status === 409) return new ScaleConflictError(`${what}: conflict, the scale changed since it was read`, status, { cause: e });
+    if (status === 404) return new KubeError(`${what}: not found`, status, { cause: e });
+    if (status === 403) {
+      return new KubeError(`${what}: forbidden; the scaler identity needs get on ${ref.kind.toLowerCase()}s and update on their scale subresource in namespace ${ref.namespace} (infra/kubernetes/rbac.yaml): ${detail}`, status, { cause: e });
+    }
+    if (status === 401) return new KubeError(`${what}: unauthorized; the cluster did not accept the scaler identity's token`, status, { cause: e });
+    return new KubeError(`${what}: HTTP ${status}: ${detail}`, status, { cause: e });
+  }
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return new KubeError(`${what}: cannot reach the cluster: ${cause?.code ?? ''} ${cause?.message ?? (e as Error).message}`.trim(), undefined, { cause: e });
+}
+
+export function createKube(clusters: Map<string, Cluster>, credentialFor: CredentialFactory): Kube {
+  const clients = new Map<string, Promise<AppsV1Api>>();
+
+  function client(name: string): Promise<AppsV1Api> {
+    let apps = clients.get(name);
+    if (!apps) {
+      const cluster = clusters.get(name);
+      if (!cluster) return Promise.reject(new KubeError(`cluster ${name} is not configured in SCALER_CLUSTERS`));
+      apps = endpointOf(cluster, credentialFor).then((endpoint) => kubeConfigFor(cluster, endpoint, credentialFor).makeApiClient(AppsV1Api));
+      // A failed discovery is not cached: the next evaluation tries again.
+      apps.catch(() => clients.delete(name));
+      clients.set(name, apps);
+    }
+    return apps;
+  }
+
+  /** Runs a call; after a TLS or 401 failure, rediscovers the cluster and tries once more. */
+  async function call<T>(ref: WorkloadRef, verb: string, fn: (apps: AppsV1Api) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await client(ref.cluster));
+    } catch (e) {
+      if (!needsRediscovery(e)) throw explainFailure(ref, verb, e);
+      clients.delete(ref.cluster);
+      try {
+        return await fn(await client(ref.cluster));
+      } catch (again) {
+        throw explainFailure(ref, verb, again);
+      }
+    }
+  }
+
+  return {
+    readScale(ref) {
+      return call(ref, 'read', async (apps): Promise<ScaleReading> => {
+        const params = { name: ref.name, namespace: ref.namespace };
+        const workload = ref.kind === 'Deployment' ? await apps.readNamespacedDeployment(params) : await apps.readNamespacedStatefulSet(params);
+        return {
+          // The API server defaults spec.replicas to 1 when it is omitted.
+          specReplicas: workload.spec?.replicas ?? 1,
+          statusReplicas: workload.status?.replicas ?? 0,
+          annotations: workload.metadata?.annotations ?? {},
+          resourceVersion: workload.metadata?.resourceVersion ?? '',
+        };
+      });
+    },
+    writeScale(ref, replicas, resourceVersion) {
+      return call(ref, 'scale', async (apps) => {
+        const params = {
+          name: ref.name,
+          namespace: ref.namespace,
+          body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: ref.name, namespace: ref.namespace, resourceVersion }, spec: { replicas } },
+        };
+        const scale = ref.kind === 'Deployment' ? await apps.replaceNamespacedDeploymentScale(params) : await apps.replaceNamespacedStatefulSetScale(params);
+        return scale.metadata?.resourceVersion ?? '';
+      });
+    },
+  };
+}

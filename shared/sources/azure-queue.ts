@@ -1,0 +1,61 @@
+// Azure Storage Queue length, as KEDA's azure-queue scaler reads it: the approximate count
+// (`all`, includes in-flight messages), or a peek of up to 32 visible messages that falls back
+// to the approximate count when the peek is full (`visibleonly`).
+import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
+import { RestError } from '@azure/core-rest-pipeline';
+import { SourceError } from '../errors.js';
+import { queueServiceUrl, type AzureQueueMetadata } from './azure-queue-metadata.js';
+import type { Source, SourceDeps } from './source.js';
+
+/** The REST API caps a peek at 32 messages. */
+export const PEEK_LIMIT = 32;
+
+// One retry, short tries: a slow account must not hold up the tick (KEDA retries once too).
+const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 10_000, retryDelayInMs: 200 } };
+
+function where(m: AzureQueueMetadata): string {
+  return m.accountName ? `queue "${m.queueName}" in account "${m.accountName}"` : `queue "${m.queueName}"`;
+}
+
+function queueClient(m: AzureQueueMetadata, deps: SourceDeps): QueueClient {
+  if (m.connectionFromEnv) {
+    const connection = deps.settings[m.connectionFromEnv];
+    if (!connection) throw new SourceError(`${where(m)}: app setting "${m.connectionFromEnv}" (connectionFromEnv) is not set`);
+    return QueueServiceClient.fromConnectionString(connection, PIPELINE).getQueueClient(m.queueName);
+  }
+  const service = queueServiceUrl(m)!;
+  return new QueueClient(`${service.replace(/\/$/, '')}/${m.queueName}`, deps.credentialFor(m.identityClientId), PIPELINE);
+}
+
+/** Turns SDK failures into a message an operator can act on. */
+function explainFailure(m: AzureQueueMetadata, e: unknown): SourceError {
+  const status = e instanceof RestError ? e.statusCode : undefined;
+  const code = e instanceof RestError ? e.code : undefined;
+  const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  if (status === 404) return new SourceError(`${where(m)} does not exist (404 ${code ?? 'QueueNotFound'})`, { cause: e });
+  if (status === 403 || status === 401) {
+    return new SourceError(`${where(m)}: access denied (${status} ${code ?? ''}); the scaler identity needs Storage Queue Data Reader on the queue`, { cause: e });
+  }
+  if (status === 429 || status === 503) return new SourceError(`${where(m)}: throttled by the storage service (${status}); try a longer pollingInterval`, { cause: e });
+  return new SourceError(`${where(m)}: cannot read the queue length: ${detail}`, { cause: e });
+}
+
+export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps): Source {
+  let client: QueueClient | undefined;
+  return {
+    async read(signal) {
+      try {
+        client ??= queueClient(m, deps);
+        if (m.queueLengthStrategy === 'visibleonly') {
+          const peek = await client.peekMessages({ numberOfMessages: PEEK_LIMIT, abortSignal: signal });
+          if (peek.peekedMessageItems.length < PEEK_LIMIT) return peek.peekedMessageItems.length;
+        }
+        const properties = await client.getProperties({ abortSignal: signal });
+        return properties.approximateMessagesCount ?? 0;
+      } catch (e) {
+        if (e instanceof SourceError) throw e;
+        throw explainFailure(m, e);
+      }
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// The evaluation loop as the Functions host and `cli run` drive it: a tick never overlaps
+// itself (a slow tick makes the next one skip, as a timer singleton would).
+import { evaluateAll, type TickResult } from './evaluate-all.js';
+import type { Runtime } from './wiring.js';
+
+export interface EvaluationLoop {
+  /** Runs one tick, or returns undefined when the previous one is still running. */
+  tick(): Promise<TickResult | undefined>;
+}
+
+export function createEvaluationLoop(runtime: Runtime): EvaluationLoop {
+  let running = false;
+  return {
+    async tick() {
+      if (running) return undefined;
+      running = true;
+      try {
+        const result = await evaluateAll(runtime);
+        await runtime.telemetry.flush();
+        return result;
+      } finally {
+        running = false;
+      }
+    },
+  };
+}
+
+/** One line for the host's log: what the tick did. */
+export function summarize(result: TickResult | undefined): string {
+  if (!result) return 'tick skipped: the previous tick is still running';
+  if (result.error) return `tick failed: ${result.error}`;
+  const changed = result.evaluated.filter((e) => e.event?.applied).length;
+  const failed = result.evaluated.filter((e) => e.error).length;
+  return `evaluated ${result.evaluated.length} target(s), ${changed} scaled, ${failed} failed, ${result.skipped} not due`;
+}

@@ -1,0 +1,31 @@
+// The state port: one record per target, written with optimistic concurrency so the timer and
+// the wake path never lose each other's writes.
+import type { ScalerState } from '../engine/index.js';
+import { StateError } from '../errors.js';
+
+export interface TargetRecord {
+  /** The engine's state (docs/engine.md). */
+  state: ScalerState;
+  /** When the evaluation loop last evaluated the target (pollingInterval is counted from it). */
+  lastEvaluated?: string | undefined;
+  /** The replica count the last evaluation or wake left the target at. */
+  lastReplicas?: number | undefined;
+  /** When the wake path last confirmed the target awake (saves API calls in a burst). */
+  lastWakeConfirmed?: string | undefined;
+}
+
+export interface StoredRecord extends TargetRecord {
+  /** The version read; pass it back to save. */
+  etag: string;
+}
+
+/** Raised when the record changed since it was read (or was created meanwhile). */
+export class StateConflictError extends StateError {}
+
+export interface StateStore {
+  /** Every record, in one query (one per tick). */
+  loadAll(): Promise<Map<string, StoredRecord>>;
+  load(key: string): Promise<StoredRecord | undefined>;
+  /** Writes if the record is still at `etag` (absent: must not exist yet). Returns the new etag. */
+  save(key: string, record: TargetRecord, etag: string | undefined): Promise<string>;
+}

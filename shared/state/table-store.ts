@@ -1,0 +1,96 @@
+// StateStore over Azure Table Storage: one row per target in one partition, so a tick loads
+// every row with a single query. Identity-based in Azure (the host identity, on the app's own
+// storage account), a connection string for local development against Azurite.
+import { RestError } from '@azure/core-rest-pipeline';
+import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/identity';
+import { StateError } from '../errors.js';
+import { StateConflictError, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
+
+const PARTITION = 'targets';
+
+interface Row {
+  partitionKey: string;
+  rowKey: string;
+  state: string;
+  lastEvaluated?: string;
+  lastReplicas?: number;
+  lastWakeConfirmed?: string;
+}
+
+// Table keys may not contain / \ # ?; target keys are cluster/namespace/name.
+const toRowKey = (key: string): string => key.replace(/[/\\#?%]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const fromRowKey = (rowKey: string): string => rowKey.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+
+function toRecord(row: TableEntityResult<Row>): StoredRecord {
+  return {
+    state: JSON.parse(row.state) as StoredRecord['state'],
+    lastEvaluated: row.lastEvaluated,
+    lastReplicas: row.lastReplicas,
+    lastWakeConfirmed: row.lastWakeConfirmed,
+    etag: row.etag,
+  };
+}
+
+export type TableLocation = { connectionString: string; table: string } | { url: string; table: string; credential: TokenCredential };
+
+export function createTableStore(location: TableLocation): StateStore {
+  const client =
+    'connectionString' in location
+      ? TableClient.fromConnectionString(location.connectionString, location.table, { allowInsecureConnection: true })
+      : new TableClient(location.url, location.table, location.credential);
+  let ready: Promise<void> | undefined;
+  const ensureTable = (): Promise<void> =>
+    (ready ??= client.createTable().catch((e: unknown) => {
+      ready = undefined;
+      throw new StateError(`state table ${location.table}: cannot create or open it: ${(e as Error).message}`, { cause: e });
+    }));
+
+  const fail = (what: string, e: unknown): never => {
+    if (e instanceof RestError && (e.statusCode === 412 || e.statusCode === 409)) {
+      throw new StateConflictError(`${what}: changed since it was read`, { cause: e });
+    }
+    throw new StateError(`${what}: ${(e as Error).message}`, { cause: e });
+  };
+
+  return {
+    async loadAll() {
+      await ensureTable();
+      const records = new Map<string, StoredRecord>();
+      try {
+        for await (const row of client.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })) {
+          records.set(fromRowKey(row.rowKey), toRecord(row));
+        }
+      } catch (e) {
+        fail(`state table ${location.table}: query`, e);
+      }
+      return records;
+    },
+    async load(key) {
+      await ensureTable();
+      try {
+        return toRecord(await client.getEntity<Row>(PARTITION, toRowKey(key)));
+      } catch (e) {
+        if (e instanceof RestError && e.statusCode === 404) return undefined;
+        return fail(`state of ${key}`, e);
+      }
+    },
+    async save(key, record: TargetRecord, etag) {
+      await ensureTable();
+      const row: Row = {
+        partitionKey: PARTITION,
+        rowKey: toRowKey(key),
+        state: JSON.stringify(record.state),
+        ...(record.lastEvaluated !== undefined ? { lastEvaluated: record.lastEvaluated } : {}),
+        ...(record.lastReplicas !== undefined ? { lastReplicas: record.lastReplicas } : {}),
+        ...(record.lastWakeConfirmed !== undefined ? { lastWakeConfirmed: record.lastWakeConfirmed } : {}),
+      };
+      try {
+        const response = etag === undefined ? await client.createEntity(row) : await client.updateEntity(row, 'Replace', { etag });
+        return response.etag ?? '';
+      } catch (e) {
+        return fail(`state of ${key}`, e);
+      }
+    },
+  };
+}

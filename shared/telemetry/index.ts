@@ -1,0 +1,3 @@
+export type { FailureContext, ScaleDecisionEvent, Telemetry } from './telemetry.js';
+export { createJsonLinesTelemetry } from './json-lines.js';
+export { createAppInsightsTelemetry, decisionProperties } from './app-insights.js';

@@ -1,0 +1,41 @@
+// The telemetry port: one ScaleDecision per target per evaluation, and failures. What users
+// read in App Insights (docs/queries.kql) is shaped here.
+import type { Action, ReasonCode } from '../engine/index.js';
+import type { ExplainInput } from '../runtime/explain.js';
+
+export interface ScaleDecisionEvent {
+  /** cluster/namespace/name */
+  target: string;
+  cluster: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  /** Per trigger, in spec order: the value read, or null when it failed. */
+  triggerValues: (number | null)[];
+  triggerErrors: (string | null)[];
+  currentReplicas: number;
+  desiredReplicas: number;
+  finalReplicas: number;
+  action: Action;
+  code: ReasonCode;
+  reason: string;
+  /** The scale write was made (false: nothing to change, or it failed). */
+  applied: boolean;
+  /** Set when the decision could not be applied or saved. */
+  error?: string | undefined;
+  durationMs: number;
+  /** The replay document: `aks-queue-scaler explain` reproduces the decision from it. */
+  explain: ExplainInput;
+}
+
+export interface FailureContext {
+  operation: 'evaluate' | 'wake' | 'tick';
+  target?: string | undefined;
+  cluster?: string | undefined;
+}
+
+export interface Telemetry {
+  decision(event: ScaleDecisionEvent): void;
+  failure(error: unknown, context: FailureContext): void;
+  flush(): Promise<void>;
+}

@@ -23,6 +23,8 @@ export interface Azurite {
   tableEndpoint: string;
   /** Shared-key connection string with both endpoints. */
   connectionString: string;
+  /** The Azurite process, for diagnosis. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       tableEndpoint,
       connectionString: `DefaultEndpointsProtocol=${protocol};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};`
         + `QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+      pid: service.pid,
       stop: () => service.stop(),
     };
   } catch (error) {

@@ -31,6 +31,10 @@ export interface ControlPlaneInfo {
 export interface ControlPlane extends ControlPlaneInfo {
   /** Milliseconds from starting etcd to kube-apiserver's /readyz answering 200. */
   startupMs: number;
+  /** etcd's and kube-apiserver's, for diagnosis. */
+  pids: number[];
+  /** Holds etcd's data, the token file and keys; removed by stop(). */
+  dir: string;
   /** Stops kube-apiserver and etcd and removes their folder. */
   stop(): Promise<void>;
 }
@@ -70,7 +74,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const dir = await mkdtemp(join(tmpdir(), 'aqs-control-plane-'));
   const services: ServiceProcess[] = [];
   const stop = async (): Promise<void> => {
-    for (const service of services.reverse()) await service.stop();
+    for (const service of [...services].reverse()) await service.stop();
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -109,7 +113,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     services.push(apiserver);
     const adminToken = users[ADMIN_USER]?.tokens[0] ?? '';
     await apiserver.waitUntilReady(async () => (await getStatus(`${server}/readyz`, options.ca.certPem, adminToken)) === 200, START_TIMEOUT_MS);
-    return { server, caPem: options.ca.certPem, users, startupMs: Date.now() - started, stop };
+    return { server, caPem: options.ca.certPem, users, startupMs: Date.now() - started, pids: services.map((s) => s.pid), dir, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -21,9 +21,16 @@ export interface PauseState {
   forceActivation: boolean;
 }
 
-/** KEDA's getBoolAnnotation: present and not "false" counts as true. */
+/** The spellings Go's strconv.ParseBool reads as false. */
+const PARSE_BOOL_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
+/**
+ * KEDA's getBoolAnnotation: absent is false; otherwise strconv.ParseBool, where a value that is
+ * not a boolean counts as true. So "0", "f" and "False" are false, and " false" (not a boolean
+ * to ParseBool, which does not trim) is true.
+ */
 const isSet = (annotations: Record<string, string>, key: string): boolean =>
-  key in annotations && annotations[key]?.trim().toLowerCase() !== 'false';
+  key in annotations && !PARSE_BOOL_FALSE.has(annotations[key] ?? '');
 
 export function readPause(configPaused: boolean, annotations: Record<string, string> = {}): PauseState {
   const flags = {

@@ -25,6 +25,11 @@ export function findControlPlaneBinaries(env: NodeJS.ProcessEnv = process.env): 
   return BINARIES.every((name) => isExecutable(join(dir, name))) ? dir : undefined;
 }
 
+/** REQUIRE_CONTROL_PLANE=1 (CI): suites that need the control plane fail without it instead of being skipped. */
+export function controlPlaneRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.REQUIRE_CONTROL_PLANE === '1';
+}
+
 /** Why findControlPlaneBinaries found nothing, and how to fix it, in one line. */
 export function missingControlPlaneMessage(env: NodeJS.ProcessEnv = process.env): string {
   const where = env.KUBEBUILDER_ASSETS

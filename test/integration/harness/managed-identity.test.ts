@@ -3,7 +3,9 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { AppsV1Api, AuthenticationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, test } from 'vitest';
 import { startAzurite, type Azurite } from '../../support/azurite.js';
-import { AKS_SERVER_APP_ID, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../../support/identity-endpoint.js';
+import {
+  AKS_SERVER_APP_ID, STORAGE_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint,
+} from '../../support/identity-endpoint.js';
 import { unsignedJwt } from '../../support/jwt.js';
 import { adminKubeConfig, kubeConfigWithToken } from '../../support/kube-clients.js';
 import { createWorkloads, grantScaleRole } from '../../support/kube-workloads.js';
@@ -103,7 +105,7 @@ describe('Azurite in oauth mode (HTTPS, bearer tokens)', () => {
     await queue.sendMessage('hello');
 
     expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
-    expect(identity.requests.some((r) => r.resource === 'https://storage.azure.com' && r.status === 200)).toBe(true);
+    expect(identity.requests.some((r) => r.resource === STORAGE_RESOURCE && r.status === 200)).toBe(true);
   });
 
   test('rejects a token for another audience', async () => {

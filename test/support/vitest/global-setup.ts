@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { findControlPlaneBinaries, missingControlPlaneMessage } from '../control-plane-binaries.js';
+import { controlPlaneRequired, findControlPlaneBinaries, missingControlPlaneMessage } from '../control-plane-binaries.js';
 import { startControlPlane, type ControlPlane } from '../control-plane.js';
 import { findLeftoverServices, harnessRunId } from '../harness-run.js';
 import { createTestCa } from '../test-ca.js';
@@ -40,7 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const binDir = findControlPlaneBinaries();
     if (binDir === undefined) {
       const missing = missingControlPlaneMessage();
-      if (process.env.REQUIRE_CONTROL_PLANE !== '1') console.warn(`Skipping the kube-apiserver suites: ${missing}.`);
+      if (!controlPlaneRequired()) console.warn(`Skipping the kube-apiserver suites: ${missing}.`);
       project.provide('controlPlane', null);
       project.provide('controlPlaneMissing', missing);
     } else {

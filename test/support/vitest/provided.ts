@@ -1,14 +1,18 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { controlPlaneRequired } from '../control-plane-binaries.js';
 import type { ControlPlaneInfo } from '../control-plane.js';
 import { loadTestCa, type TestCa } from '../test-ca.js';
 import './provided-context.js';
 
-/** The run's CA, able to issue serving certificates in this worker. */
-export async function sharedTestCa(): Promise<TestCa> {
+let testCa: Promise<TestCa> | undefined;
+
+/** The run's CA, able to issue serving certificates in this worker (files under the run folder). */
+export function sharedTestCa(): Promise<TestCa> {
   const { runDir, ...pem } = inject('testCa');
-  return loadTestCa(pem, await mkdtemp(join(runDir, 'worker-')));
+  testCa ??= mkdtemp(join(runDir, 'worker-')).then((dir) => loadTestCa(pem, dir));
+  return testCa;
 }
 
 const controlPlane = inject('controlPlane');
@@ -18,7 +22,7 @@ const controlPlane = inject('controlPlane');
  * REQUIRE_CONTROL_PLANE=1 (CI), so that they fail instead of being skipped. Use with
  * describe.runIf; the global setup printed the one line saying why they were skipped.
  */
-export const controlPlaneEnabled = controlPlane !== null || process.env.REQUIRE_CONTROL_PLANE === '1';
+export const controlPlaneEnabled = controlPlane !== null || controlPlaneRequired();
 
 /** The shared control plane; throws, failing the suite, when it is missing. */
 export function sharedControlPlane(): ControlPlaneInfo {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `aks-queue-scaler` command. Each command lives in cli/commands/ and reuses shared/.
 import { explainCommand } from './commands/explain.js';
+import { runCommand } from './commands/run.js';
 import type { Command } from './command.js';
 
-const commands: Command[] = [explainCommand];
+const commands: Command[] = [runCommand, explainCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

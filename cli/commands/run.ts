@@ -1,0 +1,89 @@
+// `run`: the local host. Fires the evaluation loop on its schedule against the settings in
+// local.settings.json, starting Azurite when they say UseDevelopmentStorage=true.
+import { parseArgs } from 'node:util';
+import { Cron } from 'croner';
+import { startAzurite, type Azurite } from '../../test/support/azurite.js';
+import type { Settings } from '../../shared/config/index.js';
+import { messageOf } from '../../shared/errors.js';
+import { createEvaluationLoop, summarize } from '../../shared/runtime/loop.js';
+import { createRuntime, DEFAULT_SCHEDULE } from '../../shared/runtime/wiring.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from '../command.js';
+import { createDecisionLines } from '../decision-lines.js';
+import { loadSettings } from '../local-settings.js';
+
+const HELP = `Usage: aks-queue-scaler run [--settings FILE] [--once]
+
+Runs the scaler locally, outside the Functions host: the evaluation loop fires on
+SCALER_SCHEDULE (default "${DEFAULT_SCHEDULE}", NCRONTAB with seconds) and prints one line per
+decision. Settings come from local.settings.json "Values" (or FILE), overridden by the
+environment. Settings equal to UseDevelopmentStorage=true get an Azurite started for the run.
+Ctrl-C stops cleanly.
+
+Options:
+  --settings FILE   local settings file (default: local.settings.json)
+  --once            run one evaluation and exit (exit code 1 if any target failed)
+  -h, --help        this text`;
+
+const DEV_STORAGE = /^\s*UseDevelopmentStorage=true\s*$/i;
+
+/** Starts Azurite when a setting asks for development storage, and points those settings at it. */
+async function withDevelopmentStorage(settings: Settings, log: (line: string) => void): Promise<{ settings: Settings; azurite?: Azurite }> {
+  const keys = Object.keys(settings).filter((k) => DEV_STORAGE.test(settings[k] ?? ''));
+  if (keys.length === 0) return { settings };
+  const azurite = await startAzurite();
+  log(`Azurite started for ${keys.join(', ')}: queues at ${azurite.queueEndpoint}, tables at ${azurite.tableEndpoint}\n`);
+  return { settings: { ...settings, ...Object.fromEntries(keys.map((k) => [k, azurite.connectionString])) }, azurite };
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the scaler locally on its schedule (Ctrl-C stops)',
+  async run(args) {
+    let options;
+    try {
+      options = parseArgs({ args, options: { settings: { type: 'string' }, once: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+    } catch (e) {
+      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
+      return EXIT_USAGE;
+    }
+    if (options.help) {
+      process.stdout.write(`${HELP}\n`);
+      return EXIT_OK;
+    }
+    const log = (line: string): void => void process.stdout.write(line);
+    let storage: Awaited<ReturnType<typeof withDevelopmentStorage>> | undefined;
+    try {
+      storage = await withDevelopmentStorage(await loadSettings(options.settings), log);
+      const runtime = createRuntime(storage.settings, { telemetry: createDecisionLines() });
+      if (runtime.targets.length === 0) {
+        process.stderr.write('run: no valid targets in SCALER_TARGETS (see docs/configuration.md)\n');
+        return EXIT_FAILED;
+      }
+      const loop = createEvaluationLoop(runtime);
+      const tick = async (): Promise<boolean> => {
+        const result = await loop.tick();
+        log(`${summarize(result)}\n`);
+        return !result || (!result.error && result.evaluated.every((e) => !e.error));
+      };
+      if (options.once) return (await tick()) ? EXIT_OK : EXIT_FAILED;
+      const schedule = storage.settings.SCALER_SCHEDULE?.trim() || DEFAULT_SCHEDULE;
+      log(`evaluating ${runtime.targets.length} target(s) on "${schedule}"; Ctrl-C stops\n`);
+      const cron = new Cron(schedule, { protect: true }, async () => void (await tick()));
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          cron.stop();
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      log('stopped\n');
+      return EXIT_OK;
+    } catch (e) {
+      process.stderr.write(`run: ${messageOf(e)}\n`);
+      return EXIT_FAILED;
+    } finally {
+      await storage?.azurite?.stop();
+    }
+  },
+};

@@ -74,9 +74,15 @@ function eventOf(target: Target, input: ExplainInput, decision: Decision, applie
   };
 }
 
-/** State saves that lose an ETag race re-read and decide again, this many times at most. */
-const STATE_ATTEMPTS = 3;
+/** Evaluations that lose a race on the state row read and decide again, this many times at most. */
+const ATTEMPTS = 3;
 
+/**
+ * Read -> decide -> record -> apply. The decision's state is saved (conditional on the row's
+ * ETag) before the scale is written: every writer of a target, the timer or the wake path,
+ * serializes on that row, so a decision made on stale state never reaches the cluster. A 409
+ * on the scale write re-reads and decides once more from the same base state.
+ */
 export async function evaluateTarget(
   target: Target,
   sources: Source[],
@@ -88,60 +94,59 @@ export async function evaluateTarget(
   const startedAt = deps.now();
   const ref = workloadOf(target);
   const key = targetKey(target);
-  let current = record;
+  const fail = (e: unknown, event?: ScaleDecisionEvent): EvaluatedTarget => {
+    if (event) deps.telemetry.decision(event);
+    deps.telemetry.failure(e, { operation: 'evaluate', target: key, cluster: target.cluster });
+    return { target, event, error: messageOf(e) };
+  };
+  let base = record;
+  /** The row's version once this evaluation has claimed it. */
+  let etag = record?.etag;
   let scaleConflictRetried = false;
   for (let attempt = 1; ; attempt++) {
-    // 1. Read the scale and the triggers at once.
+    // 1. Read the scale and the triggers at once. No observation, no decision.
     let scale: ScaleReading;
     let triggers: TriggerResult[];
     try {
       [scale, triggers] = await Promise.all([deps.kube.readScale(ref), readTriggers(sources)]);
     } catch (e) {
-      // No observation, no decision: the workload is left as it is.
-      deps.telemetry.failure(e, { operation: 'evaluate', target: key, cluster: target.cluster });
-      return { target, error: messageOf(e) };
+      return fail(e);
     }
     // 2. Decide.
     const now = deps.now();
-    const state = current?.state ?? {};
+    const state = base?.state ?? {};
     const input: ExplainInput = { now: new Date(now).toISOString(), spec, observation: observe(scale, triggers), state };
     const decision = decide(target, input.observation, state, now);
-    // 3. Apply: write the scale only when it changes, against the resourceVersion just read.
-    let applied = false;
+    // 3. Record the decision, conditional on the version read.
+    try {
+      etag = await deps.store.save(
+        key,
+        { state: decision.state, lastEvaluated: input.now, lastReplicas: decision.replicas, lastWakeConfirmed: base?.lastWakeConfirmed },
+        etag,
+      );
+    } catch (e) {
+      if (e instanceof StateConflictError && attempt < ATTEMPTS) {
+        base = await deps.store.load(key);
+        etag = base?.etag;
+        continue;
+      }
+      return fail(e, eventOf(target, input, decision, false, startedAt, deps.now(), messageOf(e)));
+    }
+    // 4. Apply: write the scale only when it changes, against the resourceVersion just read.
     if (decision.replicas !== scale.specReplicas) {
       try {
         await deps.kube.writeScale(ref, decision.replicas, scale.resourceVersion);
-        applied = true;
       } catch (e) {
         if (e instanceof ScaleConflictError && !scaleConflictRetried) {
           scaleConflictRetried = true;
-          current = await deps.store.load(key);
           continue;
         }
-        const event = eventOf(target, input, decision, false, startedAt, deps.now(), messageOf(e));
-        deps.telemetry.decision(event);
-        deps.telemetry.failure(e, { operation: 'evaluate', target: key, cluster: target.cluster });
-        return { target, event, error: messageOf(e) };
+        // The saved state assumed a write that did not happen: put the previous state back.
+        await deps.store.save(key, base ?? { state: {} }, etag).catch(() => undefined);
+        return fail(e, eventOf(target, input, decision, false, startedAt, deps.now(), messageOf(e)));
       }
     }
-    // 4. Record the state the decision assumed, conditional on the version read.
-    try {
-      await deps.store.save(
-        key,
-        { state: decision.state, lastEvaluated: input.now, lastReplicas: decision.replicas, lastWakeConfirmed: current?.lastWakeConfirmed },
-        current?.etag,
-      );
-    } catch (e) {
-      if (e instanceof StateConflictError && attempt < STATE_ATTEMPTS) {
-        current = await deps.store.load(key);
-        continue;
-      }
-      const event = eventOf(target, input, decision, applied, startedAt, deps.now(), messageOf(e));
-      deps.telemetry.decision(event);
-      deps.telemetry.failure(e, { operation: 'evaluate', target: key, cluster: target.cluster });
-      return { target, event, error: messageOf(e) };
-    }
-    const event = eventOf(target, input, decision, applied, startedAt, deps.now());
+    const event = eventOf(target, input, decision, decision.replicas !== scale.specReplicas, startedAt, deps.now());
     deps.telemetry.decision(event);
     return { target, event };
   }

@@ -152,6 +152,13 @@ function transition(e: Evaluation): Step {
   if (idle === undefined && current < min) {
     return { replicas: min, desired: min, code: 'TooFewReplicas', message: `not active: raised to minReplicaCount ${min}`, seenActive: false };
   }
+  if (idle === undefined && current > 0) {
+    // minReplicaCount >= 1: KEDA does nothing, and the HPA keeps scaling within [min, max];
+    // activation does not matter here (KEDA docs, #737).
+    const step = scaleWithHpa(e, Math.max(min, 1), false);
+    if (step.replicas !== current) return { ...step, message: `${step.message}; not active, minReplicaCount ${min}` };
+    return { ...step, code: 'ScalerNotActive', message: `not active, minReplicaCount ${min}; ${step.message}` };
+  }
   return hold(e, 'ScalerNotActive', current === 0 ? 'not active at zero' : `not active at idleReplicaCount ${current}`);
 }
 

@@ -226,7 +226,10 @@ export function decide(spec: ScalingSpec, observation: Observation, state: Scale
   // 3. The transition, then the paused directions, the action and the next state.
   let step = transition(e);
   if ((pause.scaleInPaused && step.replicas < current) || (pause.scaleOutPaused && step.replicas > current)) {
-    step = hold(e, 'Paused', `${step.message}; not applied: that direction is paused by annotation`);
+    // As KEDA's Disabled selectPolicy: the count holds, but the HPA still records its proposal
+    // and an active target still refreshes lastActiveTime.
+    const blocked = hold(e, 'Paused', `${step.message}; not applied: that direction is paused by annotation`);
+    step = { ...blocked, recommendations: step.recommendations, seenActive: step.seenActive };
   }
   return {
     replicas: step.replicas,

@@ -1,6 +1,6 @@
 // Scale events and history pruning. Upstream keeps this history in controller memory; we keep
 // it in the state row, so it is pruned to what the windows and periods can still count.
-import type { Behavior, Recommendation, ScaleEvent, ScalingRules } from './types.js';
+import type { Behavior, Recommendation, ScaleEvent, ScalerState, ScalingRules } from './types.js';
 import { seconds, toIso, toMs } from './time.js';
 
 export const longestPolicyPeriod = (rules: ScalingRules): number =>
@@ -42,4 +42,14 @@ export function historyHorizonSeconds(behavior: Behavior | undefined, legacyWind
 export function pruneOlderThan<T extends Recommendation | ScaleEvent>(entries: T[], horizonSeconds: number, now: number): T[] {
   const cutoff = now - seconds(horizonSeconds);
   return entries.filter((e) => toMs(e.timestamp) >= cutoff);
+}
+
+/**
+ * The state after a scale from `from` to `to` was made at `now`: on the behavior path the change
+ * is stored as a scale event of its direction (no-behavior path: nothing to store).
+ */
+export function recordScaleChange(behavior: Behavior | undefined, state: ScalerState, from: number, to: number, now: number): ScalerState {
+  if (!behavior || from === to) return state;
+  if (to > from) return { ...state, scaleUpEvents: storeScaleEvent(state.scaleUpEvents ?? [], behavior.scaleUp, to - from, now) };
+  return { ...state, scaleDownEvents: storeScaleEvent(state.scaleDownEvents ?? [], behavior.scaleDown, from - to, now) };
 }

@@ -1,11 +1,11 @@
 // One target, one evaluation: read -> decide -> apply -> record (house rule 7). The scale
 // write in `apply` is the only Kubernetes write of the evaluation loop.
 import type { Target } from '../config/target.js';
-import { decide, type Decision, type Observation, type TriggerResult } from '../engine/index.js';
+import { decide, recordScaleChange, type Decision, type Observation, type ScalerState, type TriggerResult } from '../engine/index.js';
 import { messageOf } from '../errors.js';
 import { ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
 import type { Source } from '../sources/index.js';
-import { StateConflictError, type StateStore, type StoredRecord } from '../state/index.js';
+import { StateConflictError, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';
 import type { ExplainInput } from './explain.js';
 
@@ -74,14 +74,15 @@ function eventOf(target: Target, input: ExplainInput, decision: Decision, applie
   };
 }
 
-/** Evaluations that lose a race on the state row read and decide again, this many times at most. */
+/** Saves that lose a race on the state row re-read it, this many times at most. */
 const ATTEMPTS = 3;
 
 /**
- * Read -> decide -> record -> apply. The decision's state is saved (conditional on the row's
- * ETag) before the scale is written: every writer of a target, the timer or the wake path,
- * serializes on that row, so a decision made on stale state never reaches the cluster. A 409
- * on the scale write re-reads and decides once more from the same base state.
+ * Read -> decide -> apply -> record. Concurrent scale writes are serialized by the workload's
+ * resourceVersion: the loser of a 409 reads and decides once more. State writes are
+ * serialized by the row's ETag: a save that loses the race re-reads the row; if this
+ * evaluation changed the scale, its change is added to the other writer's state (so every
+ * change that reached the cluster is recorded once), otherwise it decides again.
  */
 export async function evaluateTarget(
   target: Target,
@@ -100,8 +101,6 @@ export async function evaluateTarget(
     return { target, event, error: messageOf(e) };
   };
   let base = record;
-  /** The row's version once this evaluation has claimed it. */
-  let etag = record?.etag;
   let scaleConflictRetried = false;
   for (let attempt = 1; ; attempt++) {
     // 1. Read the scale and the triggers at once. No observation, no decision.
@@ -117,37 +116,63 @@ export async function evaluateTarget(
     const state = base?.state ?? {};
     const input: ExplainInput = { now: new Date(now).toISOString(), spec, observation: observe(scale, triggers), state };
     const decision = decide(target, input.observation, state, now);
-    // 3. Record the decision, conditional on the version read.
-    try {
-      etag = await deps.store.save(
-        key,
-        { state: decision.state, lastEvaluated: input.now, lastReplicas: decision.replicas, lastWakeConfirmed: base?.lastWakeConfirmed },
-        etag,
-      );
-    } catch (e) {
-      if (e instanceof StateConflictError && attempt < ATTEMPTS) {
-        base = await deps.store.load(key);
-        etag = base?.etag;
-        continue;
-      }
-      return fail(e, eventOf(target, input, decision, false, startedAt, deps.now(), messageOf(e)));
-    }
-    // 4. Apply: write the scale only when it changes, against the resourceVersion just read.
-    if (decision.replicas !== scale.specReplicas) {
+    const changed = decision.replicas !== scale.specReplicas;
+    // 3. Apply: write the scale only when it changes, against the resourceVersion just read.
+    if (changed) {
       try {
         await deps.kube.writeScale(ref, decision.replicas, scale.resourceVersion);
       } catch (e) {
         if (e instanceof ScaleConflictError && !scaleConflictRetried) {
           scaleConflictRetried = true;
+          base = await deps.store.load(key);
           continue;
         }
-        // The saved state assumed a write that did not happen: put the previous state back.
-        await deps.store.save(key, base ?? { state: {} }, etag).catch(() => undefined);
         return fail(e, eventOf(target, input, decision, false, startedAt, deps.now(), messageOf(e)));
       }
     }
-    const event = eventOf(target, input, decision, decision.replicas !== scale.specReplicas, startedAt, deps.now());
+    // 4. Record, conditional on the version read.
+    const saved = await saveDecision(deps.store, key, base, {
+      state: decision.state,
+      lastEvaluated: input.now,
+      lastReplicas: decision.replicas,
+      lastWakeConfirmed: base?.lastWakeConfirmed,
+    }, changed ? (fresh) => recordScaleChange(target.behavior, fresh, scale.specReplicas, decision.replicas, now) : undefined);
+    if (saved === 'decide-again' && attempt < ATTEMPTS) {
+      base = await deps.store.load(key);
+      continue;
+    }
+    const error = saved instanceof Error ? saved : saved === 'decide-again' ? new StateConflictError(`state of ${key}: still changing after ${ATTEMPTS} attempts`) : undefined;
+    const event = eventOf(target, input, decision, changed, startedAt, deps.now(), error && messageOf(error));
+    if (error) return fail(error, event);
     deps.telemetry.decision(event);
     return { target, event };
   }
+}
+
+/**
+ * Saves `next` over `base`. When another writer got there first: with `merge` (the scale was
+ * changed) the change is added to the fresh row and saved; without it the caller decides again.
+ */
+async function saveDecision(
+  store: StateStore,
+  key: string,
+  base: StoredRecord | undefined,
+  next: TargetRecord,
+  merge: ((fresh: ScalerState) => ScalerState) | undefined,
+): Promise<'saved' | 'decide-again' | Error> {
+  let etag = base?.etag;
+  let record = next;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      await store.save(key, record, etag);
+      return 'saved';
+    } catch (e) {
+      if (!(e instanceof StateConflictError)) return e as Error;
+      if (!merge) return 'decide-again';
+      const fresh = await store.load(key);
+      etag = fresh?.etag;
+      record = { ...fresh, state: merge(fresh?.state ?? {}), lastReplicas: next.lastReplicas, lastEvaluated: next.lastEvaluated };
+    }
+  }
+  return new StateConflictError(`state of ${key}: still changing after ${ATTEMPTS} attempts`);
 }

@@ -1,0 +1,82 @@
+// `aks-queue-scaler run`, the README's local run: local.settings.json, Azurite started for
+// development storage, a kubeconfig context, one readable line per decision.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { runCommand } from '../../cli/commands/run.js';
+import { AUTOSCALER_USER, kubeToken } from '../support/control-plane.js';
+import { startAzurite, type Azurite } from '../support/azurite.js';
+import { adminKubeConfig, kubeConfigWithToken } from '../support/kube-clients.js';
+import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
+import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import { createQueue, replicasOf } from './scaler.js';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
+  try {
+    const code = await runCommand.run(args);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe.runIf(controlPlaneEnabled)('cli run', () => {
+  let azurite: Azurite;
+  let dir: string;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    dir = await mkdtemp(join(tmpdir(), 'aqs-run-'));
+  });
+  afterAll(() => azurite?.stop());
+
+  test('--once evaluates the targets of local.settings.json against a kubeconfig context', async () => {
+    const controlPlane = sharedControlPlane();
+    const admin = adminKubeConfig(controlPlane);
+    const w = await createWorkloads(admin, { replicas: 0 });
+    await grantScaleRole(admin, w.namespace);
+    const queue = await createQueue(azurite, 7);
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kubeConfigWithToken(controlPlane, kubeToken(controlPlane, AUTOSCALER_USER)).exportConfig());
+    const settings = join(dir, 'local.settings.json');
+    await writeFile(settings, JSON.stringify({
+      IsEncrypted: false,
+      Values: {
+        // State goes to an Azurite that `run` starts; the work queue lives in the test's own.
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        QUEUES: azurite.connectionString,
+        SCALER_LOCAL_DEVELOPMENT: 'true',
+        SCALER_CLUSTERS: JSON.stringify({ local: { context: 'local', kubeconfig } }),
+        SCALER_TARGETS: JSON.stringify([{ namespace: w.namespace, scaleTargetRef: { name: w.deployment }, triggers: [{ type: 'azure-queue', metadata: { queueName: queue.name, connectionFromEnv: 'QUEUES' } }] }]),
+      },
+    }));
+
+    const { code, out } = await run(['--once', '--settings', settings]);
+
+    expect(out).toMatch(/Azurite started for AzureWebJobsStorage/);
+    expect(out).toContain(`local/${w.namespace}/${w.deployment}  replicas 0 -> 2  queue 7  activate (ScaleTargetActivated)`);
+    expect(out).toContain('evaluated 1 target(s), 1 scaled, 0 failed, 0 not due');
+    expect(code).toBe(0);
+    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(2);
+  });
+
+  test('a settings file that does not exist is a clear error', async () => {
+    const { code, err } = await run(['--once', '--settings', join(dir, 'missing.json')]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/^run: .*missing\.json: cannot read/);
+  });
+
+  test('a kubeconfig context is refused without SCALER_LOCAL_DEVELOPMENT, and nothing runs', async () => {
+    const settings = join(dir, 'prod.settings.json');
+    await writeFile(settings, JSON.stringify({ Values: { AzureWebJobsStorage: azurite.connectionString, SCALER_CLUSTERS: '{"local": {"context": "local"}}', SCALER_TARGETS: '[]' } }));
+    const { code, out, err } = await run(['--once', '--settings', settings]);
+    expect(out).toContain('cluster local: context: is for local development only (set SCALER_LOCAL_DEVELOPMENT=true to use it)');
+    expect(err).toContain('run: no valid targets in SCALER_TARGETS');
+    expect(code).toBe(1);
+  });
+});

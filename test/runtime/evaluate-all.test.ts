@@ -3,7 +3,7 @@ import { parseTarget, type Target } from '../../shared/config/index.js';
 import { isDue } from '../../shared/runtime/evaluate-all.js';
 
 const target = (pollingInterval: number): Target => {
-  const parsed = parseTarget({ scaleTargetRef: { name: 'w' }, pollingInterval, triggers: [{ type: 'azure-queue', metadata: { queueName: 'q', accountName: 'acct' } }] });
+  const parsed = parseTarget({ scaleTargetRef: { name: 'w' }, pollingInterval, triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'acct' } }] });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.target;
 };

@@ -3,22 +3,22 @@
 import { z } from 'zod';
 import type { Behavior, ScalingRules } from '../engine/index.js';
 import { DEFAULT_TOLERANCE, LEGACY_DOWNSCALE_WINDOW_SECONDS } from '../engine/index.js';
-import { integer, quantity } from './values.js';
+import { fields, integer, oneOf, quantity } from './values.js';
 
-const policy = z.strictObject({
-  type: z.enum(['Pods', 'Percent'], { error: 'must be Pods or Percent' }),
+const policy = fields({
+  type: oneOf(['Pods', 'Percent']),
   value: integer({ min: 1 }),
   periodSeconds: integer({ min: 1, max: 1800 }),
 });
 
-const rules = z.strictObject({
+const rules = fields({
   stabilizationWindowSeconds: integer({ min: 0, max: 3600 }).optional(),
-  selectPolicy: z.enum(['Max', 'Min', 'Disabled'], { error: 'must be Max, Min or Disabled' }).optional(),
+  selectPolicy: oneOf(['Max', 'Min', 'Disabled']).optional(),
   policies: z.array(policy).min(1, 'must list at least one policy').optional(),
   tolerance: quantity.optional(),
 });
 
-export const behaviorSchema = z.strictObject({
+export const behaviorSchema = fields({
   scaleUp: rules.optional(),
   scaleDown: rules.optional(),
 });

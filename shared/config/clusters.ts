@@ -1,40 +1,63 @@
 // SCALER_CLUSTERS: where the targets' workloads run. An AKS resource id (server and CA are
 // discovered through ARM), a server URL + CA (non-ARM use), or a kubeconfig context (local).
 import { z } from 'zod';
-import { text } from './values.js';
+import { checked, clientId, fields, show, text, type CheckIssue } from './values.js';
 
 const AKS_ID =
   /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type Cluster =
   | { name: string; kind: 'aks'; resourceId: string; subscriptionId: string; resourceGroup: string; clusterName: string; identityClientId?: string | undefined; armEndpoint?: string | undefined }
   | { name: string; kind: 'server'; server: string; certificateAuthorityData: string; identityClientId?: string | undefined }
   | { name: string; kind: 'kubeconfig'; context: string; kubeconfig?: string | undefined };
 
-export const clusterSchema = z
-  .strictObject(
-    {
-      resourceId: text.regex(AKS_ID, 'must be an AKS resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>)').optional(),
-      server: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
-      certificateAuthorityData: text.optional(),
-      context: text.optional(),
-      kubeconfig: text.optional(),
-      identityClientId: text.regex(GUID, 'must be a client id (GUID)').optional(),
-      /** Local development only (SCALER_ALLOW_LOCAL_ENDPOINTS): the ARM endpoint to ask. */
-      armEndpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
-    },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
-  )
-  .superRefine((c, ctx) => {
-    const ways = [c.resourceId, c.server, c.context].filter((v) => v !== undefined).length;
-    if (ways !== 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of resourceId (AKS), server (+ certificateAuthorityData) or context (kubeconfig, local development)' });
-    }
-    if (c.server && !c.certificateAuthorityData) {
-      ctx.addIssue({ code: 'custom', path: ['certificateAuthorityData'], message: 'is required with server (base64 of the cluster CA PEM)' });
-    }
-  });
+const httpsUrl = z.url({ protocol: /^https$/, error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not an https:// URL`) });
+
+/** base64 of a PEM certificate, as in a kubeconfig's certificate-authority-data. */
+const caData = text.refine(
+  (v) => /^[A-Za-z0-9+/=\s]+$/.test(v) && Buffer.from(v, 'base64').toString('utf8').includes('-----BEGIN CERTIFICATE-----'),
+  'is not base64 of a PEM certificate (as in a kubeconfig\'s certificate-authority-data)',
+);
+
+const clusterFields = fields({
+  resourceId: text.regex(AKS_ID, {
+    error: (i) => `${show(i.input)} is not an AKS resource id (/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>)`,
+  }).optional(),
+  server: httpsUrl.optional(),
+  certificateAuthorityData: caData.optional(),
+  context: text.optional(),
+  kubeconfig: text.optional(),
+  identityClientId: clientId.optional(),
+  /** Local development only (SCALER_LOCAL_DEVELOPMENT): the ARM endpoint to ask. */
+  armEndpoint: httpsUrl.optional(),
+});
+
+const KINDS = ['resourceId', 'server', 'context'] as const;
+
+/** Exactly one way to reach the cluster, and the fields that belong to it. */
+function checkCluster(raw: Record<string, unknown>): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const ways = KINDS.filter((k) => raw[k] !== undefined);
+  if (ways.length === 0) {
+    issues.push({ path: [], message: 'give one of resourceId (AKS), server (with certificateAuthorityData) or context (kubeconfig, local development)' });
+  } else if (ways.length > 1) {
+    issues.push({ path: [], message: `give only one of resourceId, server or context, not ${ways.join(' and ')}` });
+  }
+  const needs: [string, (typeof KINDS)[number], string][] = [
+    ['certificateAuthorityData', 'server', 'server'],
+    ['kubeconfig', 'context', 'context'],
+    ['armEndpoint', 'resourceId', 'resourceId'],
+  ];
+  for (const [field, owner] of needs) {
+    if (raw[field] !== undefined && raw[owner] === undefined) issues.push({ path: [field], message: `is only used with ${owner}` });
+  }
+  if (raw.server !== undefined && raw.certificateAuthorityData === undefined) {
+    issues.push({ path: ['certificateAuthorityData'], message: 'is required with server (base64 of the cluster CA PEM)' });
+  }
+  return issues;
+}
+
+export const clusterSchema = checked(clusterFields, checkCluster);
 
 export function toCluster(name: string, c: z.output<typeof clusterSchema>): Cluster {
   if (c.resourceId) {

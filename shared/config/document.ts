@@ -1,45 +1,68 @@
 // App settings hold JSON or YAML (JSON is YAML 1.2); a YAML stream may hold several documents,
 // as `kubectl get -o yaml` output does.
 import { parseAllDocuments } from 'yaml';
+import { isRecord, show } from './values.js';
 
 export type DocumentParse = { ok: true; items: unknown[] } | { ok: false; reason: string };
 
-/** Parses a setting into a list: a list document, a `kind: List`, or one item per document. */
-export function parseList(text: string): DocumentParse {
+/** Parses every document of a setting, or says why the text is not JSON or YAML. */
+function parseDocuments(text: string): { ok: true; values: unknown[] } | { ok: false; reason: string } {
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true, intAsBigInt: false });
   const list = Array.isArray(docs) ? docs : [docs];
   const errors = list.flatMap((d) => d.errors);
-  if (errors.length > 0) return { ok: false, reason: `not valid JSON or YAML: ${errors[0]!.message.split('\n')[0]}` };
-  const values = list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-  const items = values.flatMap((v) => {
-    if (Array.isArray(v)) return v as unknown[];
-    if (typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'List') {
-      const inner = (v as { items?: unknown }).items;
-      return Array.isArray(inner) ? inner : [];
+  if (errors.length > 0) {
+    // prettyErrors adds a source excerpt after "at line L, column C:"; the first line is enough.
+    return { ok: false, reason: `not valid JSON or YAML: ${errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}` };
+  }
+  return { ok: true, values: list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined) };
+}
+
+/** Parses a setting into a list: a list document, a `kind: List`, or one item per document. */
+export function parseList(text: string): DocumentParse {
+  const parsed = parseDocuments(text);
+  if (!parsed.ok) return parsed;
+  const items: unknown[] = [];
+  for (const [i, v] of parsed.values.entries()) {
+    const where = parsed.values.length > 1 ? `document ${i + 1} ` : '';
+    if (Array.isArray(v)) {
+      items.push(...(v as unknown[]));
+    } else if (isRecord(v) && v.kind === 'List') {
+      if (!Array.isArray(v.items)) return { ok: false, reason: `${where}is a kind: List whose items is not a list` };
+      items.push(...(v.items as unknown[]));
+    } else if (isRecord(v)) {
+      items.push(v);
+    } else {
+      return { ok: false, reason: `${where}must be a list of targets (or a target, or ScaledObject documents), not ${show(v)}` };
     }
-    return [v];
-  });
+  }
   return { ok: true, items };
 }
 
+export interface NamedEntry {
+  name: string;
+  value: unknown;
+  /** Why the entry has no usable name (a list entry without `name`). */
+  unnamed?: string;
+}
+
 /** Parses a setting that maps names to entries: an object, or a list of entries with `name`. */
-export function parseNamedMap(text: string): { ok: true; entries: [string, unknown][] } | { ok: false; reason: string } {
-  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
-  const first = (Array.isArray(docs) ? docs : [docs])[0];
-  if (!first) return { ok: true, entries: [] };
-  if (first.errors.length > 0) return { ok: false, reason: `not valid JSON or YAML: ${first.errors[0]!.message.split('\n')[0]}` };
-  const value = first.toJS() as unknown;
-  if (value === null || value === undefined) return { ok: true, entries: [] };
+export function parseNamedMap(text: string): { ok: true; entries: NamedEntry[] } | { ok: false; reason: string } {
+  const parsed = parseDocuments(text);
+  if (!parsed.ok) return parsed;
+  if (parsed.values.length > 1) return { ok: false, reason: `must be one document, not ${parsed.values.length}` };
+  const value = parsed.values[0];
+  if (value === undefined) return { ok: true, entries: [] };
   if (Array.isArray(value)) {
     return {
       ok: true,
-      entries: value.map((v, i) => {
-        const name = typeof v === 'object' && v !== null ? (v as { name?: unknown }).name : undefined;
-        const { name: _n, ...rest } = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-        return [typeof name === 'string' ? name : `#${i}`, rest];
+      entries: value.map((v, i): NamedEntry => {
+        if (!isRecord(v)) return { name: `#${i}`, value: v };
+        const { name, ...rest } = v;
+        if (typeof name === 'string' && name.trim()) return { name: name.trim(), value: rest };
+        return { name: `#${i}`, value: rest, unnamed: name === undefined ? 'is required in a list of clusters' : `must be a non-empty string, not ${show(name)}` };
       }),
     };
   }
-  if (typeof value === 'object') return { ok: true, entries: Object.entries(value) };
-  return { ok: false, reason: 'must be a map of names to entries, or a list of entries with a name' };
+  if (isRecord(value)) return { ok: true, entries: Object.entries(value).map(([name, v]) => ({ name, value: v })) };
+  return { ok: false, reason: `must be a map of names to entries, or a list of entries with a name, not ${show(value)}` };
 }

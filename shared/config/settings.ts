@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { clusterSchema, toCluster, type Cluster } from './clusters.js';
 import { parseList, parseNamedMap } from './document.js';
 import { describeRaw, formatPath, parseTarget, type Target } from './target.js';
+import { GUID, parseConfig } from './values.js';
 
 export type Settings = Record<string, string | undefined>;
 
@@ -15,42 +16,69 @@ export interface Config {
   localDevelopment: boolean;
 }
 
-const isTrue = (v: string | undefined): boolean => /^(true|1|yes)$/i.test(v?.trim() ?? '');
+const TRUE = /^(true|1|yes)$/i;
+const FALSE = /^(false|0|no)?$/i;
 
-function loadClusters(settings: Settings, local: boolean, errors: ConfigError[]): Map<string, Cluster> {
-  const clusters = new Map<string, Cluster>();
+/** A boolean app setting; anything else is reported and counts as false. */
+function readFlag(settings: Settings, key: string, errors: ConfigError[]): boolean {
+  const value = settings[key]?.trim() ?? '';
+  if (TRUE.test(value)) return true;
+  if (!FALSE.test(value)) errors.push(new ConfigError(key, '', `${JSON.stringify(value)} is not true or false`));
+  return false;
+}
+
+/** The valid clusters, and the names of the entries that were refused (their errors are reported). */
+interface Clusters {
+  valid: Map<string, Cluster>;
+  refused: ReadonlySet<string>;
+  /** SCALER_CLUSTERS itself could not be read. */
+  unreadable?: boolean;
+}
+
+function loadClusters(settings: Settings, local: boolean, errors: ConfigError[]): Clusters {
+  const refused = new Set<string>();
+  const clusters = { valid: new Map<string, Cluster>(), refused, unreadable: false };
   const text = settings.SCALER_CLUSTERS;
   if (!text?.trim()) return clusters;
   const doc = parseNamedMap(text);
   if (!doc.ok) {
     errors.push(new ConfigError('SCALER_CLUSTERS', '', doc.reason));
+    clusters.unreadable = true;
     return clusters;
   }
-  for (const [name, raw] of doc.entries) {
-    const parsed = clusterSchema.safeParse(raw);
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) errors.push(new ConfigError(`cluster ${name}`, formatPath(i.path), i.message));
+  for (const { name, value, unnamed } of doc.entries) {
+    const where = `cluster ${name}`;
+    const issues: { path: string; reason: string }[] = unnamed ? [{ path: 'name', reason: unnamed }] : [];
+    if (clusters.valid.has(name) || refused.has(name)) issues.push({ path: '', reason: 'is listed twice in SCALER_CLUSTERS' });
+    const parsed = parseConfig(clusterSchema, value);
+    if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ path: formatPath(i.path), reason: i.message })));
+    if (parsed.success) {
+      const c = parsed.data;
+      const localOnly = c.context !== undefined ? 'context' : c.armEndpoint !== undefined ? 'armEndpoint' : undefined;
+      if (localOnly && !local) issues.push({ path: localOnly, reason: 'is for local development only (set SCALER_LOCAL_DEVELOPMENT=true to use it)' });
+    }
+    if (issues.length > 0 || !parsed.success) {
+      for (const i of issues) errors.push(new ConfigError(where, i.path, i.reason));
+      if (!clusters.valid.has(name)) refused.add(name);
       continue;
     }
-    const cluster = toCluster(name, parsed.data);
-    const localOnly = cluster.kind === 'kubeconfig' ? 'context' : cluster.kind === 'aks' && cluster.armEndpoint ? 'armEndpoint' : undefined;
-    if (localOnly && !local) {
-      errors.push(new ConfigError(`cluster ${name}`, localOnly, 'is for local development only (set SCALER_LOCAL_DEVELOPMENT=true to use it)'));
-      continue;
-    }
-    clusters.set(name, cluster);
+    clusters.valid.set(name, toCluster(name, parsed.data));
   }
   return clusters;
 }
 
 /** Cross-field checks that need the other settings: the cluster exists, local-only fields. */
-function checkTarget(target: Target, clusters: Map<string, Cluster>, local: boolean): { path: string; reason: string }[] {
+function checkTarget(target: Target, clusters: Clusters, local: boolean): { path: string; reason: string }[] {
   const issues: { path: string; reason: string }[] = [];
-  if (!target.cluster && clusters.size === 1) target.cluster = [...clusters.keys()][0]!;
+  const names = [...clusters.valid.keys(), ...clusters.refused];
+  // The only cluster is the default, even when it was refused (the target then says so).
+  if (!target.cluster && names.length === 1) target.cluster = names[0]!;
   if (!target.cluster) {
-    issues.push({ path: 'cluster', reason: clusters.size === 0 ? 'no clusters are configured in SCALER_CLUSTERS' : `is required: SCALER_CLUSTERS names ${[...clusters.keys()].join(', ')}` });
-  } else if (!clusters.has(target.cluster)) {
-    issues.push({ path: 'cluster', reason: `"${target.cluster}" is not in SCALER_CLUSTERS${clusters.size ? ` (known: ${[...clusters.keys()].join(', ')})` : ''}` });
+    issues.push({ path: 'cluster', reason: clusters.unreadable ? 'cannot be chosen: SCALER_CLUSTERS could not be read' : names.length === 0 ? 'is required, and SCALER_CLUSTERS names no cluster' : `is required when SCALER_CLUSTERS names several clusters (${names.join(', ')})` });
+  } else if (clusters.refused.has(target.cluster)) {
+    issues.push({ path: 'cluster', reason: `${JSON.stringify(target.cluster)} is not usable: its SCALER_CLUSTERS entry has errors` });
+  } else if (!clusters.valid.has(target.cluster)) {
+    issues.push({ path: 'cluster', reason: `${JSON.stringify(target.cluster)} is not in SCALER_CLUSTERS${names.length ? ` (known: ${names.join(', ')})` : ''}` });
   }
   if (!local) {
     target.triggers.forEach((t, i) => {
@@ -64,7 +92,19 @@ function checkTarget(target: Target, clusters: Map<string, Cluster>, local: bool
   return issues;
 }
 
-export function loadTargets(text: string | undefined, clusters: Map<string, Cluster>, local: boolean, errors: ConfigError[]): Target[] {
+/**
+ * Validates SCALER_TARGETS against the valid clusters. Problems are appended to `errors`, one
+ * per field; the targets that have none are returned. `clusterErrors.refused` names the
+ * SCALER_CLUSTERS entries that had errors, and `unreadable` says SCALER_CLUSTERS could not be
+ * read at all, so that their targets say why rather than "not in SCALER_CLUSTERS".
+ */
+export function loadTargets(
+  text: string | undefined,
+  clusters: Map<string, Cluster>,
+  local: boolean,
+  errors: ConfigError[],
+  clusterErrors: { refused?: ReadonlySet<string>; unreadable?: boolean } = {},
+): Target[] {
   if (!text?.trim()) return [];
   const doc = parseList(text);
   if (!doc.ok) {
@@ -72,30 +112,44 @@ export function loadTargets(text: string | undefined, clusters: Map<string, Clus
     return [];
   }
   const targets: Target[] = [];
-  const seen = new Map<string, number>();
+  const ids = new Map<string, number>();
+  const workloads = new Map<string, { index: number; id: string }>();
   doc.items.forEach((raw, index) => {
     const parsed = parseTarget(raw);
-    const issues = parsed.ok ? checkTarget(parsed.target, clusters, local) : parsed.issues;
-    const where = parsed.ok ? `target ${parsed.target.id}` : describeRaw(raw, index);
-    if (parsed.ok && seen.has(parsed.target.id)) {
-      issues.push({ path: '', reason: `duplicate target: #${seen.get(parsed.target.id)} has the same namespace/name` });
-    }
-    if (issues.length > 0) {
-      for (const i of issues) errors.push(new ConfigError(where, i.path, i.reason));
+    if (!parsed.ok) {
+      const where = describeRaw(raw, index);
+      for (const i of parsed.issues) errors.push(new ConfigError(where, i.path, i.reason));
       return;
     }
-    if (parsed.ok) {
-      seen.set(parsed.target.id, index);
-      targets.push(parsed.target);
+    const target = parsed.target;
+    const issues = checkTarget(target, { valid: clusters, refused: clusterErrors.refused ?? new Set(), unreadable: clusterErrors.unreadable }, local);
+    const sameId = ids.get(target.id);
+    if (sameId !== undefined) {
+      issues.push({ path: '', reason: `is defined twice: #${sameId} has the same namespace/name (set name to tell them apart)` });
+    } else {
+      ids.set(target.id, index);
+      // KEDA refuses two ScaledObjects on one workload: they would fight over its replicas.
+      const ref = target.scaleTargetRef;
+      const workload = `${target.cluster}|${target.namespace}|${ref.kind}|${ref.name}`;
+      const other = workloads.get(workload);
+      if (other) issues.push({ path: 'scaleTargetRef', reason: `${ref.kind} ${target.namespace}/${ref.name} is already scaled by target ${other.id} (#${other.index})` });
+      else workloads.set(workload, { index, id: target.id });
     }
+    if (issues.length > 0) {
+      for (const i of issues) errors.push(new ConfigError(`target ${target.id}`, i.path, i.reason));
+      return;
+    }
+    targets.push(target);
   });
   return targets;
 }
 
 export function loadConfig(settings: Settings): Config {
   const errors: ConfigError[] = [];
-  const localDevelopment = isTrue(settings.SCALER_LOCAL_DEVELOPMENT);
+  const localDevelopment = readFlag(settings, 'SCALER_LOCAL_DEVELOPMENT', errors);
+  const clientId = settings.AZURE_CLIENT_ID?.trim();
+  if (clientId && !GUID.test(clientId)) errors.push(new ConfigError('AZURE_CLIENT_ID', '', `${JSON.stringify(clientId)} is not a client id (a GUID)`));
   const clusters = loadClusters(settings, localDevelopment, errors);
-  const targets = loadTargets(settings.SCALER_TARGETS, clusters, localDevelopment, errors);
-  return { targets, clusters, errors, localDevelopment };
+  const targets = loadTargets(settings.SCALER_TARGETS, clusters.valid, localDevelopment, errors, clusters);
+  return { targets, clusters: clusters.valid, errors, localDevelopment };
 }

@@ -3,104 +3,166 @@
 // accepted too, so a KEDA user can paste what they have.
 import { z } from 'zod';
 import type { ScalingSpec, TriggerThresholds } from '../engine/index.js';
+import { MAX_INT32 } from '../engine/index.js';
 import { triggerDefinitions, triggerTypes, type TriggerType } from '../sources/registry.js';
 import type { AzureQueueMetadata } from '../sources/azure-queue-metadata.js';
 import { applyBehaviorDefaults, behaviorSchema } from './behavior.js';
-import { integer, kubeName, text } from './values.js';
+import { checked, fields, integer, isRecord, kubeLabel, kubeName, oneOf, parseConfig, peek, show, text, type CheckIssue } from './values.js';
 
-const unknownKeys = { error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys?.join(', ')}` : undefined) };
+const scaleTargetRefSchema = fields({
+  name: kubeName,
+  kind: oneOf(['Deployment', 'StatefulSet']).default('Deployment'),
+  apiVersion: z.literal('apps/v1', { error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not apps/v1`) }).default('apps/v1'),
+  envSourceContainerName: text.optional(),
+});
 
-const scaleTargetRefSchema = z.strictObject(
-  {
-    name: kubeName,
-    kind: z.enum(['Deployment', 'StatefulSet'], { error: 'must be Deployment or StatefulSet' }).default('Deployment'),
-    apiVersion: z.literal('apps/v1', { error: 'must be apps/v1' }).default('apps/v1'),
-    envSourceContainerName: text.optional(),
-  },
-  unknownKeys,
-);
+const metricTypeMessage = (input: unknown): string | undefined =>
+  input === undefined
+    ? undefined
+    : input === 'Value'
+      ? '"Value" is not supported, only AverageValue: a Value target is multiplied by the ready pods, which the scaler does not read'
+      : input === 'Utilization'
+        ? '"Utilization" is not supported, only AverageValue (KEDA refuses Utilization for external metrics too)'
+        : `${show(input)} is not one of AverageValue, Value, Utilization (only AverageValue is supported)`;
 
-const triggerSchema = z
-  .strictObject(
-    {
-      type: z.enum(triggerTypes as [TriggerType, ...TriggerType[]], { error: `must be one of: ${triggerTypes.join(', ')}` }),
-      name: text.optional(),
-      metadata: z.record(z.string(), z.unknown(), { error: 'must be a map of metadata' }),
-      metricType: z.literal('AverageValue', { error: 'only AverageValue is supported: Value needs per-pod readiness, which the scaler does not read' }).default('AverageValue'),
-      useCachedMetrics: z.boolean().optional(),
-      authenticationRef: z.never({ error: 'TriggerAuthentication is not used: the scaler reads queues with its managed identity (set metadata.identityClientId to pick one)' }).optional(),
-    },
-    unknownKeys,
-  )
-  .transform((t, ctx) => {
-    const definition = triggerDefinitions[t.type];
-    const parsed = definition.metadata.safeParse(t.metadata);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['metadata', ...issue.path] } as never);
-      return z.NEVER;
-    }
-    const thresholds: TriggerThresholds = definition.thresholds(parsed.data);
-    return { type: t.type, name: t.name, metricType: t.metricType, metadata: parsed.data, ...thresholds };
-  });
+const triggerFields = fields({
+  type: z.enum(triggerTypes as [TriggerType, ...TriggerType[]], {
+    error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not a supported trigger type (supported: ${triggerTypes.join(', ')})`),
+  }),
+  name: text.optional(),
+  metadata: z.record(z.string(), z.unknown()),
+  metricType: z.literal('AverageValue', { error: (i) => metricTypeMessage(i.input) }).default('AverageValue'),
+  useCachedMetrics: z.boolean().optional(),
+  authenticationRef: z
+    .never({ error: 'is not supported: the scaler reads queues with its managed identity, not a TriggerAuthentication (set metadata.identityClientId to pick one)' })
+    .optional(),
+});
 
-const fallbackSchema = z.strictObject(
-  {
-    failureThreshold: integer({ min: 0 }),
-    replicas: integer({ min: 0 }),
-    behavior: z
-      .enum(['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'], {
-        error: 'must be one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower',
-      })
-      .default('static'),
-  },
-  unknownKeys,
-);
+/** The metadata is checked against its trigger type even when another trigger field is wrong. */
+function checkTriggerMetadata(raw: Record<string, unknown>): CheckIssue[] {
+  const definition = typeof raw.type === 'string' && Object.hasOwn(triggerDefinitions, raw.type) ? triggerDefinitions[raw.type as TriggerType] : undefined;
+  if (!definition || !isRecord(raw.metadata)) return [];
+  const parsed = parseConfig(definition.metadata, raw.metadata);
+  return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message }));
+}
 
-const advancedSchema = z.strictObject(
-  {
-    horizontalPodAutoscalerConfig: z.strictObject({ name: text.optional(), behavior: behaviorSchema.optional() }, unknownKeys).optional(),
-    restoreToOriginalReplicaCount: z.boolean().optional(),
-    scalingModifiers: z.never({ error: 'scalingModifiers are not supported: each trigger scales on its own and the maximum wins' }).optional(),
-  },
-  unknownKeys,
-);
+const triggerSchema = checked(triggerFields, checkTriggerMetadata).transform((t) => {
+  const definition = triggerDefinitions[t.type];
+  // Already validated by checkTriggerMetadata; parsed again for the typed output.
+  const metadata = definition.metadata.parse(t.metadata);
+  const thresholds: TriggerThresholds = definition.thresholds(metadata);
+  return { type: t.type, name: t.name, metricType: t.metricType, metadata, ...thresholds };
+});
 
-/** The ScaledObject spec fields, and ours. */
+const fallbackSchema = fields({
+  failureThreshold: integer({ min: 0 }),
+  replicas: integer({ min: 0, max: MAX_INT32 }),
+  behavior: oneOf(['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower']).default('static'),
+});
+
+const advancedSchema = fields({
+  horizontalPodAutoscalerConfig: fields({ name: text.optional(), behavior: behaviorSchema.optional() }).optional(),
+  restoreToOriginalReplicaCount: z.boolean().optional(),
+  scalingModifiers: z.never({ error: 'is not supported: each trigger scales on its own and the highest answer wins' }).optional(),
+});
+
+/** The ScaledObject spec fields, and ours (`paused`). */
 const specFields = {
   scaleTargetRef: scaleTargetRefSchema,
   pollingInterval: integer({ min: 1 }).default(30),
   cooldownPeriod: integer({ min: 0 }).default(300),
   initialCooldownPeriod: integer({ min: 0 }).default(0),
-  minReplicaCount: integer({ min: 0 }).default(0),
-  maxReplicaCount: integer({ min: 1 }).default(100),
-  idleReplicaCount: integer({ min: 0 }).optional(),
+  minReplicaCount: integer({ min: 0, max: MAX_INT32 }).optional(),
+  maxReplicaCount: integer({ min: 1, max: MAX_INT32 }).default(100),
+  idleReplicaCount: integer({ min: 0, max: MAX_INT32 }).optional(),
   fallback: fallbackSchema.optional(),
   advanced: advancedSchema.optional(),
-  triggers: z.array(triggerSchema, { error: 'must be a list of triggers' }).min(1, 'at least one trigger is required'),
-  paused: z.boolean({ error: 'must be true or false' }).default(false),
+  triggers: z.array(triggerSchema).min(1, 'must list at least one trigger'),
+  paused: z.boolean().default(false),
 };
 
-const targetSchema = z
-  .strictObject(
-    {
-      name: kubeName.optional(),
-      namespace: kubeName.default('default'),
-      cluster: text.optional(),
-      ...specFields,
-    },
-    unknownKeys,
-  )
-  .superRefine((t, ctx) => {
-    // KEDA's CheckReplicaCountBoundsAreValid and the CRD's min <= max rule.
-    if (t.minReplicaCount > t.maxReplicaCount) {
-      ctx.addIssue({ code: 'custom', path: ['minReplicaCount'], message: `minReplicaCount (${t.minReplicaCount}) must be less than or equal to maxReplicaCount (${t.maxReplicaCount})` });
+/**
+ * KEDA's CheckReplicaCountBoundsAreValid and trigger-name uniqueness, run even when other fields
+ * are wrong. KEDA's quirk is kept: with minReplicaCount omitted, idle is compared with 0 (so
+ * idle 0 is refused); with minReplicaCount given, with max(min, 1) (so min 0 + idle 0 passes).
+ */
+function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const given = raw.minReplicaCount !== undefined;
+  const min = peek(specFields.minReplicaCount, raw.minReplicaCount) ?? (given ? undefined : 0);
+  const max = peek(specFields.maxReplicaCount, raw.maxReplicaCount);
+  const idle = peek(specFields.idleReplicaCount, raw.idleReplicaCount);
+  if (min !== undefined && max !== undefined && min > max) {
+    issues.push({ path: ['minReplicaCount'], message: `${min} is more than maxReplicaCount (${max})` });
+  }
+  if (min !== undefined && idle !== undefined) {
+    const compared = given ? Math.max(min, 1) : 0;
+    if (idle >= compared) {
+      const what = !given ? '0 when omitted, as in KEDA' : min === 0 ? '0, counted as 1 as KEDA does' : String(min);
+      issues.push({ path: ['idleReplicaCount'], message: `${idle} must be less than minReplicaCount (${what})` });
     }
-    if (t.idleReplicaCount !== undefined && t.idleReplicaCount >= t.minReplicaCount) {
-      ctx.addIssue({ code: 'custom', path: ['idleReplicaCount'], message: `idleReplicaCount (${t.idleReplicaCount}) must be less than minReplicaCount (${t.minReplicaCount})` });
-    }
-  });
+  }
+  if (Array.isArray(raw.triggers)) {
+    const seen = new Map<string, number>();
+    raw.triggers.forEach((t, i) => {
+      const name = isRecord(t) && typeof t.name === 'string' ? t.name : undefined;
+      if (name === undefined) return;
+      const first = seen.get(name);
+      if (first !== undefined) issues.push({ path: ['triggers', i, 'name'], message: `${show(name)} is also the name of triggers[${first}]: trigger names must be unique` });
+      else seen.set(name, i);
+    });
+  }
+  return issues;
+}
 
-export type TargetInput = z.input<typeof targetSchema>;
+/** A flat target: the spec fields plus name, namespace and cluster. */
+const flatFields = fields({
+  name: kubeName.optional(),
+  namespace: kubeLabel.default('default'),
+  cluster: text.optional(),
+  ...specFields,
+});
+const flatTargetSchema = checked(flatFields, checkSpec);
+
+const specSchema = checked(fields({ cluster: text.optional(), ...specFields }), checkSpec);
+
+/** KEDA annotations the engine reads from the scale target; on the ScaledObject they would do nothing. */
+const TARGET_ANNOTATIONS = ['paused-replicas', 'paused-scale-in', 'paused-scale-out', 'force-activation'].map((a) => `autoscaling.keda.sh/${a}`);
+
+function checkScaledObject(raw: Record<string, unknown>): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const annotations = isRecord(raw.metadata) && isRecord(raw.metadata.annotations) ? raw.metadata.annotations : {};
+  for (const key of TARGET_ANNOTATIONS) {
+    if (key in annotations) {
+      issues.push({ path: ['metadata', 'annotations', key], message: 'is read from the scale target, not from the ScaledObject: put it on the Deployment' });
+    }
+  }
+  if (raw.cluster !== undefined && isRecord(raw.spec) && raw.spec.cluster !== undefined) {
+    issues.push({ path: ['spec', 'cluster'], message: 'is also given at the top of the document: give it once' });
+  }
+  return issues;
+}
+
+/** A whole ScaledObject document, as `kubectl get scaledobject -o yaml` prints it. */
+const scaledObjectSchema = checked(
+  fields({
+    apiVersion: z.literal('keda.sh/v1alpha1'),
+    kind: z.literal('ScaledObject'),
+    // Loose: labels, uid, resourceVersion, ... are kept by kubectl and ignored here.
+    metadata: z.object({
+      name: kubeName,
+      namespace: kubeLabel.default('default'),
+      annotations: z.record(z.string(), z.string()).optional(),
+    }),
+    spec: specSchema,
+    /** Our field: the SCALER_CLUSTERS entry (may also be given in spec). */
+    cluster: text.optional(),
+    status: z.unknown().optional(),
+  }),
+  checkScaledObject,
+);
+
+export type TargetInput = z.input<typeof flatFields>;
 
 export interface TriggerSpec extends TriggerThresholds {
   type: TriggerType;
@@ -121,17 +183,27 @@ export interface Target extends ScalingSpec {
   pollingInterval: number;
   paused: boolean;
   triggers: TriggerSpec[];
+  /** The target as written (one SCALER_TARGETS item): parseTarget(input) gives this target again, so `explain` can replay it. */
+  input: unknown;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A document with apiVersion, kind or spec is read as a ScaledObject, anything else as a flat target. */
+const isScaledObjectDocument = (raw: Record<string, unknown>): boolean => 'apiVersion' in raw || 'kind' in raw || 'spec' in raw;
+
+/** KEDA's getBoolAnnotation: present and not "false" counts as true. */
+const annotationSet = (annotations: Record<string, unknown>, key: string): boolean =>
+  key in annotations && String(annotations[key]).trim().toLowerCase() !== 'false';
+
+const PAUSED = 'autoscaling.keda.sh/paused';
 
 /**
  * Unwraps a ScaledObject document into our flat shape: metadata.name/namespace become
  * name/namespace, spec fields move up. Anything else is passed through unchanged.
  */
 export function flattenScaledObject(raw: unknown): unknown {
-  if (!isRecord(raw) || !('apiVersion' in raw || 'kind' in raw || 'spec' in raw)) return raw;
-  const { apiVersion: _apiVersion, kind: _kind, metadata, spec, status: _status, ...rest } = raw;
+  if (!isRecord(raw) || !isScaledObjectDocument(raw)) return raw;
+  const { metadata, spec } = raw;
+  const rest = Object.fromEntries(Object.entries(raw).filter(([key]) => !['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key)));
   const meta = isRecord(metadata) ? metadata : {};
   const annotations = isRecord(meta.annotations) ? meta.annotations : {};
   return {
@@ -140,7 +212,7 @@ export function flattenScaledObject(raw: unknown): unknown {
     ...(meta.name !== undefined ? { name: meta.name } : {}),
     ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
     // The ScaledObject's own pause annotation is honoured as the `paused` flag.
-    ...(annotations['autoscaling.keda.sh/paused'] === 'true' ? { paused: true } : {}),
+    ...(annotationSet(annotations, PAUSED) ? { paused: true } : {}),
   };
 }
 
@@ -160,30 +232,54 @@ export type TargetParse = { ok: true; target: Target } | { ok: false; issues: { 
 export const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 
-export function parseTarget(raw: unknown): TargetParse {
-  const flat = flattenScaledObject(raw);
-  if (isRecord(raw) && raw.apiVersion !== undefined && raw.apiVersion !== 'keda.sh/v1alpha1') {
-    return { ok: false, issues: [{ path: 'apiVersion', reason: `"${String(raw.apiVersion)}" is not keda.sh/v1alpha1` }] };
-  }
-  if (isRecord(raw) && raw.kind !== undefined && raw.kind !== 'ScaledObject') {
-    return { ok: false, issues: [{ path: 'kind', reason: `"${String(raw.kind)}" is not supported (only ScaledObject)` }] };
-  }
-  const parsed = targetSchema.safeParse(flat);
-  if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), reason: i.message })) };
-  }
-  const { advanced, name, cluster, ...t } = parsed.data;
+type Spec = Omit<z.output<typeof specSchema>, 'cluster' | 'paused'>;
+
+function toTarget(input: unknown, spec: Spec, where: { name: string; namespace: string; cluster: string | undefined; paused: boolean }): Target {
+  const { advanced, scaleTargetRef, minReplicaCount, ...rest } = spec;
   const behavior = advanced?.horizontalPodAutoscalerConfig?.behavior;
-  const targetName = name ?? t.scaleTargetRef.name;
   return {
-    ok: true,
-    target: {
-      ...t,
-      id: `${t.namespace}/${targetName}`,
-      name: targetName,
-      cluster: cluster ?? '',
-      scaleTargetRef: { name: t.scaleTargetRef.name, kind: t.scaleTargetRef.kind, apiVersion: t.scaleTargetRef.apiVersion },
-      behavior: behavior ? applyBehaviorDefaults(behavior) : undefined,
-    },
+    ...rest,
+    minReplicaCount: minReplicaCount ?? 0,
+    id: `${where.namespace}/${where.name}`,
+    name: where.name,
+    namespace: where.namespace,
+    cluster: where.cluster ?? '',
+    paused: where.paused,
+    scaleTargetRef: { name: scaleTargetRef.name, kind: scaleTargetRef.kind, apiVersion: scaleTargetRef.apiVersion },
+    behavior: behavior ? applyBehaviorDefaults(behavior) : undefined,
+    input,
   };
+}
+
+const failed = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): TargetParse => ({
+  ok: false,
+  issues: issues.map((i) => ({ path: formatPath(i.path), reason: i.message })),
+});
+
+/**
+ * Validates one target: a flat target (spec fields plus name, namespace, cluster) or a whole
+ * KEDA ScaledObject document. Every problem is returned, with its field path.
+ */
+export function parseTarget(raw: unknown): TargetParse {
+  if (!isRecord(raw)) return failed([{ path: [], message: `must be a map (a target or a ScaledObject document), not ${show(raw)}` }]);
+  if (!isScaledObjectDocument(raw)) {
+    const parsed = parseConfig(flatTargetSchema, raw);
+    if (!parsed.success) return failed(parsed.error.issues);
+    const { name, namespace, cluster, paused, ...spec } = parsed.data;
+    return { ok: true, target: toTarget(raw, spec, { name: name ?? spec.scaleTargetRef.name, namespace, cluster, paused }) };
+  }
+  // A ScaledJob or another kind would only add noise about its spec: stop at the header.
+  const header: CheckIssue[] = [];
+  if (raw.apiVersion !== 'keda.sh/v1alpha1') {
+    header.push({ path: ['apiVersion'], message: raw.apiVersion === undefined ? 'is required (keda.sh/v1alpha1)' : `${show(raw.apiVersion)} is not keda.sh/v1alpha1` });
+  }
+  if (raw.kind !== 'ScaledObject') {
+    header.push({ path: ['kind'], message: raw.kind === undefined ? 'is required (ScaledObject)' : `${show(raw.kind)} is not supported (only ScaledObject)` });
+  }
+  if (header.length > 0) return failed(header);
+  const parsed = parseConfig(scaledObjectSchema, raw);
+  if (!parsed.success) return failed(parsed.error.issues);
+  const { metadata, spec: { cluster: specCluster, paused: specPaused, ...spec }, cluster } = parsed.data;
+  const paused = specPaused || annotationSet(metadata.annotations ?? {}, PAUSED);
+  return { ok: true, target: toTarget(raw, spec, { name: metadata.name, namespace: metadata.namespace, cluster: cluster ?? specCluster, paused }) };
 }

@@ -1,15 +1,122 @@
-// Value parsers for configuration written the KEDA way: numbers may be given as strings
-// ("5"), quantities as Kubernetes quantities ("50m").
+// Value parsers and schema helpers for configuration written the KEDA way: numbers may be
+// given as strings ("5"), quantities as Kubernetes quantities ("50m"). Messages are written to
+// follow a field path (`triggers[0].metadata.queueLength: "AA" is not an integer`), so they
+// never repeat the field's name.
 import { z } from 'zod';
+
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A value as it appears in a message: strings quoted, containers named, never dumped. */
+export function show(raw: unknown): string {
+  if (typeof raw === 'string') return JSON.stringify(raw);
+  if (raw === null) return 'null';
+  if (Array.isArray(raw)) return 'a list';
+  if (typeof raw === 'object') return 'a map';
+  return String(raw);
+}
+
+const article: Record<string, string> = { object: 'a map', record: 'a map', map: 'a map', array: 'a list', string: 'a string', boolean: 'true or false', number: 'a number' };
+
+/**
+ * The error map every configuration parse uses (pass it to safeParse): "is required" for a
+ * missing field, "must be a map / a list / a string" instead of zod's "Invalid input: ...".
+ * Schema-level messages take precedence; they return undefined to fall back to this one.
+ */
+export const configErrorMap = (issue: { code?: string; input?: unknown; expected?: string }): string | undefined => {
+  // A missing enum or literal is an invalid_value whose input is undefined.
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type') {
+    if (issue.expected === 'never') return 'is not supported';
+    const want = article[issue.expected ?? ''] ?? issue.expected;
+    return `must be ${want}, not ${show(issue.input)}`;
+  }
+  return undefined;
+};
+
+/** safeParse with the configuration error map. */
+export const parseConfig = <S extends z.ZodType>(schema: S, raw: unknown) => schema.safeParse(raw, { error: configErrorMap });
+
+/** Levenshtein distance, for "did you mean" hints on misspelt field names. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The known name closest to `key` (case-insensitive, at most 2 edits, or a prefix), if any. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of known) {
+    const [a, b] = [key.toLowerCase(), name.toLowerCase()];
+    // A name cut short (stabilizationWindow) counts as two edits away.
+    const d = a.length >= 4 && b.startsWith(a) ? Math.min(2, distance(a, b)) : distance(a, b);
+    if (d <= 2 && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/** `unknown field(s): maxReplicasCount (did you mean maxReplicaCount?)`. */
+export function unknownFields(keys: readonly string[], known: readonly string[], noun = 'field'): string {
+  const listed = keys.map((k) => {
+    const hint = closest(k, known);
+    return hint ? `${k} (did you mean ${hint}?)` : k;
+  });
+  return `unknown ${noun}(s): ${listed.join(', ')}`;
+}
+
+/** A strict object: unknown fields are errors, with a hint when one looks like a typo. */
+export function fields<T extends z.core.$ZodLooseShape>(shape: T, noun = 'field') {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFields(issue.keys, known, noun) : undefined),
+  });
+}
+
+export interface CheckIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * An object schema plus cross-field checks that run even when some fields are invalid. (zod
+ * skips `superRefine` once any field has failed, which would hide e.g. idle >= min behind an
+ * unrelated typo.) `check` sees the raw map and must tolerate invalid values in it.
+ */
+export function checked<S extends z.ZodType>(schema: S, check: (raw: Record<string, unknown>) => CheckIssue[]) {
+  return z.unknown().transform((raw, ctx): z.output<S> => {
+    const parsed = parseConfig(schema, raw);
+    const issues: CheckIssue[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path, message: i.message }));
+    if (isRecord(raw)) issues.push(...check(raw));
+    if (parsed.success && issues.length === 0) return parsed.data;
+    for (const i of issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    return z.NEVER;
+  });
+}
+
+/** The value of one field parsed on its own, or undefined when it is invalid (for checks). */
+export function peek<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> | undefined {
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
 
 const WHOLE = /^\s*[-+]?\d+\s*$/;
 
 /** An integer given as a number or a string, within [min, max]. */
 export function integer(bounds: { min?: number; max?: number } = {}) {
   return z.unknown().transform((raw, ctx) => {
+    if (raw === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is required' });
+      return z.NEVER;
+    }
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' && WHOLE.test(raw) ? Number(raw) : NaN;
     if (!Number.isSafeInteger(n)) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(raw) ?? 'undefined'} is not an integer` });
+      ctx.addIssue({ code: 'custom', message: `${show(raw)} is not an integer` });
       return z.NEVER;
     }
     if (bounds.min !== undefined && n < bounds.min) {
@@ -24,6 +131,13 @@ export function integer(bounds: { min?: number; max?: number } = {}) {
   });
 }
 
+/** One of a fixed set of strings, compared exactly (KEDA's enums are case-sensitive). */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, note = '') {
+  return z.enum(values, {
+    error: (issue) => (issue.input === undefined ? undefined : `${show(issue.input)} is not one of ${values.join(', ')}${note}`),
+  });
+}
+
 const QUANTITY = /^\s*([+-]?(?:\d+\.?\d*|\.\d+))(m?)\s*$/;
 
 /** A non-negative Kubernetes quantity as used for HPA tolerance: 0.1, "0.05", "50m". */
@@ -31,18 +145,33 @@ export const quantity = z.unknown().transform((raw, ctx) => {
   const match = typeof raw === 'number' ? [String(raw), String(raw), ''] : typeof raw === 'string' ? QUANTITY.exec(raw) : null;
   const n = match ? Number(match[1]) / (match[2] === 'm' ? 1000 : 1) : NaN;
   if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(raw) ?? 'undefined'} is not a quantity (e.g. 0.1 or "100m")` });
+    ctx.addIssue({ code: 'custom', message: `${show(raw)} is not a quantity (e.g. 0.1 or "100m")` });
     return z.NEVER;
   }
   if (n < 0) {
-    ctx.addIssue({ code: 'custom', message: `${n} must be >= 0` });
+    ctx.addIssue({ code: 'custom', message: `${show(raw)} is negative (must be >= 0)` });
     return z.NEVER;
   }
   return n;
 });
 
 /** A non-empty string. */
-export const text = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty');
+export const text = z
+  .string({ error: (issue) => (issue.input === undefined ? undefined : `must be a string, not ${show(issue.input)}`) })
+  .trim()
+  .min(1, 'must not be empty');
 
 /** A Kubernetes object name (RFC 1123 subdomain). */
-export const kubeName = text.max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 name');
+export const kubeName = text
+  .max(253, 'is longer than 253 characters')
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: (issue) => `${show(issue.input)} is not a valid name (lowercase RFC 1123: a-z, 0-9, '-' and '.')` });
+
+/** A Kubernetes namespace (RFC 1123 label). */
+export const kubeLabel = text
+  .max(63, 'is longer than 63 characters')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: (issue) => `${show(issue.input)} is not a valid namespace (lowercase RFC 1123 label: a-z, 0-9 and '-')` });
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A Microsoft Entra client id. */
+export const clientId = text.regex(GUID, { error: (issue) => `${show(issue.input)} is not a client id (a GUID)` });

@@ -2,10 +2,10 @@
 // queueName required; queueLength 5; activationQueueLength 0; queueLengthStrategy all|visibleonly;
 // accountName + cloud / endpointSuffix. Numbers may be strings, as in a ScaledObject.
 import { z } from 'zod';
-import { integer, text } from '../config/values.js';
+import { checked, clientId, fields, integer, isRecord, oneOf, show, text, type CheckIssue } from '../config/values.js';
 
 /** Storage endpoint suffixes of the named clouds (KEDA's azure_cloud_environment.go). */
-const CLOUD_SUFFIXES: Record<string, string> = {
+const CLOUD_SUFFIXES: Readonly<Record<string, string>> = {
   azurepubliccloud: 'queue.core.windows.net',
   azurecloud: 'queue.core.windows.net',
   azureusgovernmentcloud: 'queue.core.usgovcloudapi.net',
@@ -13,49 +13,64 @@ const CLOUD_SUFFIXES: Record<string, string> = {
   azurechinacloud: 'queue.core.chinacloudapi.cn',
 };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
+
+const metadataFields = fields(
+  {
+    queueName: text.regex(QUEUE_NAME, { error: (i) => `${show(i.input)} is not a storage queue name (3-63 lowercase letters, digits and single hyphens)` }),
+    queueLength: integer({ min: 1 }).default(5),
+    activationQueueLength: integer({ min: 0 }).default(0),
+    // Case-sensitive since KEDA v2.16, as KEDA's typed config parses enums.
+    queueLengthStrategy: oneOf(['all', 'visibleonly'], ' (case-sensitive, as in KEDA)').default('all'),
+    accountName: text.regex(ACCOUNT_NAME, { error: (i) => `${show(i.input)} is not a storage account name (3-24 lowercase letters and digits)` }).optional(),
+    cloud: text.optional(),
+    endpointSuffix: text.optional(),
+    /** Our extension: the client id of the user-assigned identity that reads this queue. */
+    identityClientId: clientId.optional(),
+    /** Local development only (SCALER_LOCAL_DEVELOPMENT): the app setting holding a connection string. */
+    connectionFromEnv: text.optional(),
+    /** Local development only (SCALER_LOCAL_DEVELOPMENT): an explicit queue service URL. */
+    queueServiceUri: z.url({ error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not a URL`) }).optional(),
+    // The value is never echoed: it holds an account key.
+    connection: z
+      .never({ error: 'is refused: a connection string in settings is a secret in plain text; use accountName with a managed identity (or connectionFromEnv for local development)' })
+      .optional(),
+  },
+  'key',
+);
+
+const given = (raw: Record<string, unknown>, key: string): boolean => raw[key] !== undefined;
+
+/** KEDA's hand-coded rules (parseAzureQueueMetadata): who reads the queue, and where it is. */
+function checkEndpoint(raw: Record<string, unknown>): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  if (!given(raw, 'accountName') && !given(raw, 'connectionFromEnv') && !given(raw, 'queueServiceUri')) {
+    issues.push({ path: ['accountName'], message: 'is required: the storage account that holds the queue (KEDA: "no accountName given")' });
+  }
+  if (typeof raw.cloud !== 'string') {
+    if (given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'is only used with cloud: Private (KEDA would silently ignore it)' });
+    return issues;
+  }
+  const cloud = raw.cloud.trim().toLowerCase();
+  if (cloud === 'private') {
+    if (!given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'must be provided for Private cloud type (e.g. queue.core.example.net)' });
+    return issues;
+  }
+  // hasOwn, not `in`: "constructor" is in every object.
+  if (!Object.hasOwn(CLOUD_SUFFIXES, cloud)) {
+    issues.push({ path: ['cloud'], message: `invalid cloud environment ${show(raw.cloud)}: use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private` });
+  }
+  if (given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'is only used with cloud: Private (KEDA would silently ignore it)' });
+  return issues;
+}
 
 export const azureQueueMetadataSchema = z
   .preprocess(
     // KEDA counts an empty string as missing.
-    (raw) =>
-      raw && typeof raw === 'object' && !Array.isArray(raw)
-        ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''))
-        : raw,
-    z.strictObject(
-      {
-        queueName: text.regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a storage queue name (3-63 lowercase letters, digits and single hyphens)'),
-        queueLength: integer({ min: 1 }).default(5),
-        activationQueueLength: integer({ min: 0 }).default(0),
-        queueLengthStrategy: z.enum(['all', 'visibleonly'], { error: 'must be one of all, visibleonly' }).default('all'),
-        accountName: text.regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lowercase letters and digits)').optional(),
-        cloud: text.optional(),
-        endpointSuffix: text.optional(),
-        /** Our extension: the client id of the user-assigned identity that reads this queue. */
-        identityClientId: text.regex(GUID, 'must be a client id (GUID)').optional(),
-        /** Local development only: the app setting holding a connection string. */
-        connectionFromEnv: text.optional(),
-        /** Local development only (SCALER_ALLOW_LOCAL_ENDPOINTS): an explicit queue service URL. */
-        queueServiceUri: z.url({ error: 'must be a URL' }).optional(),
-        connection: z.never({ error: 'connection strings are not accepted in settings: use accountName with a managed identity, or connectionFromEnv for local development' }).optional(),
-      },
-      { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : undefined) },
-    ),
+    (raw) => (isRecord(raw) ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '')) : raw),
+    checked(metadataFields, checkEndpoint),
   )
-  .superRefine((m, ctx) => {
-    if (!m.accountName && !m.connectionFromEnv && !m.queueServiceUri) {
-      ctx.addIssue({ code: 'custom', path: ['accountName'], message: 'no accountName given (or connectionFromEnv for local development)' });
-    }
-    const cloud = m.cloud?.toLowerCase();
-    if (cloud === 'private') {
-      if (!m.endpointSuffix) ctx.addIssue({ code: 'custom', path: ['endpointSuffix'], message: 'endpointSuffix must be provided for Private cloud type' });
-    } else {
-      if (cloud !== undefined && !(cloud in CLOUD_SUFFIXES)) {
-        ctx.addIssue({ code: 'custom', path: ['cloud'], message: `invalid cloud environment ${m.cloud} (use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private)` });
-      }
-      if (m.endpointSuffix) ctx.addIssue({ code: 'custom', path: ['endpointSuffix'], message: 'endpointSuffix is only used with cloud: Private' });
-    }
-  })
   .transform(({ connection: _connection, cloud, endpointSuffix, ...m }) => ({
     ...m,
     /** The queue service host suffix, resolved from cloud / endpointSuffix. */

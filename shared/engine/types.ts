@@ -117,11 +117,9 @@ export const reasonCodes = [
   'ScalerCooldown',
   'ScalerNotActive',
   'TriggerError',
-  'PartialTriggerError',
   'FallbackActive',
   'Paused',
   'PausedReplicas',
-  'ObservationMissing',
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];
 

@@ -57,18 +57,22 @@ async function endpointOf(cluster: Cluster, credentialFor: CredentialFactory): P
   return undefined;
 }
 
+/** The `message` of a Kubernetes Status body, or the start of whatever else came back. */
+function statusMessage(body: unknown): string {
+  try {
+    return (JSON.parse(String(body)) as { message?: string }).message ?? '';
+  } catch {
+    return String(body ?? '').slice(0, 200);
+  }
+}
+
 /** Turns client-node failures into messages that say what, where and what to do. */
 function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
   if (e instanceof KubeError) return e;
   const what = `${verb} ${describeRef(ref)}`;
   if (e instanceof ApiException) {
     const status = e.code;
-    let detail = '';
-    try {
-      detail = (JSON.parse(String(e.body)) as { message?: string }).message ?? '';
-    } catch {
-      detail = String(e.body ?? '').slice(0, 200);
-    }
+    const detail = statusMessage(e.body);
     if (status === 409) return new ScaleConflictError(`${what}: conflict, the scale changed since it was read`, status, { cause: e });
     if (status === 404) return new KubeError(`${what}: not found`, status, { cause: e });
     if (status === 403) {

@@ -1,11 +1,11 @@
 // One target, one evaluation: read -> decide -> apply -> record (house rule 7). The scale
 // write in `apply` is the only Kubernetes write of the evaluation loop.
 import type { Target } from '../config/target.js';
-import { decide, recordScaleChange, type Decision, type Observation, type ScalerState, type TriggerResult } from '../engine/index.js';
+import { decide, recordScaleChange, type Decision, type Observation, type TriggerResult } from '../engine/index.js';
 import { messageOf } from '../errors.js';
 import { ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
 import type { Source } from '../sources/index.js';
-import { StateConflictError, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
+import { StateConflictError, updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';
 import type { ExplainInput } from './explain.js';
 
@@ -74,7 +74,7 @@ function eventOf(target: Target, input: ExplainInput, decision: Decision, applie
   };
 }
 
-/** Saves that lose a race on the state row re-read it, this many times at most. */
+/** Evaluations that lose a race on the state row decide again, this many times at most. */
 const ATTEMPTS = 3;
 
 /**
@@ -131,48 +131,29 @@ export async function evaluateTarget(
       }
     }
     // 4. Record, conditional on the version read.
-    const saved = await saveDecision(deps.store, key, base, {
-      state: decision.state,
-      lastEvaluated: input.now,
-      lastReplicas: decision.replicas,
-      lastWakeConfirmed: base?.lastWakeConfirmed,
-    }, changed ? (fresh) => recordScaleChange(target.behavior, fresh, scale.specReplicas, decision.replicas, now) : undefined);
-    if (saved === 'decide-again' && attempt < ATTEMPTS) {
-      base = await deps.store.load(key);
-      continue;
+    const next: TargetRecord = { state: decision.state, lastEvaluated: input.now, lastReplicas: decision.replicas, lastWakeConfirmed: base?.lastWakeConfirmed };
+    let error: unknown;
+    try {
+      await deps.store.save(key, next, base?.etag);
+    } catch (e) {
+      if (!(e instanceof StateConflictError)) error = e;
+      else if (!changed && attempt < ATTEMPTS) {
+        // Nothing was written to the cluster: decide again on what the other writer saved.
+        base = await deps.store.load(key);
+        continue;
+      } else if (changed) {
+        // The scale changed: add that change to the other writer's state, so it is recorded once.
+        error = await updateRecord(deps.store, key, (fresh) => ({
+          ...fresh,
+          state: recordScaleChange(target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now),
+          lastEvaluated: input.now,
+          lastReplicas: decision.replicas,
+        })).then(() => undefined, (e: unknown) => e);
+      } else error = e;
     }
-    const error = saved instanceof Error ? saved : saved === 'decide-again' ? new StateConflictError(`state of ${key}: still changing after ${ATTEMPTS} attempts`) : undefined;
-    const event = eventOf(target, input, decision, changed, startedAt, deps.now(), error && messageOf(error));
-    if (error) return fail(error, event);
+    const event = eventOf(target, input, decision, changed, startedAt, deps.now(), error === undefined ? undefined : messageOf(error));
+    if (error !== undefined) return fail(error, event);
     deps.telemetry.decision(event);
     return { target, event };
   }
-}
-
-/**
- * Saves `next` over `base`. When another writer got there first: with `merge` (the scale was
- * changed) the change is added to the fresh row and saved; without it the caller decides again.
- */
-async function saveDecision(
-  store: StateStore,
-  key: string,
-  base: StoredRecord | undefined,
-  next: TargetRecord,
-  merge: ((fresh: ScalerState) => ScalerState) | undefined,
-): Promise<'saved' | 'decide-again' | Error> {
-  let etag = base?.etag;
-  let record = next;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    try {
-      await store.save(key, record, etag);
-      return 'saved';
-    } catch (e) {
-      if (!(e instanceof StateConflictError)) return e as Error;
-      if (!merge) return 'decide-again';
-      const fresh = await store.load(key);
-      etag = fresh?.etag;
-      record = { ...fresh, state: merge(fresh?.state ?? {}), lastReplicas: next.lastReplicas, lastEvaluated: next.lastEvaluated };
-    }
-  }
-  return new StateConflictError(`state of ${key}: still changing after ${ATTEMPTS} attempts`);
 }

@@ -1,0 +1,24 @@
+// Read-modify-write of one record under its ETag: the change is a pure function of the fresh
+// record, so losing a race just means applying it again to what the other writer saved.
+import { StateConflictError, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
+
+export const UPDATE_ATTEMPTS = 5;
+
+export async function updateRecord(
+  store: StateStore,
+  key: string,
+  change: (fresh: StoredRecord | undefined) => TargetRecord,
+  first?: StoredRecord,
+): Promise<TargetRecord> {
+  let fresh = first ?? (await store.load(key));
+  for (let attempt = 1; ; attempt++) {
+    const next = change(fresh);
+    try {
+      await store.save(key, next, fresh?.etag);
+      return next;
+    } catch (e) {
+      if (!(e instanceof StateConflictError) || attempt >= UPDATE_ATTEMPTS) throw e;
+      fresh = await store.load(key);
+    }
+  }
+}

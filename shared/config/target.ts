@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ScalingSpec, TriggerThresholds } from '../engine/index.js';
 import { MAX_INT32 } from '../engine/index.js';
 import { triggerDefinitions, triggerTypes, type TriggerType } from '../sources/registry.js';
-import type { AzureQueueMetadata } from '../sources/azure-queue-metadata.js';
+import { accountNameSchema, queueNameSchema, type AzureQueueMetadata } from '../sources/azure-queue-metadata.js';
 import { applyBehaviorDefaults, behaviorSchema } from './behavior.js';
 import { checked, fields, integer, isRecord, kubeLabel, kubeName, oneOf, parseConfig, peek, show, text, type CheckIssue } from './values.js';
 
@@ -66,7 +66,20 @@ const advancedSchema = fields({
   scalingModifiers: z.never({ error: 'is not supported: each trigger scales on its own and the highest answer wins' }).optional(),
 });
 
-/** The ScaledObject spec fields, and ours (`paused`). */
+/**
+ * Our field: a queue whose messages wake the target at once (docs/wake.md). It lives in the
+ * app's own storage account unless accountName says otherwise; forwardTo names a queue in the
+ * account of the target's first trigger that each message is then passed on to.
+ */
+const wakeSchema = fields({
+  queueName: queueNameSchema,
+  accountName: accountNameSchema.optional(),
+  forwardTo: queueNameSchema.optional(),
+});
+
+export type WakeSpec = z.output<typeof wakeSchema>;
+
+/** The ScaledObject spec fields, and ours (`paused`, `wake`). */
 const specFields = {
   scaleTargetRef: scaleTargetRefSchema,
   pollingInterval: integer({ min: 1 }).default(30),
@@ -79,6 +92,7 @@ const specFields = {
   advanced: advancedSchema.optional(),
   triggers: z.array(triggerSchema).min(1, 'must list at least one trigger'),
   paused: z.boolean().default(false),
+  wake: wakeSchema.optional(),
 };
 
 /**
@@ -102,6 +116,7 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
       issues.push({ path: ['idleReplicaCount'], message: `${idle} must be less than minReplicaCount (${what})` });
     }
   }
+  issues.push(...checkWake(raw));
   if (Array.isArray(raw.triggers)) {
     const seen = new Map<string, number>();
     raw.triggers.forEach((t, i) => {
@@ -111,6 +126,32 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
       if (first !== undefined) issues.push({ path: ['triggers', i, 'name'], message: `${show(name)} is also the name of triggers[${first}]: trigger names must be unique` });
       else seen.set(name, i);
     });
+  }
+  return issues;
+}
+
+/**
+ * A wake queue is consumed: if it were the target's own work queue, the workload would never see
+ * its messages. Same name with the same (or the default) account is refused; a forward to
+ * itself would loop.
+ */
+function checkWake(raw: Record<string, unknown>): CheckIssue[] {
+  const wake = peek(wakeSchema, raw.wake);
+  if (!wake) return [];
+  const issues: CheckIssue[] = [];
+  const triggers = Array.isArray(raw.triggers) ? raw.triggers : [];
+  triggers.forEach((t, i) => {
+    const metadata = isRecord(t) && isRecord(t.metadata) ? t.metadata : {};
+    const sameAccount = wake.accountName === undefined || metadata.accountName === undefined || wake.accountName === metadata.accountName;
+    if (metadata.queueName === wake.queueName && sameAccount) {
+      issues.push({
+        path: ['wake', 'queueName'],
+        message: `${show(wake.queueName)} is the work queue of triggers[${i}]: the wake function consumes its queue, so the workload would never get these messages. Use a separate queue (e.g. ${wake.queueName}-wake) with forwardTo: ${wake.queueName}`,
+      });
+    }
+  });
+  if (wake.forwardTo === wake.queueName) {
+    issues.push({ path: ['wake', 'forwardTo'], message: `${show(wake.forwardTo)} is the wake queue itself: each message would be forwarded to itself forever` });
   }
   return issues;
 }
@@ -183,6 +224,7 @@ export interface Target extends ScalingSpec {
   pollingInterval: number;
   paused: boolean;
   triggers: TriggerSpec[];
+  wake?: WakeSpec | undefined;
   /** The target as written (one SCALER_TARGETS item): parseTarget(input) gives this target again, so `explain` can replay it. */
   input: unknown;
 }

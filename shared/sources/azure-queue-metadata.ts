@@ -16,14 +16,17 @@ const CLOUD_SUFFIXES: Readonly<Record<string, string>> = {
 const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 
+export const queueNameSchema = text.regex(QUEUE_NAME, { error: (i) => `${show(i.input)} is not a storage queue name (3-63 lowercase letters, digits and single hyphens)` });
+export const accountNameSchema = text.regex(ACCOUNT_NAME, { error: (i) => `${show(i.input)} is not a storage account name (3-24 lowercase letters and digits)` });
+
 const metadataFields = fields(
   {
-    queueName: text.regex(QUEUE_NAME, { error: (i) => `${show(i.input)} is not a storage queue name (3-63 lowercase letters, digits and single hyphens)` }),
+    queueName: queueNameSchema,
     queueLength: integer({ min: 1 }).default(5),
     activationQueueLength: integer({ min: 0 }).default(0),
     // Case-sensitive since KEDA v2.16, as KEDA's typed config parses enums.
     queueLengthStrategy: oneOf(['all', 'visibleonly'], ' (case-sensitive, as in KEDA)').default('all'),
-    accountName: text.regex(ACCOUNT_NAME, { error: (i) => `${show(i.input)} is not a storage account name (3-24 lowercase letters and digits)` }).optional(),
+    accountName: accountNameSchema.optional(),
     cloud: text.optional(),
     endpointSuffix: text.optional(),
     /** Our extension: the client id of the user-assigned identity that reads this queue. */

@@ -47,11 +47,11 @@ export async function readTriggers(sources: Source[]): Promise<TriggerResult[]> 
   );
 }
 
-function observe(scale: ScaleReading, triggers: TriggerResult[]): Observation {
+export function observe(scale: ScaleReading, triggers: TriggerResult[]): Observation {
   return { specReplicas: scale.specReplicas, statusReplicas: scale.statusReplicas, annotations: scale.annotations, triggers };
 }
 
-function eventOf(target: Target, input: ExplainInput, decision: Decision, applied: boolean, startedAt: number, now: number, error?: string): ScaleDecisionEvent {
+export function eventOf(target: Target, input: ExplainInput, decision: Decision, applied: boolean, startedAt: number, now: number, error?: string): ScaleDecisionEvent {
   const triggers = input.observation.triggers;
   return {
     target: targetKey(target),

@@ -1,10 +1,36 @@
-// The runtime of the Functions host: built once per worker process from its app settings.
+// The runtime of the Functions host: built once per worker process from its app settings, and
+// shared by the timer and the wake functions.
+import { loadConfig } from '../config/index.js';
 import { createEvaluationLoop, type EvaluationLoop } from './loop.js';
-import { createRuntime } from './wiring.js';
+import { createWaker, wakeQueuesOf, type HandledMessage, type WakeQueue, type Waker } from './wake.js';
+import { createRuntime, type Runtime } from './wiring.js';
 
+let runtime: Runtime | undefined;
 let loop: EvaluationLoop | undefined;
+let waker: Waker | undefined;
+
+const hostRuntime = (): Runtime => (runtime ??= createRuntime(process.env));
 
 export function hostEvaluationLoop(): EvaluationLoop {
-  loop ??= createEvaluationLoop(createRuntime(process.env));
+  loop ??= createEvaluationLoop(hostRuntime());
   return loop;
+}
+
+/** The wake queues of the configuration, one queue-triggered function each. */
+export const hostWakeQueues = (): WakeQueue[] => wakeQueuesOf(loadConfig(process.env).targets);
+
+/**
+ * The host delivers the message as bytes (dataType binary), so forwarding is byte for byte: a
+ * string would have been JSON-parsed by the worker, losing big integers and white space.
+ */
+export function messageText(message: unknown): string {
+  if (Buffer.isBuffer(message) || message instanceof Uint8Array) return Buffer.from(message).toString('utf8');
+  return typeof message === 'string' ? message : JSON.stringify(message);
+}
+
+export async function hostWake(queue: WakeQueue, message: unknown): Promise<HandledMessage> {
+  waker ??= createWaker(hostRuntime());
+  const handled = await waker.handle(queue, messageText(message));
+  await hostRuntime().telemetry.flush();
+  return handled;
 }

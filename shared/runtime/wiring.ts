@@ -13,6 +13,7 @@ export const DEFAULT_STATE_TABLE = 'scalerstate';
 export const DEFAULT_CONCURRENCY = 32;
 
 export interface Runtime {
+  settings: Settings;
   config: Config;
   targets: ConfiguredTarget[];
   kube: Kube;
@@ -59,6 +60,7 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
   for (const error of config.errors) telemetry.failure(error, { operation: 'tick' });
   const sourceDeps = { credentialFor, settings };
   return {
+    settings,
     config,
     targets: config.targets.map((target) => ({
       target,

@@ -3,6 +3,8 @@
 // to the approximate count when the peek is full (`visibleonly`).
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import { RestError } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
+import type { Settings } from '../config/settings.js';
 import { SourceError } from '../errors.js';
 import { queueServiceUrl, type AzureQueueMetadata } from './azure-queue-metadata.js';
 import type { Source, SourceDeps } from './source.js';
@@ -17,14 +19,18 @@ function where(m: AzureQueueMetadata): string {
   return m.accountName ? `queue "${m.queueName}" in account "${m.accountName}"` : `queue "${m.queueName}"`;
 }
 
-function queueClient(m: AzureQueueMetadata, deps: SourceDeps): QueueClient {
+/**
+ * A client for `queueName` in the account that `m` names: by its connection string for local
+ * development (connectionFromEnv), else by URL with `credential`.
+ */
+export function queueClientIn(m: AzureQueueMetadata, queueName: string, credential: TokenCredential, settings: Settings): QueueClient {
   if (m.connectionFromEnv) {
-    const connection = deps.settings[m.connectionFromEnv];
+    const connection = settings[m.connectionFromEnv];
     if (!connection) throw new SourceError(`${where(m)}: app setting "${m.connectionFromEnv}" (connectionFromEnv) is not set`);
-    return QueueServiceClient.fromConnectionString(connection, PIPELINE).getQueueClient(m.queueName);
+    return QueueServiceClient.fromConnectionString(connection, PIPELINE).getQueueClient(queueName);
   }
   const service = queueServiceUrl(m)!;
-  return new QueueClient(`${service.replace(/\/$/, '')}/${m.queueName}`, deps.credentialFor(m.identityClientId), PIPELINE);
+  return new QueueClient(`${service.replace(/\/$/, '')}/${queueName}`, credential, PIPELINE);
 }
 
 /** Turns SDK failures into a message an operator can act on. */
@@ -45,7 +51,7 @@ export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps):
   return {
     async read(signal) {
       try {
-        client ??= queueClient(m, deps);
+        client ??= queueClientIn(m, m.queueName, deps.credentialFor(m.identityClientId), deps.settings);
         if (m.queueLengthStrategy === 'visibleonly') {
           const peek = await client.peekMessages({ numberOfMessages: PEEK_LIMIT, abortSignal: signal });
           if (peek.peekedMessageItems.length < PEEK_LIMIT) return peek.peekedMessageItems.length;

@@ -16,6 +16,9 @@ ScaleDecision event in App Insights:
     "observation": { "specReplicas": 0, "triggers": [ { "value": 42 } ] },
     "state": { ...optional... } }
 
+A ScaleDecision itself is accepted too: a JSON line the scaler printed, or a row exported
+from App Insights (customEvents, with customDimensions.explain).
+
 Output: { "replicas", "desiredReplicas", "action", "code", "reason", "active", "state" }.
 Exit codes: 0 decided, 1 the document is invalid (the message names the field), 2 usage.`;
 

@@ -6,7 +6,10 @@ import { startAzurite, type Azurite } from '../../test/support/azurite.js';
 import type { Settings } from '../../shared/config/index.js';
 import { messageOf } from '../../shared/errors.js';
 import { createEvaluationLoop, summarize } from '../../shared/runtime/loop.js';
-import { createRuntime, DEFAULT_SCHEDULE } from '../../shared/runtime/wiring.js';
+import { pollQueue, queueTriggerSettings } from '../../shared/runtime/queue-poller.js';
+import { createWaker, wakeQueueClients, wakeQueuesOf } from '../../shared/runtime/wake.js';
+import { createRuntime, DEFAULT_SCHEDULE, type Runtime } from '../../shared/runtime/wiring.js';
+import { readHostJson } from '../host-json.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from '../command.js';
 import { createDecisionLines } from '../decision-lines.js';
 import { loadSettings } from '../local-settings.js';
@@ -14,8 +17,9 @@ import { loadSettings } from '../local-settings.js';
 const HELP = `Usage: aks-queue-scaler run [--settings FILE] [--once]
 
 Runs the scaler locally, outside the Functions host: the evaluation loop fires on
-SCALER_SCHEDULE (default "${DEFAULT_SCHEDULE}", NCRONTAB with seconds) and prints one line per
-decision. Settings come from local.settings.json "Values" (or FILE), overridden by the
+SCALER_SCHEDULE (default "${DEFAULT_SCHEDULE}", NCRONTAB with seconds; never overlapping
+itself) and prints one line per decision, and every wake queue is polled as the Functions host
+polls it (host.json: back-off up to maxPollingInterval, maxDequeueCount, <queue>-poison). Settings come from local.settings.json "Values" (or FILE), overridden by the
 environment. Settings equal to UseDevelopmentStorage=true get an Azurite started for the run.
 Ctrl-C stops cleanly.
 
@@ -33,6 +37,24 @@ async function withDevelopmentStorage(settings: Settings, log: (line: string) =>
   const azurite = await startAzurite();
   log(`Azurite started for ${keys.join(', ')}: queues at ${azurite.queueEndpoint}, tables at ${azurite.tableEndpoint}\n`);
   return { settings: { ...settings, ...Object.fromEntries(keys.map((k) => [k, azurite.connectionString])) }, azurite };
+}
+
+/** Polls each wake queue as the Functions host would, handing messages to the wake path. */
+async function pollWakeQueues(runtime: Runtime, signal: AbortSignal, log: (line: string) => void): Promise<Promise<void>[]> {
+  const queues = wakeQueuesOf(runtime.targets.map((t) => t.target));
+  if (queues.length === 0) return [];
+  const settings = queueTriggerSettings(await readHostJson());
+  const waker = createWaker(runtime);
+  return queues.map((queue) => {
+    const { queue: client, poison } = wakeQueueClients(queue, runtime.settings, runtime.credentialFor);
+    log(`polling wake queue ${queue.queueName} (up to every ${settings.maxPollingIntervalMs} ms) for ${queue.targets.map((t) => t.id).join(', ')}\n`);
+    return pollQueue(client, poison, settings, async (body) => {
+      const handled = await waker.handle(queue, body.toString('utf8'));
+      for (const warning of handled.warnings) log(`wake warning: ${warning}\n`);
+      const woken = handled.outcomes.filter((o) => o.result === 'woken');
+      if (woken.length > 0) log(`woken by ${queue.queueName}: ${woken.map((o) => `${o.target} -> ${o.replicas}`).join(', ')}\n`);
+    }, signal);
+  });
 }
 
 export const runCommand: Command = {
@@ -69,14 +91,15 @@ export const runCommand: Command = {
       const schedule = storage.settings.SCALER_SCHEDULE?.trim() || DEFAULT_SCHEDULE;
       log(`evaluating ${runtime.targets.length} target(s) on "${schedule}"; Ctrl-C stops\n`);
       const cron = new Cron(schedule, { protect: true }, async () => void (await tick()));
+      const stopping = new AbortController();
+      const pollers = await pollWakeQueues(runtime, stopping.signal, log);
       await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          cron.stop();
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
       });
+      cron.stop();
+      stopping.abort();
+      await Promise.all(pollers);
       log('stopped\n');
       return EXIT_OK;
     } catch (e) {

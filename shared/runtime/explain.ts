@@ -40,9 +40,24 @@ export interface ExplainInput {
   state: ScalerState;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The replay document inside what a user has at hand: the document itself; a ScaleDecision as
+ * printed on stdout (`explain` field); or a row exported from App Insights, whose
+ * customDimensions (an object, or its JSON text) carry `explain` as JSON text.
+ */
+export function replayInputOf(document: unknown): unknown {
+  if (!isRecord(document)) return document;
+  const dimensions = typeof document.customDimensions === 'string' ? (JSON.parse(document.customDimensions) as unknown) : document.customDimensions;
+  const explain = isRecord(dimensions) ? dimensions.explain : document.explain;
+  if (explain === undefined) return document;
+  return typeof explain === 'string' ? (JSON.parse(explain) as unknown) : explain;
+}
+
 /** Validates a replay document and decides again; throws ConfigError naming the field. */
 export function replay(document: unknown): Decision {
-  const doc = documentSchema.safeParse(document);
+  const doc = documentSchema.safeParse(replayInputOf(document));
   if (!doc.success) {
     const issue = doc.error.issues[0]!;
     throw new ConfigError('explain input', issue.path.join('.'), issue.message);

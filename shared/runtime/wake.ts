@@ -2,7 +2,9 @@
 // poll. Signal mode: the message is only a signal. Forward mode (wake.forwardTo): the wake queue
 // is the producers' inbox and each message is passed on, byte for byte, to the work queue.
 // It never scales down, and a target confirmed awake in the last few seconds costs no call.
-import type { QueueClient } from '@azure/storage-queue';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import type { Settings } from '../config/index.js';
+import type { CredentialFactory } from '../identity.js';
 import { decideWake, recordScaleChange } from '../engine/index.js';
 import { messageOf } from '../errors.js';
 import { ScaleConflictError } from '../kube/index.js';
@@ -201,4 +203,23 @@ export function createWaker(runtime: Runtime): Waker {
       return { outcomes, forwarded: [...destinations.keys()], warnings };
     },
   };
+}
+
+/**
+ * A wake queue and its poison queue as the Functions host would open them from the function's
+ * connection: the setting itself as a connection string (local development), or
+ * <connection>__queueServiceUri (or __accountName) with the identity of <connection>__clientId.
+ */
+export function wakeQueueClients(queue: WakeQueue, settings: Settings, credentialFor: CredentialFactory): { queue: QueueClient; poison: QueueClient } {
+  const connectionString = settings[queue.connection]?.trim();
+  const poisonName = `${queue.queueName}-poison`;
+  if (connectionString) {
+    const service = QueueServiceClient.fromConnectionString(connectionString);
+    return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
+  }
+  const account = settings[`${queue.connection}__accountName`]?.trim();
+  const uri = settings[`${queue.connection}__queueServiceUri`]?.trim() || settings[`${queue.connection}__serviceUri`]?.trim() || (account ? `https://${account}.queue.core.windows.net` : undefined);
+  if (!uri) throw new Error(`wake queue ${queue.queueName}: connection ${queue.connection} is not set (${queue.connection}, or ${queue.connection}__queueServiceUri with __credential and __clientId)`);
+  const service = new QueueServiceClient(uri, credentialFor(settings[`${queue.connection}__clientId`]?.trim() || undefined));
+  return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
 }

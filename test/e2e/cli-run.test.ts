@@ -65,6 +65,59 @@ describe.runIf(controlPlaneEnabled)('cli run', () => {
     expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(2);
   });
 
+  test('without --once: wakes a target from a wake-queue message at once, then scales it by timer; Ctrl-C stops', async () => {
+    const controlPlane = sharedControlPlane();
+    const admin = adminKubeConfig(controlPlane);
+    const w = await createWorkloads(admin, { replicas: 0 });
+    await grantScaleRole(admin, w.namespace);
+    const work = await createQueue(azurite);
+    const wake = await createQueue(azurite);
+    const kubeconfig = join(dir, 'kubeconfig-wake');
+    await writeFile(kubeconfig, kubeConfigWithToken(controlPlane, kubeToken(controlPlane, AUTOSCALER_USER)).exportConfig());
+    const settings = join(dir, 'wake.settings.json');
+    await writeFile(settings, JSON.stringify({
+      Values: {
+        // The wake queue lives in the app's own storage (AzureWebJobsStorage), here the test's Azurite.
+        AzureWebJobsStorage: azurite.connectionString,
+        QUEUES: azurite.connectionString,
+        SCALER_LOCAL_DEVELOPMENT: 'true',
+        SCALER_SCHEDULE: '* * * * * *',
+        SCALER_CLUSTERS: JSON.stringify({ local: { context: 'local', kubeconfig } }),
+        SCALER_TARGETS: JSON.stringify([{
+          namespace: w.namespace,
+          scaleTargetRef: { name: w.deployment },
+          pollingInterval: 300,
+          wake: { queueName: wake.name },
+          triggers: [{ type: 'azure-queue', metadata: { queueName: work.name, connectionFromEnv: 'QUEUES' } }],
+        }]),
+      },
+    }));
+    const out: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+    const running = runCommand.run(['--settings', settings]);
+    const until = async (what: () => Promise<boolean>): Promise<void> => {
+      for (let i = 0; i < 100 && !(await what()); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    try {
+      // The first tick sees an empty work queue and leaves the target at 0 for pollingInterval (300 s).
+      await until(async () => out.join('').includes('replicas 0  queue 0'));
+      await wake.sendMessage('wake up');
+      await until(async () => (await replicasOf(admin, w.namespace, w.deployment)) > 0);
+      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(1);
+      expect(out.join('')).toContain(`woken by ${wake.name}: local/${w.namespace}/${w.deployment} -> 1`);
+      // Awake, the target is evaluated on every tick: work arriving scales it by timer.
+      await Promise.all(Array.from({ length: 20 }, () => work.sendMessage('job')));
+      await until(async () => (await replicasOf(admin, w.namespace, w.deployment)) > 1);
+      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(4); // 20 / 5, within the no-behavior cap of max(2 x 1, 4)
+    } finally {
+      process.emit('SIGINT');
+    }
+    const code = await running;
+    stdout.mockRestore();
+    expect(code).toBe(0);
+    expect(out.join('')).toContain('stopped');
+  });
+
   test('a settings file that does not exist is a clear error', async () => {
     const { code, err } = await run(['--once', '--settings', join(dir, 'missing.json')]);
     expect(code).toBe(1);

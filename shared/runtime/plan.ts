@@ -1,0 +1,43 @@
+// A dry run of one tick: what each target would do now and why. It reads the queues, the
+// clusters and the state, and writes nothing.
+import pLimit from 'p-limit';
+import { decide, type Decision } from '../engine/index.js';
+import { messageOf } from '../errors.js';
+import type { StoredRecord } from '../state/index.js';
+import type { ConfiguredTarget } from './evaluate-all.js';
+import { observe, readTriggers, targetKey, workloadOf } from './evaluate-target.js';
+import type { Runtime } from './wiring.js';
+
+export interface PlannedTarget {
+  target: string;
+  current?: number;
+  triggerValues?: (number | string)[];
+  decision?: Decision;
+  /** The target could not be read; nothing would be decided. */
+  error?: string;
+}
+
+async function planTarget(runtime: Runtime, t: ConfiguredTarget, record: StoredRecord | undefined): Promise<PlannedTarget> {
+  const target = targetKey(t.target);
+  try {
+    const [scale, triggers] = await Promise.all([runtime.kube.readScale(workloadOf(t.target)), readTriggers(t.sources)]);
+    const decision = decide(t.target, observe(scale, triggers), record?.state ?? {}, runtime.now());
+    return { target, current: scale.specReplicas, triggerValues: triggers.map((r) => ('value' in r ? r.value : `error: ${r.error}`)), decision };
+  } catch (e) {
+    return { target, error: messageOf(e) };
+  }
+}
+
+export async function planAll(runtime: Runtime): Promise<{ planned: PlannedTarget[]; stateError?: string }> {
+  let records = new Map<string, StoredRecord>();
+  let stateError: string | undefined;
+  try {
+    records = await runtime.store.loadAll();
+  } catch (e) {
+    // Without state the plan still shows what the metrics say; the cooldowns are unknown.
+    stateError = messageOf(e);
+  }
+  const limit = pLimit(runtime.concurrency);
+  const planned = await Promise.all(runtime.targets.map((t) => limit(() => planTarget(runtime, t, records.get(targetKey(t.target))))));
+  return { planned, stateError };
+}

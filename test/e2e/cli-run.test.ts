@@ -10,21 +10,10 @@ import { startAzurite, type Azurite } from '../support/azurite.js';
 import { adminKubeConfig, kubeConfigWithToken } from '../support/kube-clients.js';
 import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
 import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import { runCli } from '../cli/capture.js';
 import { createQueue, replicasOf } from './scaler.js';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  try {
-    const code = await runCommand.run(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const run = (args: string[]) => runCli(runCommand, args);
 
 describe.runIf(controlPlaneEnabled)('cli run', () => {
   let azurite: Azurite;

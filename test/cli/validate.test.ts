@@ -1,0 +1,67 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { validateCommand } from '../../cli/commands/validate.js';
+import { runCli } from './capture.js';
+
+const good = { scaleTargetRef: { name: 'worker' }, namespace: 'shop', triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'acct' } }] };
+const clusters = JSON.stringify({ prod: { resourceId: '/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks' } });
+
+describe('cli validate', () => {
+  let dir: string;
+  const settingsFile = async (name: string, values: Record<string, string>): Promise<string> => {
+    const path = join(dir, name);
+    await writeFile(path, JSON.stringify({ Values: values }));
+    return path;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aqs-validate-'));
+  });
+
+  test('good settings: exit 0 and a summary', async () => {
+    const settings = await settingsFile('good.json', { SCALER_CLUSTERS: clusters, SCALER_TARGETS: JSON.stringify([good]) });
+    const { code, out } = await runCli(validateCommand, ['--settings', settings]);
+    expect(out).toBe('1 valid target(s), 1 cluster(s), 0 problem(s)\n');
+    expect(code).toBe(0);
+  });
+
+  test('bad settings: every problem with target, field and reason, exit 1; the good target still counts', async () => {
+    const bad = { ...good, scaleTargetRef: { name: 'other' }, minReplicaCount: 5, maxReplicaCount: 2, triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'acct', queueLength: 'AA' } }] };
+    const settings = await settingsFile('bad.json', { SCALER_CLUSTERS: clusters, SCALER_TARGETS: JSON.stringify([good, bad]) });
+    const { code, out } = await runCli(validateCommand, ['--settings', settings]);
+    expect(out.split('\n')).toEqual([
+      'error: target shop/other: triggers[0].metadata.queueLength: "AA" is not an integer',
+      'error: target shop/other: minReplicaCount: 5 is more than maxReplicaCount (2)',
+      '1 valid target(s), 1 cluster(s), 2 problem(s)',
+      '',
+    ]);
+    expect(code).toBe(1);
+  });
+
+  test('--targets reads a YAML file of ScaledObjects; --json for scripts', async () => {
+    const targets = join(dir, 'targets.yaml');
+    await writeFile(targets, ['apiVersion: keda.sh/v1alpha1', 'kind: ScaledObject', 'metadata: { name: worker, namespace: shop }', 'spec:', '  scaleTargetRef: { name: worker }', '  pollingInterval: 0', '  triggers: [ { type: azure-queue, metadata: { queueName: orders, accountName: acct } } ]'].join('\n'));
+    const settings = await settingsFile('clusters.json', { SCALER_CLUSTERS: clusters });
+    const { code, out } = await runCli(validateCommand, ['--settings', settings, '--targets', targets, '--json']);
+    expect(JSON.parse(out)).toEqual({
+      valid: false,
+      targets: [],
+      errors: [{ where: 'target shop/worker', path: 'spec.pollingInterval', reason: '0 is less than 1', message: 'target shop/worker: spec.pollingInterval: 0 is less than 1' }],
+    });
+    expect(code).toBe(1);
+  });
+
+  test('no SCALER_TARGETS at all is a problem', async () => {
+    const settings = await settingsFile('empty.json', {});
+    const { code, out } = await runCli(validateCommand, ['--settings', settings]);
+    expect(out).toContain('error: SCALER_TARGETS: is not set');
+    expect(code).toBe(1);
+  });
+
+  test('a wrong option is a usage error with the help text', async () => {
+    const { code, err } = await runCli(validateCommand, ['--nope']);
+    expect(err).toContain('Usage: aks-queue-scaler validate');
+    expect(code).toBe(2);
+  });
+});

@@ -54,20 +54,20 @@ export function createTableStore(location: TableLocation): StateStore {
   };
 
   return {
+    // Reads never create the table (a dry run changes nothing): no table is no state yet.
     async loadAll() {
-      await ensureTable();
       const records = new Map<string, StoredRecord>();
       try {
         for await (const row of client.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })) {
           records.set(fromRowKey(row.rowKey), toRecord(row));
         }
       } catch (e) {
+        if (e instanceof RestError && e.statusCode === 404) return records;
         fail(`state table ${location.table}: query`, e);
       }
       return records;
     },
     async load(key) {
-      await ensureTable();
       try {
         return toRecord(await client.getEntity<Row>(PARTITION, toRowKey(key)));
       } catch (e) {

@@ -1,0 +1,61 @@
+// `aks-queue-scaler plan`: a dry run against the real queues, cluster and state; changes nothing.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { planCommand } from '../../cli/commands/plan.js';
+import { TableClient } from '@azure/data-tables';
+import { runCli } from '../cli/capture.js';
+import { startAzurite, type Azurite } from '../support/azurite.js';
+import { AUTOSCALER_USER, kubeToken } from '../support/control-plane.js';
+import { adminKubeConfig, kubeConfigWithToken } from '../support/kube-clients.js';
+import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
+import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import { createQueue } from './scaler.js';
+
+describe.runIf(controlPlaneEnabled)('cli plan', () => {
+  let azurite: Azurite;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(() => azurite?.stop());
+
+  test('prints what each target would do and why, and writes nothing', async () => {
+    const controlPlane = sharedControlPlane();
+    const admin = adminKubeConfig(controlPlane);
+    const w = await createWorkloads(admin, { replicas: 0 });
+    await grantScaleRole(admin, w.namespace);
+    const queue = await createQueue(azurite, 12);
+    const dir = await mkdtemp(join(tmpdir(), 'aqs-plan-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kubeConfigWithToken(controlPlane, kubeToken(controlPlane, AUTOSCALER_USER)).exportConfig());
+    const settings = join(dir, 'local.settings.json');
+    await writeFile(settings, JSON.stringify({
+      Values: {
+        AzureWebJobsStorage: azurite.connectionString,
+        SCALER_STATE_TABLE: 'planstate',
+        SCALER_LOCAL_DEVELOPMENT: 'true',
+        SCALER_CLUSTERS: JSON.stringify({ local: { context: 'local', kubeconfig } }),
+        SCALER_TARGETS: JSON.stringify([
+          { namespace: w.namespace, scaleTargetRef: { name: w.deployment }, triggers: [{ type: 'azure-queue', metadata: { queueName: queue.name, connectionFromEnv: 'AzureWebJobsStorage' } }] },
+          { namespace: w.namespace, scaleTargetRef: { name: 'missing' }, triggers: [{ type: 'azure-queue', metadata: { queueName: queue.name, connectionFromEnv: 'AzureWebJobsStorage' } }] },
+        ]),
+      },
+    }));
+    const apps = admin.makeApiClient(AppsV1Api);
+    const before = (await apps.readNamespacedDeployment({ name: w.deployment, namespace: w.namespace })).metadata?.resourceVersion;
+
+    const { code, out } = await runCli(planCommand, ['--settings', settings]);
+
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^TARGET\s+NOW\s+WOULD BE\s+ACTION\s+WHY$/);
+    expect(lines[1]).toMatch(new RegExp(`^local/${w.namespace}/worker\\s+0\\s+3\\s+activate\\s+ScaleTargetActivated: `));
+    expect(lines[2]).toMatch(new RegExp(`^local/${w.namespace}/missing\\s+-\\s+-\\s+error\\s+read deployment ${w.namespace}/missing in cluster local: (not found|forbidden)`));
+    expect(code).toBe(1); // one target could not be read
+    // Nothing changed: not the Deployment, not the state, not the queue.
+    expect((await apps.readNamespacedDeployment({ name: w.deployment, namespace: w.namespace })).metadata?.resourceVersion).toBe(before);
+    expect(await TableClient.fromConnectionString(azurite.connectionString, 'planstate', { allowInsecureConnection: true }).getAccessPolicy().then(() => 'exists', (e: { statusCode?: number }) => e.statusCode)).toBe(404);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(12);
+  });
+});

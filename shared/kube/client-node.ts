@@ -2,7 +2,7 @@
 // is resolved once per process and cluster, and again after a TLS or 401 failure (the CA may
 // have rotated, the server moved). The bearer token comes from @azure/identity on every
 // request, so it is refreshed as it expires.
-import { ApiException, AppsV1Api, KubeConfig, type User } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User } from '@kubernetes/client-node';
 import type { Cluster } from '../config/clusters.js';
 import { KubeError } from '../errors.js';
 import type { CredentialFactory } from '../identity.js';
@@ -85,24 +85,54 @@ function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
   return new KubeError(`${what}: cannot reach the cluster: ${cause?.code ?? ''} ${cause?.message ?? (e as Error).message}`.trim(), undefined, { cause: e });
 }
 
-export function createKube(clusters: Map<string, Cluster>, credentialFor: CredentialFactory): Kube {
-  const clients = new Map<string, Promise<AppsV1Api>>();
+/**
+ * client-node makes a new undici Agent for every request, so every call would open a new TLS
+ * connection. This middleware keeps the first request's dispatcher and hands it to the later
+ * ones, so one cluster's calls share keep-alive connections.
+ */
+function reuseDispatcher(): ConfigurationOptions {
+  let shared: ReturnType<RequestContext['getDispatcher']>;
+  return {
+    middlewareMergeStrategy: 'append',
+    middleware: [
+      {
+        pre: (context) => {
+          if (shared === undefined) shared = context.getDispatcher();
+          else context.setDispatcher(shared);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (context) => new Observable(Promise.resolve(context)),
+      },
+    ],
+  };
+}
 
-  function client(name: string): Promise<AppsV1Api> {
-    let apps = clients.get(name);
-    if (!apps) {
+interface ClusterClient {
+  apps: AppsV1Api;
+  options: ConfigurationOptions;
+}
+
+export function createKube(clusters: Map<string, Cluster>, credentialFor: CredentialFactory): Kube {
+  const clients = new Map<string, Promise<ClusterClient>>();
+
+  function client(name: string): Promise<ClusterClient> {
+    let found = clients.get(name);
+    if (!found) {
       const cluster = clusters.get(name);
       if (!cluster) return Promise.reject(new KubeError(`cluster ${name} is not configured in SCALER_CLUSTERS`));
-      apps = endpointOf(cluster, credentialFor).then((endpoint) => kubeConfigFor(cluster, endpoint, credentialFor).makeApiClient(AppsV1Api));
+      found = endpointOf(cluster, credentialFor).then((endpoint) => ({
+        apps: kubeConfigFor(cluster, endpoint, credentialFor).makeApiClient(AppsV1Api),
+        options: reuseDispatcher(),
+      }));
       // A failed discovery is not cached: the next evaluation tries again.
-      apps.catch(() => clients.delete(name));
-      clients.set(name, apps);
+      found.catch(() => clients.delete(name));
+      clients.set(name, found);
     }
-    return apps;
+    return found;
   }
 
   /** Runs a call; after a TLS or 401 failure, rediscovers the cluster and tries once more. */
-  async function call<T>(ref: WorkloadRef, verb: string, fn: (apps: AppsV1Api) => Promise<T>): Promise<T> {
+  async function call<T>(ref: WorkloadRef, verb: string, fn: (client: ClusterClient) => Promise<T>): Promise<T> {
     try {
       return await fn(await client(ref.cluster));
     } catch (e) {
@@ -118,9 +148,9 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
 
   return {
     readScale(ref) {
-      return call(ref, 'read', async (apps): Promise<ScaleReading> => {
+      return call(ref, 'read', async ({ apps, options }): Promise<ScaleReading> => {
         const params = { name: ref.name, namespace: ref.namespace };
-        const workload = ref.kind === 'Deployment' ? await apps.readNamespacedDeployment(params) : await apps.readNamespacedStatefulSet(params);
+        const workload = ref.kind === 'Deployment' ? await apps.readNamespacedDeployment(params, options) : await apps.readNamespacedStatefulSet(params, options);
         return {
           // The API server defaults spec.replicas to 1 when it is omitted.
           specReplicas: workload.spec?.replicas ?? 1,
@@ -131,13 +161,13 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
       });
     },
     writeScale(ref, replicas, resourceVersion) {
-      return call(ref, 'scale', async (apps) => {
+      return call(ref, 'scale', async ({ apps, options }) => {
         const params = {
           name: ref.name,
           namespace: ref.namespace,
           body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: ref.name, namespace: ref.namespace, resourceVersion }, spec: { replicas } },
         };
-        const scale = ref.kind === 'Deployment' ? await apps.replaceNamespacedDeploymentScale(params) : await apps.replaceNamespacedStatefulSetScale(params);
+        const scale = ref.kind === 'Deployment' ? await apps.replaceNamespacedDeploymentScale(params, options) : await apps.replaceNamespacedStatefulSetScale(params, options);
         return scale.metadata?.resourceVersion ?? '';
       });
     },

@@ -2,11 +2,12 @@
 // poll. Signal mode: the message is only a signal. Forward mode (wake.forwardTo): the wake queue
 // is the producers' inbox and each message is passed on, byte for byte, to the work queue.
 // It never scales down, and a target confirmed awake in the last few seconds costs no call.
+import { RestError } from '@azure/core-rest-pipeline';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../config/index.js';
 import type { CredentialFactory } from '../identity.js';
 import { decideWake, recordScaleChange } from '../engine/index.js';
-import { messageOf } from '../errors.js';
+import { messageOf, ScalerError } from '../errors.js';
 import { ScaleConflictError } from '../kube/index.js';
 import { queueClientIn } from '../sources/azure-queue.js';
 import { updateRecord } from '../state/index.js';
@@ -199,7 +200,14 @@ export function createWaker(runtime: Runtime): Waker {
       const destinations = new Map(targets.filter((t) => t.target.wake?.forwardTo).map((t) => [t.target.wake!.forwardTo!, t] as const));
       // A failed send fails the invocation: the host retries, and after maxDequeueCount the
       // message lands in <queue>-poison. Nothing is lost; a retry may duplicate (at-least-once).
-      await Promise.all([...destinations].map(([queueName, t]) => forwardClient(t, queueName).sendMessage(text)));
+      await Promise.all(
+        [...destinations].map(([queueName, t]) =>
+          forwardClient(t, queueName).sendMessage(text).catch((e: unknown) => {
+            const code = e instanceof RestError && e.code ? ` (${e.code})` : '';
+            throw new ScalerError(`wake queue ${queue.queueName}: forwarding the message to queue ${queueName} failed: ${messageOf(e)}${code}`, { cause: e });
+          }),
+        ),
+      );
       return { outcomes, forwarded: [...destinations.keys()], warnings };
     },
   };

@@ -85,12 +85,16 @@ function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
   return new KubeError(`${what}: cannot reach the cluster: ${cause?.code ?? ''} ${cause?.message ?? (e as Error).message}`.trim(), undefined, { cause: e });
 }
 
+/** A call to the Kubernetes API that takes longer than this fails (and the target holds). */
+export const KUBE_TIMEOUT_MS = 10_000;
+
 /**
- * client-node makes a new undici Agent for every request, so every call would open a new TLS
- * connection. This middleware keeps the first request's dispatcher and hands it to the later
- * ones, so one cluster's calls share keep-alive connections.
+ * Per-request options for one cluster. client-node makes a new undici Agent for every request,
+ * so every call would open a new TLS connection: this middleware keeps the first request's
+ * dispatcher and hands it to the later ones, so a cluster's calls share keep-alive
+ * connections. It also bounds every call, since client-node sets no timeout of its own.
  */
-function reuseDispatcher(): ConfigurationOptions {
+function requestOptions(): ConfigurationOptions {
   let shared: ReturnType<RequestContext['getDispatcher']>;
   return {
     middlewareMergeStrategy: 'append',
@@ -99,6 +103,7 @@ function reuseDispatcher(): ConfigurationOptions {
         pre: (context) => {
           if (shared === undefined) shared = context.getDispatcher();
           else context.setDispatcher(shared);
+          context.setSignal(AbortSignal.timeout(KUBE_TIMEOUT_MS));
           return new Observable(Promise.resolve(context));
         },
         post: (context) => new Observable(Promise.resolve(context)),
@@ -122,7 +127,7 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
       if (!cluster) return Promise.reject(new KubeError(`cluster ${name} is not configured in SCALER_CLUSTERS`));
       found = endpointOf(cluster, credentialFor).then((endpoint) => ({
         apps: kubeConfigFor(cluster, endpoint, credentialFor).makeApiClient(AppsV1Api),
-        options: reuseDispatcher(),
+        options: requestOptions(),
       }));
       // A failed discovery is not cached: the next evaluation tries again.
       found.catch(() => clients.delete(name));

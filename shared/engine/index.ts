@@ -4,4 +4,4 @@ export { DEFAULT_TOLERANCE, MAX_INT32 } from './metric.js';
 export { LEGACY_DOWNSCALE_WINDOW_SECONDS } from './normalize.js';
 export * as pauseAnnotations from './pause.js';
 export { recordScaleChange } from './events.js';
-export { decideWake } from './wake.js';
+export { decideWake, isAsleep } from './wake.js';

@@ -6,7 +6,7 @@ import { RestError } from '@azure/core-rest-pipeline';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../config/index.js';
 import type { CredentialFactory } from '../identity.js';
-import { decideWake, recordScaleChange } from '../engine/index.js';
+import { decideWake, isAsleep, recordScaleChange } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors.js';
 import { ScaleConflictError } from '../kube/index.js';
 import { queueClientIn } from '../sources/azure-queue.js';
@@ -112,7 +112,7 @@ export function createWaker(runtime: Runtime): Waker {
   const configured = new Map(runtime.targets.map((t) => [targetKey(t.target), t]));
   const hostCredential = runtime.credentialFor(runtime.settings.AzureWebJobsStorage__clientId?.trim() || undefined);
 
-  /** Reads the scale; at zero decides and writes the wake; records activity either way. */
+  /** Reads the scale; at zero (or idle) decides and writes the wake; records activity either way. */
   async function wakeTarget(t: ConfiguredTarget, queue: WakeQueue): Promise<WakeOutcome> {
     const key = targetKey(t.target);
     const ref = workloadOf(t.target);
@@ -121,7 +121,7 @@ export function createWaker(runtime: Runtime): Waker {
       const scale = await kube.readScale(ref);
       const now = runtime.now();
       const iso = new Date(now).toISOString();
-      if (scale.specReplicas > 0) {
+      if (!isAsleep(t.target, scale.specReplicas)) {
         // Awake: a message means activity, so the cooldown starts again from now.
         await updateRecord(store, key, (fresh) => ({ ...fresh, state: { ...fresh?.state, lastActiveTime: iso }, lastWakeConfirmed: iso }));
         return { target: key, result: 'awake', replicas: scale.specReplicas };
@@ -129,7 +129,7 @@ export function createWaker(runtime: Runtime): Waker {
       const record = await store.load(key);
       const input: ExplainInput = { now: iso, spec: t.spec, observation: observe(scale, await readTriggers(t.sources)), state: record?.state ?? {} };
       const decision = decideWake(t.target, input.observation, input.state, now);
-      if (decision.action === 'paused' || decision.replicas === 0) return { target: key, result: 'paused' };
+      if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { target: key, result: 'paused' };
       try {
         await kube.writeScale(ref, decision.replicas, scale.resourceVersion);
       } catch (e) {
@@ -139,7 +139,7 @@ export function createWaker(runtime: Runtime): Waker {
       }
       await updateRecord(store, key, (fresh) => ({
         ...fresh,
-        state: { ...recordScaleChange(t.target.behavior, fresh?.state ?? {}, 0, decision.replicas, now), lastActiveTime: iso, scaledToZero: false },
+        state: { ...recordScaleChange(t.target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: iso, scaledToZero: false },
         lastReplicas: decision.replicas,
         lastWakeConfirmed: iso,
       }));

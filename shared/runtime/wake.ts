@@ -100,6 +100,12 @@ function selectTargets(queue: WakeQueue, text: string): { targets: Target[]; war
   return { targets: queue.targets.filter((t) => names.some((n) => matches(t, n))), warnings };
 }
 
+/**
+ * The later of two ISO times: another instance (or the evaluation loop) may have recorded a
+ * later activity while this wake was under way, and a time written here must not undo it.
+ */
+const latest = (recorded: string | null | undefined, iso: string): string => (recorded && Date.parse(recorded) > Date.parse(iso) ? recorded : iso);
+
 export interface Waker {
   handle(queue: WakeQueue, text: string): Promise<HandledMessage>;
 }
@@ -123,7 +129,7 @@ export function createWaker(runtime: Runtime): Waker {
       const iso = new Date(now).toISOString();
       if (!isAsleep(t.target, scale.specReplicas)) {
         // Awake: a message means activity, so the cooldown starts again from now.
-        await updateRecord(store, key, (fresh) => ({ ...fresh, state: { ...fresh?.state, lastActiveTime: iso }, lastWakeConfirmed: iso }));
+        await updateRecord(store, key, (fresh) => ({ ...fresh, state: { ...fresh?.state, lastActiveTime: latest(fresh?.state.lastActiveTime, iso) }, lastWakeConfirmed: latest(fresh?.lastWakeConfirmed, iso) }));
         return { target: key, result: 'awake', replicas: scale.specReplicas };
       }
       const record = await store.load(key);
@@ -139,9 +145,9 @@ export function createWaker(runtime: Runtime): Waker {
       }
       await updateRecord(store, key, (fresh) => ({
         ...fresh,
-        state: { ...recordScaleChange(t.target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: iso, scaledToZero: false },
+        state: { ...recordScaleChange(t.target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: latest(fresh?.state.lastActiveTime, iso), scaledToZero: false },
         lastReplicas: decision.replicas,
-        lastWakeConfirmed: iso,
+        lastWakeConfirmed: latest(fresh?.lastWakeConfirmed, iso),
       }));
       telemetry.decision({
         ...eventOf(t.target, input, decision, true, startedAt, runtime.now()),

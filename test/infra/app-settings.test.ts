@@ -1,0 +1,195 @@
+// The app settings the Bicep writes, followed from infra/main.bicepparam through main.bicep's
+// `api` module into infra/app/api.bicep, are read by the app's own loaders without a complaint:
+// the names and shapes agree. Deployment-time values (identity client ids, the storage account
+// name, the App Insights connection string) are stood in for by the constants below.
+import { describe, expect, test, vi } from 'vitest';
+import type { TokenCredential } from '@azure/identity';
+import { loadConfig, type Settings } from '../../shared/config/index.js';
+import { wakeQueueClients, wakeQueuesOf } from '../../shared/runtime/wake.js';
+import { createRuntime, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom } from '../../shared/runtime/wiring.js';
+import type { Telemetry } from '../../shared/telemetry/index.js';
+import { bicepparamStrings, blocks, entries, evaluateString, paramDefaults, readRepoFile, varExpression } from './bicep-text.js';
+
+const HOST_CLIENT_ID = '11111111-1111-4111-8111-111111111111';
+const SCALER_CLIENT_ID = '22222222-2222-4222-8222-222222222222';
+const STORAGE_ACCOUNT = 'stabc123def456g';
+
+/** What only exists once deployed: module outputs and environment() values. */
+const DEPLOYED: Record<string, string> = {
+  'storage.outputs.name': STORAGE_ACCOUNT,
+  'hostIdentity.outputs.clientId': HOST_CLIENT_ID,
+  'scalerIdentity.outputs.clientId': SCALER_CLIENT_ID,
+  'environment().suffixes.storage': 'core.windows.net',
+  'applicationInsights.properties.ConnectionString':
+    'InstrumentationKey=33333333-3333-4333-8333-333333333333;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/;LiveEndpoint=https://westeurope.livediagnostics.monitor.azure.com/',
+};
+
+const main = readRepoFile('infra/main.bicep');
+const api = readRepoFile('infra/app/api.bicep');
+const example = bicepparamStrings(readRepoFile('infra/main.bicepparam'));
+const defaults = paramDefaults(main);
+
+const deployed = (reference: string): string => {
+  const value = DEPLOYED[reference];
+  if (value === undefined) throw new Error(`no value for ${reference}`);
+  return value;
+};
+
+/** A reference in main.bicep: a parameter (the example's value, else its default) or a deployed value. */
+const resolveMain = (reference: string): string => example.get(reference) ?? defaults.get(reference) ?? deployed(reference);
+
+/** A reference in api.bicep: one of its vars, a parameter (what main.bicep passes it) or a deployed value. */
+function resolveApi(reference: string): string {
+  if (new RegExp(`^var\\s+${reference}\\s*=`, 'm').test(api.text)) return evaluateString(varExpression(api, reference), resolveApi);
+  if (new RegExp(`^param\\s+${reference}\\b`, 'm').test(api.text)) {
+    const passed = entries(blocks(main).find((b) => b.type === 'app/api.bicep')!.body).find(([key]) => key === reference);
+    if (!passed) throw new Error(`main.bicep does not pass ${reference} to app/api.bicep`);
+    return evaluateString(passed[1], resolveMain);
+  }
+  return deployed(reference);
+}
+
+const settingEntries = (): [string, string][] =>
+  [...api.text.matchAll(/^var\s+(\w+Settings)\s*=/gm)].flatMap((m) => entries(varExpression(api, m[1]!)));
+
+/** The app settings as deployed, without the per-account wake connections (see wakeSettings). */
+function deployedSettings(): Settings {
+  const settings: Settings = {};
+  for (const [key, expression] of settingEntries()) if (!key.includes('${')) settings[key] = evaluateString(expression, resolveApi);
+  return settings;
+}
+
+/** The connection api.bicep writes for a wake queue in `account` (its reduce over wakeAccountNames). */
+function wakeSettings(account: string): Settings {
+  const settings: Settings = {};
+  const bound = (reference: string): string => (reference === 'account' ? account : resolveApi(reference));
+  for (const [key, expression] of settingEntries()) {
+    if (key.includes('${account}')) settings[evaluateString(`'${key}'`, bound)] = evaluateString(expression, bound);
+  }
+  return settings;
+}
+
+const settings = deployedSettings();
+
+describe('the app settings that infra/ writes', () => {
+  test('are the ones the app reads, with the example targets and clusters verbatim', () => {
+    expect(settings).toEqual({
+      AzureWebJobsStorage__accountName: STORAGE_ACCOUNT,
+      AzureWebJobsStorage__blobServiceUri: `https://${STORAGE_ACCOUNT}.blob.core.windows.net`,
+      AzureWebJobsStorage__queueServiceUri: `https://${STORAGE_ACCOUNT}.queue.core.windows.net`,
+      AzureWebJobsStorage__tableServiceUri: `https://${STORAGE_ACCOUNT}.table.core.windows.net`,
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: HOST_CLIENT_ID,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: DEPLOYED['applicationInsights.properties.ConnectionString'],
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${HOST_CLIENT_ID};Authorization=AAD`,
+      AZURE_CLIENT_ID: SCALER_CLIENT_ID,
+      SCALER_TARGETS: example.get('scalerTargets'),
+      SCALER_CLUSTERS: example.get('scalerClusters'),
+      SCALER_SCHEDULE: DEFAULT_SCHEDULE,
+      SCALER_STATE_TABLE: DEFAULT_STATE_TABLE,
+    });
+  });
+
+  test('load without a single error (names and shapes agree with shared/config)', () => {
+    const config = loadConfig(settings);
+    expect(config.errors.map((e) => e.message)).toEqual([]);
+    expect(config.localDevelopment).toBe(false);
+    expect(config.targets.map((t) => `${t.cluster}/${t.id} ${t.scaleTargetRef.kind}`)).toEqual([
+      'prod/shop/orders-worker Deployment',
+      'prod/shop/invoice-writer StatefulSet',
+    ]);
+    expect([...config.clusters.values()].map((c) => c.kind)).toEqual(['aks']);
+  });
+
+  test('build the runtime: every target gets its sources, no error reaches telemetry', () => {
+    const failures: unknown[] = [];
+    const telemetry: Telemetry = { decision: () => undefined, failure: (e) => failures.push(e), flush: async () => undefined };
+    const runtime = createRuntime(settings, { telemetry });
+    expect(failures).toEqual([]);
+    expect(runtime.targets.map((t) => t.sources.length)).toEqual([1, 1]);
+  });
+
+  test('the state table and telemetry use the host identity; queues and clusters the scaler identity', async () => {
+    const credential: TokenCredential = { getToken: async () => null };
+    const credentialFor = vi.fn((_clientId?: string) => credential);
+    stateStoreFrom(settings, credentialFor);
+    expect(credentialFor.mock.calls).toEqual([[HOST_CLIENT_ID]]);
+    credentialFor.mockClear();
+    const telemetry = telemetryFrom(settings, credentialFor);
+    await telemetry.flush();
+    expect(credentialFor.mock.calls).toEqual([[HOST_CLIENT_ID]]);
+    expect(settings.AZURE_CLIENT_ID).toBe(SCALER_CLIENT_ID);
+    expect(settings.AZURE_CLIENT_ID).not.toBe(settings.AzureWebJobsStorage__clientId);
+  });
+
+  test('each wake queue opens through the connection the host will use, with the host identity', () => {
+    const config = loadConfig(settings);
+    const queues = wakeQueuesOf(config.targets);
+    expect(queues.map((q) => `${q.connection} ${q.queueName}`)).toEqual(['AzureWebJobsStorage orders-inbox', 'SCALER_WAKE_shopdata invoices-wake']);
+    // main.bicep gives a SCALER_WAKE_<account> connection to every wake account but the app's own.
+    expect(main.text).toContain("var wakeAccounts = objectKeys(groupBy(filter(wakeQueueGrants, w => !empty(w.accountName)), w => w.accountName))");
+    expect(main.text).toMatch(/^\s*wakeAccountNames: wakeAccounts$/m);
+    const accounts = queues.filter((q) => q.accountName).map((q) => q.accountName!);
+    const all: Settings = { ...settings, ...Object.assign({}, ...accounts.map(wakeSettings)) };
+    expect(all).toMatchObject({
+      SCALER_WAKE_shopdata__queueServiceUri: 'https://shopdata.queue.core.windows.net',
+      SCALER_WAKE_shopdata__credential: 'managedidentity',
+      SCALER_WAKE_shopdata__clientId: HOST_CLIENT_ID,
+    });
+    const credential: TokenCredential = { getToken: async () => null };
+    const credentialFor = vi.fn((_clientId?: string) => credential);
+    expect(queues.map((q) => wakeQueueClients(q, all, credentialFor).poison.url)).toEqual([
+      `https://${STORAGE_ACCOUNT}.queue.core.windows.net/orders-inbox-poison`,
+      'https://shopdata.queue.core.windows.net/invoices-wake-poison',
+    ]);
+    expect(credentialFor.mock.calls).toEqual([[HOST_CLIENT_ID], [HOST_CLIENT_ID]]);
+    // Forward mode sends to wake.forwardTo in the account of the target's first trigger, as main.bicep grants.
+    expect(main.text).toContain("accountName: g.value[0].triggers[0].metadata.accountName\n    queueName: g.value[0].wake.forwardTo");
+  });
+
+  test('a setting computed in a way this reader cannot follow fails loudly, not silently', () => {
+    expect(() => evaluateString("concat('a', b)", resolveApi)).toThrow('cannot evaluate');
+    expect(() => resolveApi('somethingUndeployed.outputs.x')).toThrow('no value for');
+  });
+});
+
+describe('what main.bicep derives from the targets agrees with shared/config', () => {
+  const config = loadConfig(settings);
+
+  test('defaults: a target without namespace or kind', () => {
+    const bare = loadConfig({
+      SCALER_CLUSTERS: settings.SCALER_CLUSTERS,
+      SCALER_TARGETS: JSON.stringify([{ scaleTargetRef: { name: 'w' }, triggers: [{ type: 'azure-queue', metadata: { accountName: 'acct', queueName: 'work' } }] }]),
+    });
+    expect(bare.errors).toEqual([]);
+    const target = bare.targets[0]!;
+    expect(main.text).toContain(`namespace: t.?namespace ?? '${target.namespace}'`);
+    expect(main.text).toContain(`kind: t.scaleTargetRef.?kind ?? '${target.scaleTargetRef.kind}'`);
+    // With one cluster, a target without `cluster` is in it, in both.
+    expect(target.cluster).toBe('prod');
+    expect(main.text).toContain('var onlyCluster = length(objectKeys(clusters)) == 1 ? objectKeys(clusters)[0]');
+  });
+
+  test('the cluster resource id is split as the config loader splits it', () => {
+    const index = (field: string): number => Number(new RegExp(`^\\s*${field}: split\\(c\\.value\\.resourceId, '/'\\)\\[(\\d)\\]`, 'm').exec(main.text)![1]);
+    for (const cluster of config.clusters.values()) {
+      if (cluster.kind !== 'aks') throw new Error('the example cluster is an AKS cluster');
+      const parts = cluster.resourceId.split('/');
+      expect(parts[index('subscriptionId')]).toBe(cluster.subscriptionId);
+      expect(parts[index('resourceGroup')]).toBe(cluster.resourceGroup);
+      expect(parts[index('clusterName')]).toBe(cluster.clusterName);
+    }
+  });
+
+  test('every storage account the example targets read or wake from is placed in storageAccounts', () => {
+    const accounts = new Set(config.targets.flatMap((t) => [...t.triggers.map((tr) => tr.metadata.accountName), ...(t.wake?.accountName ? [t.wake.accountName] : [])]));
+    expect(accounts.size).toBeGreaterThan(0);
+    const param = /^param storageAccounts = \{([\s\S]*?)^\}/m.exec(readRepoFile('infra/main.bicepparam').text)![1]!;
+    for (const account of accounts) expect(param).toMatch(new RegExp(`^\\s{2}${account}: \\{\\s*resourceGroup: '[^']+'`, 'm'));
+  });
+
+  test('the schedule and state table defaults are the app\'s', () => {
+    expect(defaults.get('scalerSchedule')).toBe(DEFAULT_SCHEDULE);
+    expect(defaults.get('stateTableName')).toBe(DEFAULT_STATE_TABLE);
+  });
+});

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `aks-queue-scaler` command. Each command lives in cli/commands/ and reuses shared/.
+import { demoCommand } from './commands/demo.js';
 import { explainCommand } from './commands/explain.js';
 import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
@@ -7,7 +8,7 @@ import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import type { Command } from './command.js';
 
-const commands: Command[] = [validateCommand, planCommand, explainCommand, runCommand, importCommand];
+const commands: Command[] = [validateCommand, planCommand, explainCommand, runCommand, importCommand, demoCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

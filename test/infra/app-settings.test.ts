@@ -21,7 +21,7 @@ const DEPLOYED: Record<string, string> = {
   'scalerIdentity.outputs.clientId': SCALER_CLIENT_ID,
   'environment().suffixes.storage': 'core.windows.net',
   'applicationInsights.properties.ConnectionString':
-    'InstrumentationKey=33333333-3333-4333-8333-333333333333;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/;LiveEndpoint=https://westeurope.livediagnostics.monitor.azure.com/',
+    'InstrumentationKey=33333333-3333-4333-8333-333333333333;IngestionEndpoint=https://127.0.0.1:9/',
 };
 
 const main = readRepoFile('infra/main.bicep');

@@ -142,6 +142,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const clock = { now: Math.floor(Date.now() / 1000) * 1000 };
     const runtime = createRuntime({
       SCALER_LOCAL_DEVELOPMENT: 'true',
+      AZURE_CLIENT_ID: SCALER_CLIENT_ID,
       AzureWebJobsStorage: azurite.connectionString,
       [QUEUES_SETTING]: azurite.connectionString,
       SCALER_STATE_TABLE: 'demostate',

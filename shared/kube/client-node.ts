@@ -7,6 +7,7 @@ import type { Cluster } from '../config/clusters.js';
 import { KubeError } from '../errors.js';
 import type { CredentialFactory } from '../identity.js';
 import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
+import { sharedToken } from './bearer-token.js';
 import { describeRef, type Kube, type ScaleReading, type WorkloadRef } from './kube.js';
 
 /** The AKS Microsoft Entra server application, the same in every cloud. */
@@ -33,11 +34,11 @@ function kubeConfigFor(cluster: Cluster, endpoint: ClusterEndpoint | undefined, 
     kc.setCurrentContext(cluster.context);
     return kc;
   }
-  const credential = credentialFor(cluster.identityClientId);
+  const tokenOf = sharedToken(credentialFor(cluster.identityClientId), AKS_SCOPE);
   kc.addAuthenticator({
     isAuthProvider: (user: User) => user?.authProvider?.name === AUTH_PROVIDER,
     applyAuthentication: async (_user, opts) => {
-      const token = await credential.getToken(AKS_SCOPE);
+      const token = await tokenOf();
       if (!token) throw new KubeError(`cluster ${cluster.name}: no token for the AKS scope from the managed identity`);
       opts.headers = { ...opts.headers, Authorization: `Bearer ${token.token}` };
     },

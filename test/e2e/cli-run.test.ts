@@ -85,7 +85,7 @@ describe.runIf(controlPlaneEnabled)('cli run', () => {
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
     const running = runCommand.run(['--settings', settings]);
     const until = async (what: () => Promise<boolean>): Promise<void> => {
-      for (let i = 0; i < 100 && !(await what()); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && !(await what()); i++) await new Promise((r) => setTimeout(r, 100));
     };
     try {
       // The first tick sees an empty work queue and leaves the target at 0 for pollingInterval (300 s).
@@ -105,7 +105,7 @@ describe.runIf(controlPlaneEnabled)('cli run', () => {
     stdout.mockRestore();
     expect(code).toBe(0);
     expect(out.join('')).toContain('stopped');
-  });
+  }, 90_000);
 
   test('a settings file that does not exist is a clear error', async () => {
     const { code, err } = await run(['--once', '--settings', join(dir, 'missing.json')]);

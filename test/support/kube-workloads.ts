@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AppsV1Api, AuthorizationV1Api, CoreV1Api, RbacAuthorizationV1Api,
@@ -7,8 +11,26 @@ import {
 import { AUTOSCALER_USER } from './control-plane.js';
 
 /**
- * The scaler's least privilege in a namespace: read the workloads, read and write their /scale.
- * Nothing else, so tests can show that it cannot read Secrets or change a pod template.
+ * The Role the project ships (infra/kubernetes/rbac.yaml): get the workloads, update their
+ * /scale. The scaler's tests run with exactly these rules.
+ */
+export function shippedScaleRoleRules(): V1PolicyRule[] {
+  const yaml = readFileSync(fileURLToPath(new URL('infra/kubernetes/rbac.yaml', repoRootUrl())), 'utf8');
+  const role = parseAllDocuments(yaml).map((d) => d.toJS() as { kind?: string; rules?: V1PolicyRule[] }).find((d) => d.kind === 'Role');
+  if (!role?.rules) throw new Error('infra/kubernetes/rbac.yaml has no Role with rules');
+  return role.rules;
+}
+
+/** The repository root, from src (test/support) or from dist (dist/test/support). */
+function repoRootUrl(): URL {
+  let url = new URL('../../', import.meta.url);
+  if (fileURLToPath(url).endsWith(`${sep}dist${sep}`)) url = new URL('../', url);
+  return url;
+}
+
+/**
+ * The harness's own proof rules (issue 3): read and patch /scale directly, as a user of the API
+ * would. Broader than the shipped Role, which the scaler's tests use.
  */
 export const SCALE_ROLE_RULES: V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
@@ -48,12 +70,13 @@ export async function createWorkloads(admin: KubeConfig, options: { replicas: nu
 }
 
 /**
- * Binds SCALE_ROLE_RULES to `user` in `namespace` and waits until the authorizer applies them:
- * RBAC reads Roles through an informer, so a request right after the create may still get 403.
+ * Binds `rules` (by default the shipped Role) to `user` in `namespace` and waits until the
+ * authorizer applies them: RBAC reads Roles through an informer, so a request right after the
+ * create may still get 403.
  */
-export async function grantScaleRole(admin: KubeConfig, namespace: string, user: string = AUTOSCALER_USER): Promise<void> {
+export async function grantScaleRole(admin: KubeConfig, namespace: string, user: string = AUTOSCALER_USER, rules: V1PolicyRule[] = shippedScaleRoleRules()): Promise<void> {
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: SCALE_ROLE_NAME }, rules: SCALE_ROLE_RULES } });
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: SCALE_ROLE_NAME }, rules } });
   await rbac.createNamespacedRoleBinding({
     namespace,
     body: {
@@ -66,10 +89,10 @@ export async function grantScaleRole(admin: KubeConfig, namespace: string, user:
   const deadline = Date.now() + RBAC_PROPAGATION_TIMEOUT_MS;
   for (;;) {
     const review = await authorization.createSubjectAccessReview({
-      body: { spec: { user, resourceAttributes: { namespace, group: 'apps', resource: 'deployments', subresource: 'scale', verb: 'patch' } } },
+      body: { spec: { user, resourceAttributes: { namespace, group: 'apps', resource: 'deployments', subresource: 'scale', verb: 'update' } } },
     });
     if (review.status?.allowed === true) return;
-    if (Date.now() > deadline) throw new Error(`RBAC: ${user} still cannot patch deployments/scale in ${namespace} after ${RBAC_PROPAGATION_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline) throw new Error(`RBAC: ${user} still cannot update deployments/scale in ${namespace} after ${RBAC_PROPAGATION_TIMEOUT_MS} ms`);
     await sleep(50);
   }
 }

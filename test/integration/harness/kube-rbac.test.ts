@@ -2,7 +2,7 @@ import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig 
 import { beforeAll, describe, expect, test } from 'vitest';
 import { AUTOSCALER_USER, kubeToken } from '../../support/control-plane.js';
 import { adminKubeConfig, kubeConfigWithToken } from '../../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../../support/kube-workloads.js';
+import { createWorkloads, grantScaleRole, SCALE_ROLE_RULES, type Workloads } from '../../support/kube-workloads.js';
 import { controlPlaneEnabled, sharedControlPlane } from '../../support/vitest/provided.js';
 
 const forbidden = { code: 403 };
@@ -21,7 +21,7 @@ describe.runIf(controlPlaneEnabled)('kube-apiserver with RBAC, as the autoscaler
     adminApps = admin.makeApiClient(AppsV1Api);
     granted = await createWorkloads(admin, { replicas: 2 });
     notGranted = await createWorkloads(admin, { replicas: 2 });
-    await grantScaleRole(admin, granted.namespace);
+    await grantScaleRole(admin, granted.namespace, AUTOSCALER_USER, SCALE_ROLE_RULES);
     const scaler = kubeConfigWithToken(controlPlane, kubeToken(controlPlane, AUTOSCALER_USER));
     apps = scaler.makeApiClient(AppsV1Api);
     core = scaler.makeApiClient(CoreV1Api);

@@ -6,9 +6,10 @@ import { startAzurite, type Azurite } from '../../support/azurite.js';
 import {
   AKS_SERVER_APP_ID, STORAGE_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint,
 } from '../../support/identity-endpoint.js';
+import { AUTOSCALER_USER } from '../../support/control-plane.js';
 import { unsignedJwt } from '../../support/jwt.js';
 import { adminKubeConfig, kubeConfigWithToken } from '../../support/kube-clients.js';
-import { createWorkloads, grantScaleRole } from '../../support/kube-workloads.js';
+import { createWorkloads, grantScaleRole, SCALE_ROLE_RULES } from '../../support/kube-workloads.js';
 import { BYSTANDER_CLIENT_ID, SCALER_CLIENT_ID, testIdentities } from '../../support/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../../support/vitest/provided.js';
 
@@ -47,7 +48,7 @@ describe.runIf(controlPlaneEnabled)('managed identity tokens for the AKS audienc
     const controlPlane = sharedControlPlane();
     const admin = adminKubeConfig(controlPlane);
     const { namespace, deployment } = await createWorkloads(admin, { replicas: 1 });
-    await grantScaleRole(admin, namespace);
+    await grantScaleRole(admin, namespace, AUTOSCALER_USER, SCALE_ROLE_RULES);
     const credential = new DefaultAzureCredential();
 
     const first = await credential.getToken(AKS_SCOPE);

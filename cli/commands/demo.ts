@@ -1,7 +1,6 @@
 // `demo`: the scaler end to end on a laptop (cli/demo/run.ts), for `npm run demo`.
-import { parseArgs } from 'node:util';
 import { messageOf } from '../../shared/errors.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 
 const HELP = `Usage: aks-queue-scaler demo [--short] [--report FILE]
 
@@ -28,18 +27,11 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'watch the scaler scale a local Deployment 0 -> N -> 0 (starts everything it needs)',
   async run(args) {
-    let options;
-    try {
-      options = parseArgs({ args, options: { short: { type: 'boolean' }, report: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
-      if (options.report !== undefined && !options.report.trim()) throw new Error('--report must not be empty');
-    } catch (e) {
-      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
-      return EXIT_USAGE;
-    }
-    if (options.help) {
-      process.stdout.write(`${HELP}\n`);
-      return EXIT_OK;
-    }
+    const line = parseCommandLine(args, { short: { type: 'boolean' }, report: { type: 'string' } }, HELP, (parsed) =>
+      parsed.values.report !== undefined && !parsed.values.report.trim() ? '--report must not be empty' : noPositionals(parsed),
+    );
+    if (typeof line === 'number') return line;
+    const options = line.values;
     const abort = new AbortController();
     // Ctrl-C stops the demo cleanly; while it stops, further Ctrl-Cs are only acknowledged, so
     // that the services it started are never left behind.

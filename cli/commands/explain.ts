@@ -1,9 +1,8 @@
 // `explain`: replays one decision from its recorded input (docs/engine.md).
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { replay } from '../../shared/runtime/explain.js';
 import { messageOf } from '../../shared/errors.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, readInput, type Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, parseCommandLine, readInput, type Command } from '../command.js';
 
 const HELP = `Usage: aks-queue-scaler explain [FILE|-]
 
@@ -26,21 +25,8 @@ export const explainCommand: Command = {
   name: 'explain',
   summary: 'replay one decision from its recorded input and print it as JSON',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-    } catch (e) {
-      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
-      return EXIT_USAGE;
-    }
-    if (parsed.values.help) {
-      process.stdout.write(`${HELP}\n`);
-      return EXIT_OK;
-    }
-    if (parsed.positionals.length > 1) {
-      process.stderr.write(`explain takes one document\n\n${HELP}\n`);
-      return EXIT_USAGE;
-    }
+    const parsed = parseCommandLine(args, {}, HELP, ({ positionals }) => (positionals.length > 1 ? 'explain takes one document' : undefined));
+    if (typeof parsed === 'number') return parsed;
     try {
       const decision = replay(parseYaml(await readInput(parsed.positionals[0])));
       process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);

@@ -1,9 +1,8 @@
 // `import`: KEDA ScaledObjects from a cluster -> SCALER_TARGETS, with a report of everything
 // that could not be carried over (cli/import/scaled-objects.ts decides; this file does I/O).
-import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { messageOf } from '../../shared/errors.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { loadKubeConfig, readScaledObjects } from '../import/read-scaled-objects.js';
 import { allCarried, checkTargetsText, importScaledObjects, type ImportNote, type Outcome } from '../import/scaled-objects.js';
 
@@ -65,35 +64,26 @@ export const importCommand: Command = {
   name: 'import',
   summary: 'read KEDA ScaledObjects from a cluster and print the equivalent SCALER_TARGETS',
   async run(args) {
-    let options;
-    try {
-      const parsed = parseArgs({
-        args,
-        options: {
-          kubeconfig: { type: 'string' },
-          context: { type: 'string' },
-          namespace: { type: 'string', short: 'n' },
-          cluster: { type: 'string' },
-          yaml: { type: 'boolean' },
-          json: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-      options = parsed.values;
-      const problem = options.yaml && options.json
-        ? '--yaml and --json cannot be combined'
-        : [['--cluster', options.cluster], ['--namespace', options.namespace], ['--context', options.context], ['--kubeconfig', options.kubeconfig]]
-          .filter(([, v]) => v !== undefined && !v.trim())
-          .map(([flag]) => `${flag} must not be empty`)[0];
-      if (problem) throw new Error(problem);
-    } catch (e) {
-      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
-      return EXIT_USAGE;
-    }
-    if (options.help) {
-      process.stdout.write(`${HELP}\n`);
-      return EXIT_OK;
-    }
+    const line = parseCommandLine(
+      args,
+      {
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        cluster: { type: 'string' },
+        yaml: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      HELP,
+      (parsed) => {
+        const v = parsed.values;
+        if (v.yaml && v.json) return '--yaml and --json cannot be combined';
+        const empty = [['--cluster', v.cluster], ['--namespace', v.namespace], ['--context', v.context], ['--kubeconfig', v.kubeconfig]].find(([, value]) => value !== undefined && !value.trim());
+        return empty ? `${empty[0]} must not be empty` : noPositionals(parsed);
+      },
+    );
+    if (typeof line === 'number') return line;
+    const options = line.values;
     let objects: unknown[];
     try {
       objects = await readScaledObjects(loadKubeConfig(options), options.namespace);

@@ -1,11 +1,10 @@
 // `plan`: a dry run. Reads the real queues, clusters and state; prints what each target would
 // do now and why; changes nothing.
-import { parseArgs } from 'node:util';
 import { messageOf } from '../../shared/errors.js';
 import { planAll, type PlannedTarget } from '../../shared/runtime/plan.js';
 import { createRuntime } from '../../shared/runtime/wiring.js';
 import { createJsonLinesTelemetry } from '../../shared/telemetry/index.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { loadSettings } from '../local-settings.js';
 
 const HELP = `Usage: aks-queue-scaler plan [--settings FILE] [--json]
@@ -35,17 +34,9 @@ export const planCommand: Command = {
   name: 'plan',
   summary: 'dry run: what each target would do now and why (changes nothing)',
   async run(args) {
-    let options;
-    try {
-      options = parseArgs({ args, options: { settings: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
-    } catch (e) {
-      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
-      return EXIT_USAGE;
-    }
-    if (options.help) {
-      process.stdout.write(`${HELP}\n`);
-      return EXIT_OK;
-    }
+    const line = parseCommandLine(args, { settings: { type: 'string' }, json: { type: 'boolean' } }, HELP, noPositionals);
+    if (typeof line === 'number') return line;
+    const options = line.values;
     try {
       // Problems in the settings go to stderr; the plan covers the valid targets.
       const runtime = createRuntime(await loadSettings(options.settings), { telemetry: createJsonLinesTelemetry((l) => void process.stderr.write(l)) });

@@ -1,6 +1,5 @@
 // `run`: the local host. Fires the evaluation loop on its schedule against the settings in
 // local.settings.json, starting Azurite when they say UseDevelopmentStorage=true.
-import { parseArgs } from 'node:util';
 import { Cron } from 'croner';
 import { startAzurite, type Azurite } from '../../test/support/azurite.js';
 import type { Settings } from '../../shared/config/index.js';
@@ -10,7 +9,7 @@ import { pollQueue, queueTriggerSettings } from '../../shared/runtime/queue-poll
 import { createWaker, wakeQueueClients, wakeQueuesOf } from '../../shared/runtime/wake.js';
 import { createRuntime, DEFAULT_SCHEDULE, type Runtime } from '../../shared/runtime/wiring.js';
 import { readHostJson } from '../host-json.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { createDecisionLines } from '../decision-lines.js';
 import { loadSettings } from '../local-settings.js';
 
@@ -61,17 +60,9 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the scaler locally on its schedule (Ctrl-C stops)',
   async run(args) {
-    let options;
-    try {
-      options = parseArgs({ args, options: { settings: { type: 'string' }, once: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
-    } catch (e) {
-      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
-      return EXIT_USAGE;
-    }
-    if (options.help) {
-      process.stdout.write(`${HELP}\n`);
-      return EXIT_OK;
-    }
+    const line = parseCommandLine(args, { settings: { type: 'string' }, once: { type: 'boolean' } }, HELP, noPositionals);
+    if (typeof line === 'number') return line;
+    const options = line.values;
     const log = (line: string): void => void process.stdout.write(line);
     let storage: Awaited<ReturnType<typeof withDevelopmentStorage>> | undefined;
     try {

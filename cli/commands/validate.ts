@@ -1,9 +1,8 @@
 // `validate`: every problem in the settings, with target, field and reason.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../shared/config/index.js';
 import { messageOf } from '../../shared/errors.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { loadSettings } from '../local-settings.js';
 
 const HELP = `Usage: aks-queue-scaler validate [--settings FILE] [--targets FILE] [--clusters FILE] [--json]
@@ -26,17 +25,9 @@ export const validateCommand: Command = {
   name: 'validate',
   summary: 'check the settings and print every problem with target, field and reason',
   async run(args) {
-    let options;
-    try {
-      options = parseArgs({ args, options: { settings: { type: 'string' }, targets: { type: 'string' }, clusters: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
-    } catch (e) {
-      process.stderr.write(`${messageOf(e)}\n\n${HELP}\n`);
-      return EXIT_USAGE;
-    }
-    if (options.help) {
-      process.stdout.write(`${HELP}\n`);
-      return EXIT_OK;
-    }
+    const line = parseCommandLine(args, { settings: { type: 'string' }, targets: { type: 'string' }, clusters: { type: 'string' }, json: { type: 'boolean' } }, HELP, noPositionals);
+    if (typeof line === 'number') return line;
+    const options = line.values;
     let settings;
     try {
       settings = await loadSettings(options.settings);

@@ -212,7 +212,7 @@ describe('import command line', () => {
     [['--yaml', '--json'], '--yaml and --json cannot be combined'],
     [['--cluster', ' '], '--cluster must not be empty'],
     [['--output', 'x'], "Unknown option '--output'"],
-    [['shop'], "Unexpected argument 'shop'"],
+    [['shop'], "unexpected argument: shop"],
   ])('%j is a usage error (exit 2) with the help', async (args, message) => {
     const { code, out, err } = await runCli(importCommand, args);
     expect(err).toContain(message);

@@ -68,11 +68,16 @@ export function calculateScaleDownLimit(
   return limit;
 }
 
-const withinRange = (replicas: number): Clamped => ({
-  replicas,
-  code: 'DesiredWithinRange',
-  message: 'the desired count is within the acceptable range',
-});
+/** The HPA's clamp reasons with their condition messages (horizontal.go). */
+const CLAMP_MESSAGES = {
+  DesiredWithinRange: 'the desired count is within the acceptable range',
+  ScaleUpLimit: 'the desired replica count is increasing faster than the maximum scale rate',
+  TooManyReplicas: 'the desired replica count is more than the maximum replica count',
+  ScaleDownLimit: 'the desired replica count is decreasing faster than the maximum scale rate',
+  TooFewReplicas: 'the desired replica count is less than the minimum replica count',
+} as const;
+
+const clamped = (replicas: number, code: keyof typeof CLAMP_MESSAGES): Clamped => ({ replicas, code, message: CLAMP_MESSAGES[code] });
 
 export interface RateLimitInput {
   desired: number;
@@ -92,39 +97,15 @@ export function convertDesiredReplicasWithBehaviorRate(input: RateLimitInput): C
   if (desired > current) {
     const limit = Math.max(calculateScaleUpLimit(current, upEvents, downEvents, input.scaleUp, now), current);
     if (max > limit) {
-      if (desired > limit) {
-        return {
-          replicas: limit,
-          code: 'ScaleUpLimit',
-          message: 'the desired replica count is increasing faster than the maximum scale rate',
-        };
-      }
-    } else if (desired > max) {
-      return {
-        replicas: max,
-        code: 'TooManyReplicas',
-        message: 'the desired replica count is more than the maximum replica count',
-      };
-    }
+      if (desired > limit) return clamped(limit, 'ScaleUpLimit');
+    } else if (desired > max) return clamped(max, 'TooManyReplicas');
   } else if (desired < current) {
     const limit = Math.min(calculateScaleDownLimit(current, upEvents, downEvents, input.scaleDown, now), current);
     if (min < limit) {
-      if (desired < limit) {
-        return {
-          replicas: limit,
-          code: 'ScaleDownLimit',
-          message: 'the desired replica count is decreasing faster than the maximum scale rate',
-        };
-      }
-    } else if (desired < min) {
-      return {
-        replicas: min,
-        code: 'TooFewReplicas',
-        message: 'the desired replica count is less than the minimum replica count',
-      };
-    }
+      if (desired < limit) return clamped(limit, 'ScaleDownLimit');
+    } else if (desired < min) return clamped(min, 'TooFewReplicas');
   }
-  return withinRange(desired);
+  return clamped(desired, 'DesiredWithinRange');
 }
 
 /** scaleUpLimitFactor and scaleUpLimitMinimum of the no-behavior path. */
@@ -133,27 +114,9 @@ export const calculateLegacyScaleUpLimit = (current: number): number => Math.tru
 /** convertDesiredReplicasWithRules: the no-behavior path's clamp (max(2x, 4) per evaluation). */
 export function convertDesiredReplicasWithRules(current: number, desired: number, min: number, max: number): Clamped {
   const scaleUpLimit = calculateLegacyScaleUpLimit(current);
-  if (desired < min) {
-    return {
-      replicas: min,
-      code: 'TooFewReplicas',
-      message: 'the desired replica count is less than the minimum replica count',
-    };
-  }
+  if (desired < min) return clamped(min, 'TooFewReplicas');
   if (max > scaleUpLimit) {
-    if (desired > scaleUpLimit) {
-      return {
-        replicas: scaleUpLimit,
-        code: 'ScaleUpLimit',
-        message: 'the desired replica count is increasing faster than the maximum scale rate',
-      };
-    }
-  } else if (desired > max) {
-    return {
-      replicas: max,
-      code: 'TooManyReplicas',
-      message: 'the desired replica count is more than the maximum replica count',
-    };
-  }
-  return withinRange(desired);
+    if (desired > scaleUpLimit) return clamped(scaleUpLimit, 'ScaleUpLimit');
+  } else if (desired > max) return clamped(max, 'TooManyReplicas');
+  return clamped(desired, 'DesiredWithinRange');
 }

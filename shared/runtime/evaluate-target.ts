@@ -102,6 +102,7 @@ export async function evaluateTarget(
   };
   let base = record;
   let scaleConflictRetried = false;
+  let rereads = 0;
   for (let attempt = 1; ; attempt++) {
     // 1. Read the scale and the triggers at once. No observation, no decision.
     let scale: ScaleReading;
@@ -119,6 +120,18 @@ export async function evaluateTarget(
     const changed = decision.replicas !== scale.specReplicas;
     // 3. Apply: write the scale only when it changes, against the resourceVersion just read.
     if (changed) {
+      // Before a scale-down, look at the state row again: the wake path records a message's
+      // activity before it writes the scale, so a target read awake here may have been woken
+      // after `base` was loaded, with a lastActiveTime this decision has not seen. Decide again.
+      if (decision.replicas < scale.specReplicas && rereads < ATTEMPTS) {
+        rereads++;
+        const latest = await deps.store.load(key);
+        if (latest?.etag !== base?.etag) {
+          base = latest;
+          attempt--; // a look before writing, not a lost save
+          continue;
+        }
+      }
       try {
         await deps.kube.writeScale(ref, decision.replicas, scale.resourceVersion);
       } catch (e) {

@@ -10,7 +10,7 @@ import { decideWake, isAsleep, recordScaleChange } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors.js';
 import { ScaleConflictError } from '../kube/index.js';
 import { queueClientIn } from '../sources/azure-queue.js';
-import { updateRecord } from '../state/index.js';
+import { updateRecord, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { Target } from '../config/index.js';
 import type { ConfiguredTarget } from './evaluate-all.js';
 import { eventOf, observe, readTriggers, targetKey, workloadOf } from './evaluate-target.js';
@@ -106,6 +106,13 @@ function selectTargets(queue: WakeQueue, text: string): { targets: Target[]; war
  */
 const latest = (recorded: string | null | undefined, iso: string): string => (recorded && Date.parse(recorded) > Date.parse(iso) ? recorded : iso);
 
+/** The record with a message's activity at `iso`: the cooldown runs again from it. */
+const activeAt = (fresh: StoredRecord | undefined, iso: string): TargetRecord => ({
+  ...fresh,
+  state: { ...fresh?.state, lastActiveTime: latest(fresh?.state.lastActiveTime, iso) },
+  lastWakeConfirmed: latest(fresh?.lastWakeConfirmed, iso),
+});
+
 export interface Waker {
   handle(queue: WakeQueue, text: string): Promise<HandledMessage>;
 }
@@ -129,13 +136,17 @@ export function createWaker(runtime: Runtime): Waker {
       const iso = new Date(now).toISOString();
       if (!isAsleep(t.target, scale.specReplicas)) {
         // Awake: a message means activity, so the cooldown starts again from now.
-        await updateRecord(store, key, (fresh) => ({ ...fresh, state: { ...fresh?.state, lastActiveTime: latest(fresh?.state.lastActiveTime, iso) }, lastWakeConfirmed: latest(fresh?.lastWakeConfirmed, iso) }));
+        await updateRecord(store, key, (fresh) => activeAt(fresh, iso));
         return { target: key, result: 'awake', replicas: scale.specReplicas };
       }
       const record = await store.load(key);
       const input: ExplainInput = { now: iso, spec: t.spec, observation: observe(scale, await readTriggers(t.sources)), state: record?.state ?? {} };
       const decision = decideWake(t.target, input.observation, input.state, now);
       if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { target: key, result: 'paused' };
+      // The activity is recorded before the scale is written: an evaluation that reads the woken
+      // scale then finds it too (it re-reads the row before any scale-down), so it cannot take
+      // the target back down on a lastActiveTime read before this wake.
+      await updateRecord(store, key, (fresh) => activeAt(fresh, iso), record);
       try {
         await kube.writeScale(ref, decision.replicas, scale.resourceVersion);
       } catch (e) {

@@ -156,11 +156,14 @@ export async function evaluateTarget(
         continue;
       } else if (changed) {
         // The scale changed: add that change to the other writer's state, so it is recorded once.
+        // The other writer may also have scaled since (a wake right after a scale-down): the
+        // count to record is the one the cluster has now, not the one written here.
+        const current = await deps.kube.readScale(ref).then((s) => s.specReplicas, () => decision.replicas);
         error = await updateRecord(deps.store, key, (fresh) => ({
           ...fresh,
           state: recordScaleChange(target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now),
           lastEvaluated: input.now,
-          lastReplicas: decision.replicas,
+          lastReplicas: current,
         })).then(() => undefined, (e: unknown) => e);
       } else error = e;
     }

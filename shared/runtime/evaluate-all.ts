@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Target } from '../config/target.js';
 import { messageOf } from '../errors.js';
 import type { Source } from '../sources/index.js';
-import type { StoredRecord } from '../state/index.js';
+import { batchSaves, canSaveBatch, type StateStore, type StoredRecord } from '../state/index.js';
 import { evaluateTarget, targetKey, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
 
 export interface ConfiguredTarget {
@@ -31,6 +31,9 @@ export interface TickResult {
 /** Timers fire a little early or late; a target counts as due within this margin. */
 const DUE_MARGIN_MS = 1_000;
 
+/** How long a state save waits for others to share its batch (a round trip to the table or less). */
+export const SAVE_LINGER_MS = 20;
+
 /**
  * KEDA polls a target every pollingInterval to decide 0 <-> 1, and the HPA syncs 1..N every
  * 15 s. So a target the scaler last left above zero is evaluated on every tick, and a target
@@ -53,10 +56,14 @@ export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
   const now = deps.now();
   const due = deps.targets.filter((t) => isDue(t.target, records.get(targetKey(t.target)), now));
   const limit = pLimit(deps.concurrency);
+  // The tick's state saves share transactions: a batch is written when it holds as many saves
+  // as evaluations run at once, or SAVE_LINGER_MS after its first, instead of one per target.
+  const store: StateStore = canSaveBatch(deps.store) ? batchSaves(deps.store, { maxBatch: deps.concurrency, lingerMs: SAVE_LINGER_MS }) : deps.store;
+  const targetDeps = { ...deps, store };
   const evaluated = await Promise.all(
     due.map((t) =>
       limit(() =>
-        evaluateTarget(t.target, t.sources, records.get(targetKey(t.target)), deps, t.spec).catch((e: unknown) => {
+        evaluateTarget(t.target, t.sources, records.get(targetKey(t.target)), targetDeps, t.spec).catch((e: unknown) => {
           deps.telemetry.failure(e, { operation: 'evaluate', target: targetKey(t.target), cluster: t.target.cluster });
           return { target: t.target, error: messageOf(e) };
         }),

@@ -1,4 +1,5 @@
-export { StateConflictError, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
+export { StateConflictError, canSaveBatch, type BatchSaving, type SaveRequest, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
+export { batchSaves, type BatchSavesOptions } from './batch-saves.js';
 export { createMemoryStore } from './memory-store.js';
 export { createTableStore, type TableLocation } from './table-store.js';
 export { updateRecord, UPDATE_ATTEMPTS } from './update.js';

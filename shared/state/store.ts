@@ -22,6 +22,13 @@ export interface StoredRecord extends TargetRecord {
 /** Raised when the record changed since it was read (or was created meanwhile). */
 export class StateConflictError extends StateError {}
 
+/** One save of a batch: the arguments of StateStore.save. */
+export interface SaveRequest {
+  key: string;
+  record: TargetRecord;
+  etag: string | undefined;
+}
+
 export interface StateStore {
   /** Every record, in one query (one per tick). */
   loadAll(): Promise<Map<string, StoredRecord>>;
@@ -29,3 +36,18 @@ export interface StateStore {
   /** Writes if the record is still at `etag` (absent: must not exist yet). Returns the new etag. */
   save(key: string, record: TargetRecord, etag: string | undefined): Promise<string>;
 }
+
+/**
+ * An optional ability: several saves in one request, all or nothing (Table Storage: an entity
+ * group transaction, at most 100 rows of one partition). Each row keeps its own ETag condition;
+ * one conflicting row fails the whole batch with StateConflictError and nothing is written.
+ */
+export interface BatchSaving {
+  /** The most saves one batch may hold. */
+  readonly maxBatch: number;
+  /** The new etags, in the order of `saves`. Keys must be distinct. */
+  saveBatch(saves: SaveRequest[]): Promise<string[]>;
+}
+
+export const canSaveBatch = <S extends StateStore>(store: S): store is S & BatchSaving =>
+  typeof (store as Partial<BatchSaving>).saveBatch === 'function';

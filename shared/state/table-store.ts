@@ -2,25 +2,39 @@
 // every row with a single query. Identity-based in Azure (the host identity, on the app's own
 // storage account), a connection string for local development against Azurite.
 import { RestError } from '@azure/core-rest-pipeline';
-import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { StateError } from '../errors.js';
-import { StateConflictError, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
+import { StateConflictError, type BatchSaving, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
 
 const PARTITION = 'targets';
+/** Table Storage's limit on the operations of one entity group transaction. */
+const TRANSACTION_LIMIT = 100;
 
-interface Row {
+// A type, not an interface: transactions take entities as Record<string, unknown>.
+type Row = {
   partitionKey: string;
   rowKey: string;
   state: string;
   lastEvaluated?: string;
   lastReplicas?: number;
   lastWakeConfirmed?: string;
-}
+};
 
 // Table keys may not contain / \ # ?; target keys are cluster/namespace/name.
 const toRowKey = (key: string): string => key.replace(/[/\\#?%]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 const fromRowKey = (rowKey: string): string => rowKey.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+
+function toRow(key: string, record: TargetRecord): Row {
+  return {
+    partitionKey: PARTITION,
+    rowKey: toRowKey(key),
+    state: JSON.stringify(record.state),
+    ...(record.lastEvaluated !== undefined ? { lastEvaluated: record.lastEvaluated } : {}),
+    ...(record.lastReplicas !== undefined ? { lastReplicas: record.lastReplicas } : {}),
+    ...(record.lastWakeConfirmed !== undefined ? { lastWakeConfirmed: record.lastWakeConfirmed } : {}),
+  };
+}
 
 function toRecord(row: TableEntityResult<Row>): StoredRecord {
   return {
@@ -34,7 +48,7 @@ function toRecord(row: TableEntityResult<Row>): StoredRecord {
 
 export type TableLocation = { connectionString: string; table: string } | { url: string; table: string; credential: TokenCredential };
 
-export function createTableStore(location: TableLocation): StateStore {
+export function createTableStore(location: TableLocation): StateStore & BatchSaving {
   const client =
     'connectionString' in location
       ? TableClient.fromConnectionString(location.connectionString, location.table, { allowInsecureConnection: true })
@@ -77,19 +91,26 @@ export function createTableStore(location: TableLocation): StateStore {
     },
     async save(key, record: TargetRecord, etag) {
       await ensureTable();
-      const row: Row = {
-        partitionKey: PARTITION,
-        rowKey: toRowKey(key),
-        state: JSON.stringify(record.state),
-        ...(record.lastEvaluated !== undefined ? { lastEvaluated: record.lastEvaluated } : {}),
-        ...(record.lastReplicas !== undefined ? { lastReplicas: record.lastReplicas } : {}),
-        ...(record.lastWakeConfirmed !== undefined ? { lastWakeConfirmed: record.lastWakeConfirmed } : {}),
-      };
+      const row = toRow(key, record);
       try {
         const response = etag === undefined ? await client.createEntity(row) : await client.updateEntity(row, 'Replace', { etag });
         return response.etag ?? '';
       } catch (e) {
         return fail(`state of ${key}`, e);
+      }
+    },
+    maxBatch: TRANSACTION_LIMIT,
+    // One entity group transaction: every row keeps its ETag condition (insert when there is
+    // none); the service applies all of them or none.
+    async saveBatch(saves) {
+      await ensureTable();
+      const actions = saves.map(({ key, record, etag }): TransactionAction =>
+        etag === undefined ? ['create', toRow(key, record)] : ['update', toRow(key, record), 'Replace', { etag }]);
+      try {
+        const response = await client.submitTransaction(actions);
+        return response.subResponses.map((r) => r.etag ?? '');
+      } catch (e) {
+        return fail(`state of ${saves.length} targets (one transaction)`, e);
       }
     },
   };

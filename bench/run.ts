@@ -1,0 +1,130 @@
+// `npm run bench`: every benchmark in turn, one clear line per section, figures to stdout and to
+// bench/results/<date>.json with the machine's facts. A section that cannot run (no
+// control-plane binaries) says why and the others still run. Benchmarks never fail on a time.
+//
+//   node dist/bench/run.js [--only cold-start,tick,wake] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
+//                          [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--node-flags=--max-semi-space-size=4]
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runColdStart } from './cold-start.js';
+import { runTickScale, type TickSummary } from './tick.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    sizes: { type: 'string' },
+    concurrency: { type: 'string' },
+    'fan-out': { type: 'string' },
+    'cpu-prof': { type: 'boolean' },
+    'live-heap': { type: 'boolean' },
+    schedule: { type: 'string' },
+    'node-flags': { type: 'string' },
+  },
+});
+const numbers = (text: string | undefined): number[] | undefined => text?.split(',').map(Number).filter((n) => n > 0);
+const sections = args.only?.split(',') ?? ['cold-start', 'tick', 'wake'];
+
+/** bench/results/profiles, created. */
+function profileDir(): string {
+  const dir = join(root, 'bench', 'results', 'profiles');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function machine(): Record<string, unknown> {
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
+const line = (text: string): void => console.log(text);
+const ms = (x: number): string => `${x.toLocaleString('en-US')} ms`;
+const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`;
+
+async function section(name: string, run: () => Promise<void>): Promise<void> {
+  if (!sections.includes(name)) return;
+  line(`\n== ${name}`);
+  const started = Date.now();
+  try {
+    await run();
+  } catch (e) {
+    results[name] = { error: e instanceof Error ? e.message : String(e) };
+    line(`${name}: FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+  line(`(${name}: ${Math.round((Date.now() - started) / 1000)} s; load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+}
+
+function tickLine(s: TickSummary): string {
+  const w = s.callsPerTarget.warm;
+  const who = `${String(s.size).padStart(5)} targets, concurrency ${String(s.concurrency).padStart(3)}${s.shards > 1 ? `, ${s.shards} shards` : ''}`;
+  return `${who}: cold ${ms(s.coldMs)} (${s.scaledCold} scaled), warm all due ${ms(s.warmAllDueMs)} (${s.warmMsPerTarget} ms/target), awake only ${ms(s.warmAwakeMs)}; `
+    + `scaler CPU cold ${ms(s.coldCpuMs)}, warm ${ms(s.warmCpuMs)} (${s.warmCpuMsPerTarget} ms/target); peak RSS ${s.maxRssMB} MB (${s.readyRssMB} MB before the first tick); `
+    + `warm calls per target: queue ${w.queueReads}, kube read ${w.kubeReads}, kube write ${w.kubeWrites}, state rows ${round(w.stateSaves + w.stateBatchRows)} in ${round(w.stateSaves + w.stateBatches)} requests; `
+    + `state query ${w.stateLoadAlls} per tick; load ${s.loadAverage1m}${s.failed ? `; ${s.failed} FAILED evaluations` : ''}`;
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+await section('cold-start', async () => {
+  const r = await runColdStart(root);
+  results['cold-start'] = r;
+  line(`import (median of ${r.importMsRuns.length}): bundled ${ms(r.bundledImportMsMedian)}, unbundled ${ms(r.importMsMedian)} (goal < 500 ms)`);
+  line(`publish size: bundled ${mb(r.publish.bundled)}, unbundled ${mb(r.publish.unbundled)} (${r.publish.productionPackages} production packages)`);
+});
+
+await section('tick', async () => {
+  const r = await runTickScale(root, {
+    sizes: numbers(args.sizes),
+    concurrencies: numbers(args.concurrency),
+    fanOutSizes: numbers(args['fan-out']),
+    profileDir: args['cpu-prof'] ? profileDir() : undefined,
+    liveHeap: args['live-heap'],
+    nodeFlags: args['node-flags']?.split(' ').filter(Boolean),
+    schedule: args.schedule?.split(',').map(Number),
+    log: line,
+  });
+  results.tick = r;
+  if (r.skipped) {
+    line(`tick: SKIPPED: ${r.skipped}`);
+    return;
+  }
+  line(`setup: ${JSON.stringify(r.setupSeconds)} s; ${r.depths.perHundred}`);
+  for (const s of r.summaries) line(tickLine(s));
+  if (r.summaries.length > 1) {
+    const [first, last] = [r.summaries[0]!, r.summaries.at(-1)!];
+    line(`growth ${first.size} -> ${last.size} targets: warm ${first.warmMsPerTarget} -> ${last.warmMsPerTarget} ms/target, `
+      + `scaler CPU ${first.warmCpuMsPerTarget} -> ${last.warmCpuMsPerTarget} ms/target (flat or falling = no worse than linear)`);
+  }
+  if (r.sweep.length > 0) line('SCALER_CONCURRENCY sweep:');
+  for (const s of r.sweep) line(tickLine(s));
+  if (r.fanOut.length > 0) line('fan-out (shards in separate processes, sharing this machine):');
+  for (const s of r.fanOut) line(tickLine(s));
+});
+
+await section('wake', async () => {
+  // The wake-latency benchmark, when present (bench/wake.ts).
+  const wakeModule = join(import.meta.dirname, 'wake.js');
+  if (!existsSync(wakeModule)) {
+    results.wake = { skipped: 'bench/wake.ts is not built' };
+    line('wake: SKIPPED: bench/wake.ts is not built');
+    return;
+  }
+  const { runWake } = (await import(wakeModule)) as { runWake: (options: { log: (line: string) => void }) => Promise<unknown> };
+  results.wake = await runWake({ log: line });
+});
+
+results.machineAfter = { loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) };
+const dir = join(root, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+line(`\nresults: ${file}`);

@@ -1,0 +1,245 @@
+// The scaler under measurement, in a process of its own (forked by bench/tick.ts), so that its
+// CPU seconds and peak RSS are its own. It builds the runtime from app settings exactly as the
+// Functions host does, counts every call through the ports (and every HTTP request by service),
+// and runs one tick of the evaluation loop per message from the parent.
+import { subscribe } from 'node:diagnostics_channel';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import type { ClientRequest } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Kube } from '../shared/kube/index.js';
+import type { TickResult } from '../shared/runtime/evaluate-all.js';
+import { createEvaluationLoop } from '../shared/runtime/loop.js';
+import { createRuntime, type Runtime } from '../shared/runtime/wiring.js';
+import type { Source } from '../shared/sources/index.js';
+import { canSaveBatch, type BatchSaving, type StateStore } from '../shared/state/index.js';
+import type { Telemetry } from '../shared/telemetry/index.js';
+
+/** Parent -> worker. */
+export type WorkerRequest =
+  /** `shard`: evaluate only the targets i with i % count === index (the fan-out). */
+  | { type: 'init'; settings: Record<string, string>; ports: Record<string, number>; shard?: { index: number; count: number } }
+  /** `profile`: write a CPU profile of this tick (V8 .cpuprofile) to that file. */
+  | { type: 'tick'; now: number; profile?: string }
+  | { type: 'exit' };
+
+export interface Latency {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface PortCalls {
+  queueReads: number;
+  kubeReads: number;
+  kubeWrites: number;
+  stateLoadAlls: number;
+  stateLoads: number;
+  /** Rows saved one request each. */
+  stateSaves: number;
+  /** Transactions (saveBatch), and the rows they held. */
+  stateBatches: number;
+  stateBatchRows: number;
+}
+
+export interface TickMeasure {
+  wallMs: number;
+  cpuMs: number;
+  evaluated: number;
+  skipped: number;
+  scaled: number;
+  failed: number;
+  /** The first few failure messages, to tell a slow tick from a broken one. */
+  errors: string[];
+  calls: PortCalls;
+  /** HTTP requests by service (from diagnostics_channel): what the storage account bills. */
+  http: Record<string, number>;
+  latency: Record<'queueRead' | 'kubeRead' | 'kubeWrite' | 'stateLoadAll' | 'stateSave' | 'stateBatch', Latency>;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Heap still in use after a full GC that follows the tick (only with --expose-gc: a leak check). */
+  liveHeapBytes?: number;
+}
+
+/** Worker -> parent. */
+export type WorkerReply =
+  | { type: 'ready'; setupMs: number; rssBytes: number; heapUsedBytes: number }
+  | { type: 'tick'; measure: TickMeasure }
+  | { type: 'exit'; maxRssBytes: number; cpuMs: number }
+  | { type: 'error'; message: string };
+
+function summarize(samples: number[]): Latency {
+  if (samples.length === 0) return { count: 0, meanMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const round = (x: number): number => Math.round(x * 10) / 10;
+  return { count: samples.length, meanMs: round(samples.reduce((s, x) => s + x, 0) / samples.length), p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted.at(-1)!) };
+}
+
+/** Counters for one tick; reset before each. */
+class Meter {
+  calls: PortCalls = { queueReads: 0, kubeReads: 0, kubeWrites: 0, stateLoadAlls: 0, stateLoads: 0, stateSaves: 0, stateBatches: 0, stateBatchRows: 0 };
+  http: Record<string, number> = {};
+  samples: Record<keyof TickMeasure['latency'], number[]> = { queueRead: [], kubeRead: [], kubeWrite: [], stateLoadAll: [], stateSave: [], stateBatch: [] };
+
+  async time<T>(kind: keyof TickMeasure['latency'], fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.samples[kind].push(performance.now() - start);
+    }
+  }
+}
+
+let meter = new Meter();
+
+function countingKube(kube: Kube): Kube {
+  return {
+    readScale: (ref) => (meter.calls.kubeReads++, meter.time('kubeRead', () => kube.readScale(ref))),
+    writeScale: (ref, replicas, version) => (meter.calls.kubeWrites++, meter.time('kubeWrite', () => kube.writeScale(ref, replicas, version))),
+  };
+}
+
+/** The store with its calls counted, keeping its batch ability (the tick batches its saves when the store can). */
+function countingStore(store: StateStore): StateStore {
+  const counted: StateStore = {
+    loadAll: () => (meter.calls.stateLoadAlls++, meter.time('stateLoadAll', () => store.loadAll())),
+    load: (key) => (meter.calls.stateLoads++, store.load(key)),
+    save: (key, record, etag) => (meter.calls.stateSaves++, meter.time('stateSave', () => store.save(key, record, etag))),
+  };
+  if (!canSaveBatch(store)) return counted;
+  const batching: StateStore & BatchSaving = {
+    ...counted,
+    maxBatch: store.maxBatch,
+    saveBatch: (saves) => (meter.calls.stateBatches++, meter.calls.stateBatchRows += saves.length, meter.time('stateBatch', () => store.saveBatch(saves))),
+  };
+  return batching;
+}
+
+function countingSource(source: Source): Source {
+  return { read: (signal) => (meter.calls.queueReads++, meter.time('queueRead', () => source.read(signal))) };
+}
+
+/** Counts HTTP requests by the port they go to: Azure SDKs use node:http, client-node undici. */
+function countHttp(ports: Record<string, number>): void {
+  const services = new Map(Object.entries(ports).map(([name, port]) => [String(port), name]));
+  const count = (port: string): void => {
+    const service = services.get(port) ?? 'other';
+    meter.http[service] = (meter.http[service] ?? 0) + 1;
+  };
+  subscribe('http.client.request.start', (message) => {
+    const host = String((message as { request: ClientRequest }).request.getHeader('host') ?? '');
+    count(host.slice(host.lastIndexOf(':') + 1));
+  });
+  subscribe('undici:request:create', (message) => {
+    const origin = String((message as { request: { origin: string | URL } }).request.origin);
+    count(new URL(origin).port);
+  });
+}
+
+const quietTelemetry = (): Telemetry & { failures: string[] } => {
+  const failures: string[] = [];
+  return {
+    failures,
+    decision: () => {},
+    failure: (e) => void failures.push(e instanceof Error ? e.message : String(e)),
+    flush: async () => {},
+  };
+};
+
+function send(reply: WorkerReply): void {
+  process.send!(reply);
+}
+
+let clock = 0;
+let tick: (() => Promise<TickResult | undefined>) | undefined;
+let telemetry: ReturnType<typeof quietTelemetry>;
+
+function init(settings: Record<string, string>, ports: Record<string, number>, shard = { index: 0, count: 1 }): void {
+  const started = performance.now();
+  countHttp(ports);
+  telemetry = quietTelemetry();
+  const runtime = createRuntime(settings, { telemetry, now: () => clock });
+  // The runtime is a plain object: the loop runs on a copy whose ports count their calls.
+  const measured: Runtime = {
+    ...runtime,
+    kube: countingKube(runtime.kube),
+    store: countingStore(runtime.store),
+    targets: runtime.targets.filter((_, i) => i % shard.count === shard.index).map((t) => ({ ...t, sources: t.sources.map(countingSource) })),
+  };
+  const loop = createEvaluationLoop(measured);
+  tick = () => loop.tick();
+  send({ type: 'ready', setupMs: Math.round(performance.now() - started), rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed });
+}
+
+let session: Session | undefined;
+
+async function runTick(now: number, profile: string | undefined): Promise<TickMeasure> {
+  clock = now;
+  meter = new Meter();
+  telemetry.failures.length = 0;
+  if (profile) {
+    if (!session) {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+    }
+    await session.post('Profiler.start');
+  }
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const result = await tick!();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  if (profile) await writeFile(profile, JSON.stringify((await session!.post('Profiler.stop')).profile));
+  if (!result) throw new Error('tick skipped: the previous one is still running');
+  if (result.error) throw new Error(`tick failed: ${result.error}`);
+  const memory = process.memoryUsage();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  return {
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round((used.user + used.system) / 1000),
+    evaluated: result.evaluated.length,
+    skipped: result.skipped,
+    scaled: result.evaluated.filter((e) => e.event?.applied).length,
+    failed: result.evaluated.filter((e) => e.error).length,
+    errors: [...new Set(result.evaluated.flatMap((e) => (e.error ? [e.error] : [])))].slice(0, 3),
+    calls: meter.calls,
+    http: meter.http,
+    latency: {
+      queueRead: summarize(meter.samples.queueRead),
+      kubeRead: summarize(meter.samples.kubeRead),
+      kubeWrite: summarize(meter.samples.kubeWrite),
+      stateLoadAll: summarize(meter.samples.stateLoadAll),
+      stateSave: summarize(meter.samples.stateSave),
+      stateBatch: summarize(meter.samples.stateBatch),
+    },
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    ...(gc ? { liveHeapBytes: process.memoryUsage().heapUsed } : {}),
+  };
+}
+
+process.on('message', (request: WorkerRequest) => {
+  const reply = async (): Promise<void> => {
+    switch (request.type) {
+      case 'init':
+        return init(request.settings, request.ports, request.shard);
+      case 'tick':
+        return send({ type: 'tick', measure: await runTick(request.now, request.profile) });
+      case 'exit': {
+        const usage = process.resourceUsage();
+        // maxRSS is in kilobytes: the peak of this process's whole life.
+        const reply: WorkerReply = { type: 'exit', maxRssBytes: usage.maxRSS * 1024, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) };
+        // Kept-alive sockets would hold the process open: exit once the reply is out.
+        process.send!(reply, () => process.exit(0));
+        return;
+      }
+    }
+  };
+  reply().catch((e: unknown) => send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
+});

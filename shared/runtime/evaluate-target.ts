@@ -5,7 +5,7 @@ import { decide, recordScaleChange, type Decision, type Observation, type Trigge
 import { messageOf } from '../errors.js';
 import { ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
 import type { Source } from '../sources/index.js';
-import { StateConflictError, updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
+import { StateConflictError, UPDATE_ATTEMPTS, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';
 import type { ExplainInput } from './explain.js';
 
@@ -72,6 +72,32 @@ export function eventOf(target: Target, input: ExplainInput, decision: Decision,
     durationMs: Math.max(0, now - startedAt),
     explain: input,
   };
+}
+
+/**
+ * Saves `change` of a row another writer saved meanwhile (read-modify-write under its ETag).
+ * That writer may also have scaled after this evaluation (a wake right after a scale-down), so
+ * lastReplicas is the count read back from the cluster after each load of the row: a scale
+ * write whose record lands between that load and this save makes the save conflict and the
+ * count is read again; one recorded before the load is already visible in the read.
+ */
+async function mergeAppliedChange(
+  deps: TargetDeps,
+  key: string,
+  ref: WorkloadRef,
+  written: number,
+  change: (fresh: StoredRecord | undefined) => Omit<TargetRecord, 'lastReplicas'>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const fresh = await deps.store.load(key);
+    const replicas = await deps.kube.readScale(ref).then((s) => s.specReplicas, () => written);
+    try {
+      await deps.store.save(key, { ...change(fresh), lastReplicas: replicas }, fresh?.etag);
+      return;
+    } catch (e) {
+      if (!(e instanceof StateConflictError) || attempt >= UPDATE_ATTEMPTS) throw e;
+    }
+  }
 }
 
 /** Evaluations that lose a race on the state row decide again, this many times at most. */
@@ -156,14 +182,10 @@ export async function evaluateTarget(
         continue;
       } else if (changed) {
         // The scale changed: add that change to the other writer's state, so it is recorded once.
-        // The other writer may also have scaled since (a wake right after a scale-down): the
-        // count to record is the one the cluster has now, not the one written here.
-        const current = await deps.kube.readScale(ref).then((s) => s.specReplicas, () => decision.replicas);
-        error = await updateRecord(deps.store, key, (fresh) => ({
+        error = await mergeAppliedChange(deps, key, ref, decision.replicas, (fresh) => ({
           ...fresh,
           state: recordScaleChange(target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now),
           lastEvaluated: input.now,
-          lastReplicas: current,
         })).then(() => undefined, (e: unknown) => e);
       } else error = e;
     }

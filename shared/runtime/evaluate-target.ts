@@ -101,7 +101,7 @@ async function mergeAppliedChange(
 }
 
 /** Evaluations that lose a race on the state row decide again, this many times at most. */
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
 
 /**
  * Read -> decide -> apply -> record. Concurrent scale writes are serialized by the workload's

@@ -19,6 +19,12 @@ import type { Runtime } from './wiring.js';
 
 /** How long a target confirmed awake needs no call at all. */
 export const WAKE_CONFIRM_MS = 5_000;
+
+/**
+ * How long after recording a message's activity a target is known to be awake: the evaluation
+ * may take it down once its cooldown has run from that activity, so never longer than that.
+ */
+export const confirmWindowMs = (t: Pick<Target, 'cooldownPeriod'>): number => Math.min(WAKE_CONFIRM_MS, t.cooldownPeriod * 1000);
 /** Queue messages are at most 64 KiB; anything larger was not meant as a signal. */
 const SIGNAL_MAX_BYTES = 64 * 1024;
 
@@ -126,7 +132,7 @@ export function createWaker(runtime: Runtime): Waker {
   const hostCredential = runtime.credentialFor(runtime.settings.AzureWebJobsStorage__clientId?.trim() || undefined);
 
   /** Reads the scale; at zero (or idle) decides and writes the wake; records activity either way. */
-  async function wakeTarget(t: ConfiguredTarget, queue: WakeQueue): Promise<WakeOutcome> {
+  async function wakeTarget(t: ConfiguredTarget, queue: WakeQueue): Promise<{ outcome: WakeOutcome; activeAt?: number }> {
     const key = targetKey(t.target);
     const ref = workloadOf(t.target);
     const startedAt = runtime.now();
@@ -137,12 +143,12 @@ export function createWaker(runtime: Runtime): Waker {
       if (!isAsleep(t.target, scale.specReplicas)) {
         // Awake: a message means activity, so the cooldown starts again from now.
         await updateRecord(store, key, (fresh) => activeAt(fresh, iso));
-        return { target: key, result: 'awake', replicas: scale.specReplicas };
+        return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: now };
       }
       const record = await store.load(key);
       const input: ExplainInput = { now: iso, spec: t.spec, observation: observe(scale, await readTriggers(t.sources)), state: record?.state ?? {} };
       const decision = decideWake(t.target, input.observation, input.state, now);
-      if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { target: key, result: 'paused' };
+      if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { outcome: { target: key, result: 'paused' } };
       // The activity is recorded before the scale is written: an evaluation that reads the woken
       // scale then finds it too (it re-reads the row before any scale-down), so it cannot take
       // the target back down on a lastActiveTime read before this wake.
@@ -164,7 +170,7 @@ export function createWaker(runtime: Runtime): Waker {
         ...eventOf(t.target, input, decision, true, startedAt, runtime.now()),
         reason: `woken by a message on wake queue ${queue.queueName}: ${decision.reason}`,
       });
-      return { target: key, result: 'woken', replicas: decision.replicas };
+      return { outcome: { target: key, result: 'woken', replicas: decision.replicas }, activeAt: now };
     }
   }
 
@@ -175,8 +181,10 @@ export function createWaker(runtime: Runtime): Waker {
     let pending = inFlight.get(key);
     if (!pending) {
       pending = wakeTarget(t, queue)
-        .then((outcome) => {
-          confirmedUntil.set(key, runtime.now() + WAKE_CONFIRM_MS);
+        .then(({ outcome, activeAt }) => {
+          // Confirmed from the activity recorded, for no longer than the cooldown running from
+          // it (a paused target recorded none, and a message after its unpause must not wait).
+          if (activeAt !== undefined) confirmedUntil.set(key, activeAt + confirmWindowMs(t.target));
           return outcome;
         })
         .catch((e: unknown): WakeOutcome => {

@@ -452,6 +452,23 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     });
   });
 
+  test('a cooldown shorter than the confirmation window: a message after the scale-down wakes again', async () => {
+    const w = await workloads(0);
+    const work = await createQueue(azurite);
+    const scaler = startScaler({ azurite, controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { cooldownPeriod: 2, pollingInterval: 1, wake: { queueName: fresh('w') } })] });
+    const waker = createWaker(scaler.runtime);
+    const [queue] = wakeQueuesOf(scaler.runtime.targets.map((t) => t.target));
+    const results = async (): Promise<string[]> => (await waker.handle(queue!, 'wake')).outcomes.map((o) => o.result);
+
+    expect(await results()).toEqual(['woken']);
+    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(1);
+    await scaler.tickAfter(3); // empty queue, 3 s > cooldown 2 s since the wake: to 0
+    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(0);
+    scaler.clock.now += 1000; // 4 s after the wake
+    expect(await results()).toEqual(['woken']);
+    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(1);
+  });
+
   test('two instances recording activity at once: lastActiveTime only moves forward', async () => {
     const w = await workloads(2);
     const work = await createQueue(azurite);

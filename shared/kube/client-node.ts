@@ -4,7 +4,7 @@
 // request, so it is refreshed as it expires.
 import { ApiException, AppsV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User } from '@kubernetes/client-node';
 import type { Cluster } from '../config/clusters.js';
-import { KubeError } from '../errors.js';
+import { KubeError, messageOf } from '../errors.js';
 import type { CredentialFactory } from '../identity.js';
 import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
 import { sharedToken } from './bearer-token.js';
@@ -38,7 +38,9 @@ function kubeConfigFor(cluster: Cluster, endpoint: ClusterEndpoint | undefined, 
   kc.addAuthenticator({
     isAuthProvider: (user: User) => user?.authProvider?.name === AUTH_PROVIDER,
     applyAuthentication: async (_user, opts) => {
-      const token = await tokenOf();
+      const token = await tokenOf().catch((e: unknown) => {
+        throw new KubeError(`cluster ${cluster.name}: no token for the AKS scope from the managed identity: ${messageOf(e)}`, undefined, { cause: e });
+      });
       if (!token) throw new KubeError(`cluster ${cluster.name}: no token for the AKS scope from the managed identity`);
       opts.headers = { ...opts.headers, Authorization: `Bearer ${token.token}` };
     },

@@ -28,7 +28,10 @@ interface KubeconfigClusters {
   clusters?: { cluster?: { server?: string; 'certificate-authority-data'?: string } }[];
 }
 
-export async function discoverAksCluster(cluster: AksCluster, credential: TokenCredential): Promise<ClusterEndpoint> {
+/** How long each ARM call of the discovery may take. */
+export const ARM_TIMEOUT_MS = 10_000;
+
+export async function discoverAksCluster(cluster: AksCluster, credential: TokenCredential, timeoutMs = ARM_TIMEOUT_MS): Promise<ClusterEndpoint> {
   // The token scope stays management.azure.com even when a local ARM stand-in is the endpoint.
   const client = new ContainerServiceClient(credential, cluster.subscriptionId, {
     ...(cluster.armEndpoint ? { endpoint: cluster.armEndpoint } : {}),
@@ -37,7 +40,7 @@ export async function discoverAksCluster(cluster: AksCluster, credential: TokenC
   const where = `AKS cluster ${cluster.resourceGroup}/${cluster.clusterName} (cluster ${cluster.name})`;
   let managed;
   try {
-    managed = await client.managedClusters.get(cluster.resourceGroup, cluster.clusterName);
+    managed = await client.managedClusters.get(cluster.resourceGroup, cluster.clusterName, { abortSignal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     throw new KubeError(`${where}: ARM managedClusters.get failed: ${(e as Error).message}`, (e as { statusCode?: number }).statusCode, { cause: e });
   }
@@ -46,7 +49,7 @@ export async function discoverAksCluster(cluster: AksCluster, credential: TokenC
   }
   let credentials;
   try {
-    credentials = await client.managedClusters.listClusterUserCredentials(cluster.resourceGroup, cluster.clusterName);
+    credentials = await client.managedClusters.listClusterUserCredentials(cluster.resourceGroup, cluster.clusterName, { abortSignal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     throw new KubeError(`${where}: ARM listClusterUserCredentials failed: ${(e as Error).message}`, (e as { statusCode?: number }).statusCode, { cause: e });
   }

@@ -54,8 +54,8 @@ function kubeConfigFor(cluster: Cluster, endpoint: ClusterEndpoint | undefined, 
   return kc;
 }
 
-async function endpointOf(cluster: Cluster, credentialFor: CredentialFactory): Promise<ClusterEndpoint | undefined> {
-  if (cluster.kind === 'aks') return discoverAksCluster(cluster, credentialFor(cluster.identityClientId));
+async function endpointOf(cluster: Cluster, credentialFor: CredentialFactory, timeoutMs: number): Promise<ClusterEndpoint | undefined> {
+  if (cluster.kind === 'aks') return discoverAksCluster(cluster, credentialFor(cluster.identityClientId), timeoutMs);
   if (cluster.kind === 'server') return { server: cluster.server, certificateAuthorityData: cluster.certificateAuthorityData };
   return undefined;
 }
@@ -97,7 +97,7 @@ export const KUBE_TIMEOUT_MS = 10_000;
  * dispatcher and hands it to the later ones, so a cluster's calls share keep-alive
  * connections. It also bounds every call, since client-node sets no timeout of its own.
  */
-function requestOptions(): ConfigurationOptions {
+function requestOptions(timeoutMs: number): ConfigurationOptions {
   let shared: ReturnType<RequestContext['getDispatcher']>;
   return {
     middlewareMergeStrategy: 'append',
@@ -106,7 +106,7 @@ function requestOptions(): ConfigurationOptions {
         pre: (context) => {
           if (shared === undefined) shared = context.getDispatcher();
           else context.setDispatcher(shared);
-          context.setSignal(AbortSignal.timeout(KUBE_TIMEOUT_MS));
+          context.setSignal(AbortSignal.timeout(timeoutMs));
           return new Observable(Promise.resolve(context));
         },
         post: (context) => new Observable(Promise.resolve(context)),
@@ -120,17 +120,23 @@ interface ClusterClient {
   options: ConfigurationOptions;
 }
 
-export function createKube(clusters: Map<string, Cluster>, credentialFor: CredentialFactory): Kube {
+export interface KubeOptions {
+  /** How long one call to the Kubernetes API (or to ARM, to find an AKS cluster) may take (KUBE_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+export function createKube(clusters: Map<string, Cluster>, credentialFor: CredentialFactory, options: KubeOptions = {}): Kube {
   const clients = new Map<string, Promise<ClusterClient>>();
+  const timeoutMs = options.timeoutMs ?? KUBE_TIMEOUT_MS;
 
   function client(name: string): Promise<ClusterClient> {
     let found = clients.get(name);
     if (!found) {
       const cluster = clusters.get(name);
       if (!cluster) return Promise.reject(new KubeError(`cluster ${name} is not configured in SCALER_CLUSTERS`));
-      found = endpointOf(cluster, credentialFor).then((endpoint) => ({
+      found = endpointOf(cluster, credentialFor, timeoutMs).then((endpoint) => ({
         apps: kubeConfigFor(cluster, endpoint, credentialFor).makeApiClient(AppsV1Api),
-        options: requestOptions(),
+        options: requestOptions(timeoutMs),
       }));
       // A failed discovery is not cached: the next evaluation tries again.
       found.catch(() => clients.delete(name));

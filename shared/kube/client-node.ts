@@ -82,6 +82,10 @@ function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
       return new KubeError(`${what}: forbidden; the scaler identity needs get on ${ref.kind.toLowerCase()}s and update on their scale subresource in namespace ${ref.namespace} (infra/kubernetes/rbac.yaml): ${detail}`, status, { cause: e });
     }
     if (status === 401) return new KubeError(`${what}: unauthorized; the cluster did not accept the scaler identity's token`, status, { cause: e });
+    if (status === 429) {
+      const retryAfter = (e.headers as Record<string, string | undefined> | undefined)?.['retry-after'];
+      return new KubeError(`${what}: throttled by the API server (429${retryAfter ? `, Retry-After ${retryAfter.slice(0, 20)} s` : ''}); the target holds until the next evaluation`, status, { cause: e });
+    }
     return new KubeError(`${what}: HTTP ${status}: ${detail}`, status, { cause: e });
   }
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -113,6 +117,30 @@ function requestOptions(timeoutMs: number): ConfigurationOptions {
       },
     ],
   };
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * The scale of a workload as the API server answered it. An answer that does not hold what a
+ * stored workload always has is refused rather than guessed at: spec.replicas read as 1 (the
+ * create-time default) would make a busy workload look small and be scaled down, and a write
+ * without the resourceVersion would overwrite whatever changed meanwhile.
+ */
+function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; status?: { replicas?: number }; metadata?: { annotations?: Record<string, string>; resourceVersion?: string } }): ScaleReading {
+  const bad = (what: string): KubeError => new KubeError(`read ${describeRef(ref)}: the API server's answer ${what}; the target holds`);
+  const specReplicas = workload.spec?.replicas;
+  if (!isCount(specReplicas)) throw bad(specReplicas === undefined ? 'has no spec.replicas' : `has spec.replicas ${JSON.stringify(specReplicas)}, not a replica count`);
+  // status.replicas is left out when it is 0.
+  const statusReplicas = workload.status?.replicas ?? 0;
+  if (!isCount(statusReplicas)) throw bad(`has status.replicas ${JSON.stringify(statusReplicas)}, not a replica count`);
+  const resourceVersion = workload.metadata?.resourceVersion;
+  if (typeof resourceVersion !== 'string' || resourceVersion === '') throw bad('has no metadata.resourceVersion');
+  const annotations = workload.metadata?.annotations ?? {};
+  if (typeof annotations !== 'object' || annotations === null || Object.values(annotations).some((v) => typeof v !== 'string')) {
+    throw bad('has metadata.annotations that are not a map of strings');
+  }
+  return { specReplicas, statusReplicas, annotations, resourceVersion };
 }
 
 interface ClusterClient {
@@ -165,13 +193,7 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
       return call(ref, 'read', async ({ apps, options }): Promise<ScaleReading> => {
         const params = { name: ref.name, namespace: ref.namespace };
         const workload = ref.kind === 'Deployment' ? await apps.readNamespacedDeployment(params, options) : await apps.readNamespacedStatefulSet(params, options);
-        return {
-          // The API server defaults spec.replicas to 1 when it is omitted.
-          specReplicas: workload.spec?.replicas ?? 1,
-          statusReplicas: workload.status?.replicas ?? 0,
-          annotations: workload.metadata?.annotations ?? {},
-          resourceVersion: workload.metadata?.resourceVersion ?? '',
-        };
+        return scaleOf(ref, workload);
       });
     },
     writeScale(ref, replicas, resourceVersion) {

@@ -48,14 +48,27 @@ function toRecord(row: TableEntityResult<Row>): StoredRecord {
 
 export type TableLocation = { connectionString: string; table: string } | { url: string; table: string; credential: TokenCredential };
 
-export function createTableStore(location: TableLocation): StateStore & BatchSaving {
+/**
+ * A Table Storage call that takes longer than this fails (the SDK sets no timeout: a stalled
+ * table would hang the tick, and the loop skips every tick while one is running).
+ */
+export const TABLE_TIMEOUT_MS = 10_000;
+
+export interface TableStoreOptions {
+  /** How long one call (with its retries) may take (TABLE_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+export function createTableStore(location: TableLocation, options: TableStoreOptions = {}): StateStore & BatchSaving {
+  const timeoutMs = options.timeoutMs ?? TABLE_TIMEOUT_MS;
+  const bounded = (): { abortSignal: AbortSignal } => ({ abortSignal: AbortSignal.timeout(timeoutMs) });
   const client =
     'connectionString' in location
       ? TableClient.fromConnectionString(location.connectionString, location.table, { allowInsecureConnection: true })
       : new TableClient(location.url, location.table, location.credential);
   let ready: Promise<void> | undefined;
   const ensureTable = (): Promise<void> =>
-    (ready ??= client.createTable().catch((e: unknown) => {
+    (ready ??= client.createTable(bounded()).catch((e: unknown) => {
       ready = undefined;
       throw new StateError(`state table ${location.table}: cannot create or open it: ${(e as Error).message}`, { cause: e });
     }));
@@ -64,6 +77,7 @@ export function createTableStore(location: TableLocation): StateStore & BatchSav
     if (e instanceof RestError && (e.statusCode === 412 || e.statusCode === 409)) {
       throw new StateConflictError(`${what}: changed since it was read`, { cause: e });
     }
+    if (e instanceof Error && e.name === 'AbortError') throw new StateError(`${what}: no answer from Table Storage within ${timeoutMs} ms`, { cause: e });
     throw new StateError(`${what}: ${(e as Error).message}`, { cause: e });
   };
 
@@ -72,7 +86,7 @@ export function createTableStore(location: TableLocation): StateStore & BatchSav
     async loadAll() {
       const records = new Map<string, StoredRecord>();
       try {
-        for await (const row of client.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` } })) {
+        for await (const row of client.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` }, ...bounded() })) {
           records.set(fromRowKey(row.rowKey), toRecord(row));
         }
       } catch (e) {
@@ -83,7 +97,7 @@ export function createTableStore(location: TableLocation): StateStore & BatchSav
     },
     async load(key) {
       try {
-        return toRecord(await client.getEntity<Row>(PARTITION, toRowKey(key)));
+        return toRecord(await client.getEntity<Row>(PARTITION, toRowKey(key), bounded()));
       } catch (e) {
         if (e instanceof RestError && e.statusCode === 404) return undefined;
         return fail(`state of ${key}`, e);
@@ -93,7 +107,7 @@ export function createTableStore(location: TableLocation): StateStore & BatchSav
       await ensureTable();
       const row = toRow(key, record);
       try {
-        const response = etag === undefined ? await client.createEntity(row) : await client.updateEntity(row, 'Replace', { etag });
+        const response = etag === undefined ? await client.createEntity(row, bounded()) : await client.updateEntity(row, 'Replace', { etag, ...bounded() });
         return response.etag ?? '';
       } catch (e) {
         return fail(`state of ${key}`, e);
@@ -107,7 +121,7 @@ export function createTableStore(location: TableLocation): StateStore & BatchSav
       const actions = saves.map(({ key, record, etag }): TransactionAction =>
         etag === undefined ? ['create', toRow(key, record)] : ['update', toRow(key, record), 'Replace', { etag }]);
       try {
-        const response = await client.submitTransaction(actions);
+        const response = await client.submitTransaction(actions, bounded());
         return response.subResponses.map((r) => r.etag ?? '');
       } catch (e) {
         return fail(`state of ${saves.length} targets (one transaction)`, e);

@@ -12,8 +12,16 @@ import type { Source, SourceDeps } from './source.js';
 /** The REST API caps a peek at 32 messages. */
 export const PEEK_LIMIT = 32;
 
-// One retry, short tries: a slow account must not hold up the tick (KEDA retries once too).
+// One retry (KEDA retries once too). tryTimeoutInMs is not honoured by the client (12.x on
+// @typespec/ts-http-runtime): a stalled account would hang the read, so reads carry a deadline.
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 10_000, retryDelayInMs: 200 } };
+
+/** A queue read (both tries) that takes longer than this fails, and the trigger holds. */
+export const QUEUE_TIMEOUT_MS = 10_000;
+
+/** The caller's signal, if any, and a deadline `timeoutMs` from now. */
+export const deadline = (timeoutMs: number, signal?: AbortSignal): AbortSignal =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
 
 function where(m: AzureQueueMetadata): string {
   return m.accountName ? `queue "${m.queueName}" in account "${m.accountName}"` : `queue "${m.queueName}"`;
@@ -43,13 +51,16 @@ function explainFailure(m: AzureQueueMetadata, e: unknown): SourceError {
     return new SourceError(`${where(m)}: access denied (${status} ${code ?? ''}); the scaler identity needs Storage Queue Data Reader on the queue`, { cause: e });
   }
   if (status === 429 || status === 503) return new SourceError(`${where(m)}: throttled by the storage service (${status}); try a longer pollingInterval`, { cause: e });
+  if (e instanceof Error && e.name === 'AbortError') return new SourceError(`${where(m)}: no answer within the time allowed (the storage service is slow or unreachable)`, { cause: e });
   return new SourceError(`${where(m)}: cannot read the queue length: ${detail}`, { cause: e });
 }
 
 export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps): Source {
   let client: QueueClient | undefined;
+  const timeoutMs = deps.timeoutMs ?? QUEUE_TIMEOUT_MS;
   return {
-    async read(signal) {
+    async read(caller) {
+      const signal = deadline(timeoutMs, caller);
       try {
         client ??= queueClientIn(m, m.queueName, deps.credentialFor(m.identityClientId), deps.settings);
         if (m.queueLengthStrategy === 'visibleonly') {

@@ -12,4 +12,6 @@ export interface SourceDeps {
   credentialFor: CredentialFactory;
   /** App settings, for connectionFromEnv (local development). */
   settings: Settings;
+  /** How long one read may take (the source's own default otherwise). */
+  timeoutMs?: number | undefined;
 }

@@ -52,7 +52,19 @@ function explainFailure(m: AzureQueueMetadata, e: unknown): SourceError {
   }
   if (status === 429 || status === 503) return new SourceError(`${where(m)}: throttled by the storage service (${status}); try a longer pollingInterval`, { cause: e });
   if (e instanceof Error && e.name === 'AbortError') return new SourceError(`${where(m)}: no answer within the time allowed (the storage service is slow or unreachable)`, { cause: e });
-  return new SourceError(`${where(m)}: cannot read the queue length: ${detail}`, { cause: e });
+  // The SDK's message is often only "Unexpected status code: 500": the status and the service's error code say more.
+  const answer = status ? `${status}${code ? ` ${code}` : ''}: ` : '';
+  return new SourceError(`${where(m)}: cannot read the queue length: ${answer}${detail}`, { cause: e });
+}
+
+/**
+ * The count the service answered. An answer without one, or with something that is not a count,
+ * is an error (the target holds): read as 0 it would look like an empty queue and scale down.
+ */
+function messageCount(m: AzureQueueMetadata, count: number | undefined): number {
+  if (count === undefined) throw new SourceError(`${where(m)}: the service's answer has no message count (x-ms-approximate-messages-count)`);
+  if (!Number.isSafeInteger(count) || count < 0) throw new SourceError(`${where(m)}: the service answered ${count} as the message count, which is not a count`);
+  return count;
 }
 
 export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps): Source {
@@ -68,7 +80,7 @@ export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps):
           if (peek.peekedMessageItems.length < PEEK_LIMIT) return peek.peekedMessageItems.length;
         }
         const properties = await client.getProperties({ abortSignal: signal });
-        return properties.approximateMessagesCount ?? 0;
+        return messageCount(m, properties.approximateMessagesCount);
       } catch (e) {
         if (e instanceof SourceError) throw e;
         throw explainFailure(m, e);

@@ -9,7 +9,7 @@ import type { CredentialFactory } from '../identity.js';
 import { decideWake, isAsleep, recordScaleChange } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors.js';
 import { ScaleConflictError } from '../kube/index.js';
-import { queueClientIn } from '../sources/azure-queue.js';
+import { deadline, queueClientIn, QUEUE_TIMEOUT_MS } from '../sources/azure-queue.js';
 import { updateRecord, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { Target } from '../config/index.js';
 import type { ConfiguredTarget } from './evaluate-all.js';
@@ -227,7 +227,7 @@ export function createWaker(runtime: Runtime): Waker {
       // message lands in <queue>-poison. Nothing is lost; a retry may duplicate (at-least-once).
       await Promise.all(
         [...destinations].map(([queueName, t]) =>
-          forwardClient(t, queueName).sendMessage(text).catch((e: unknown) => {
+          forwardClient(t, queueName).sendMessage(text, { abortSignal: deadline(runtime.timeoutMs ?? QUEUE_TIMEOUT_MS) }).catch((e: unknown) => {
             const code = e instanceof RestError && e.code ? ` (${e.code})` : '';
             throw new ScalerError(`wake queue ${queue.queueName}: forwarding the message to queue ${queueName} failed: ${messageOf(e)}${code}`, { cause: e });
           }),

@@ -56,9 +56,11 @@ export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
   const now = deps.now();
   const due = deps.targets.filter((t) => isDue(t.target, records.get(targetKey(t.target)), now));
   const limit = pLimit(deps.concurrency);
-  // The tick's state saves share transactions: a batch is written when it holds as many saves
-  // as evaluations run at once, or SAVE_LINGER_MS after its first, instead of one per target.
-  const store: StateStore = canSaveBatch(deps.store) ? batchSaves(deps.store, { maxBatch: deps.concurrency, lingerMs: SAVE_LINGER_MS }) : deps.store;
+  // The tick's state saves share transactions instead of one request per target: a batch is
+  // written once every running evaluation waits on it, or SAVE_LINGER_MS after its first save.
+  const store: StateStore = canSaveBatch(deps.store)
+    ? batchSaves(deps.store, { maxBatch: deps.concurrency, lingerMs: SAVE_LINGER_MS, running: () => limit.activeCount })
+    : deps.store;
   const targetDeps = { ...deps, store };
   const evaluated = await Promise.all(
     due.map((t) =>

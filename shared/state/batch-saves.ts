@@ -10,6 +10,11 @@ export interface BatchSavesOptions {
   maxBatch: number;
   /** ... or this long after its first save arrived, whichever comes first. */
   lingerMs: number;
+  /**
+   * ... or as soon as it holds a save from every caller still running (the tick's running
+   * evaluations): when they all wait on this batch, none can add to it.
+   */
+  running?: () => number;
 }
 
 interface Waiting {
@@ -58,7 +63,7 @@ export function batchSaves(store: StateStore & BatchSaving, options: BatchSavesO
         // A transaction may not hold a row twice: the earlier save goes first.
         if (waiting.some((w) => w.save.key === key)) flush();
         waiting.push({ save: { key, record, etag }, resolve, reject });
-        if (waiting.length >= maxBatch) flush();
+        if (waiting.length >= maxBatch || waiting.length >= (options.running?.() ?? Infinity)) flush();
         else timer ??= setTimeout(flush, options.lingerMs);
       });
     },

@@ -42,6 +42,16 @@ describe('batchSaves: saves that arrive together share one request', () => {
     expect(store.requests).toEqual([100, 100, 50]);
   });
 
+  test('a batch is written as soon as every running caller waits on it', async () => {
+    const store = loggingStore();
+    const batched = batchSaves(store, { maxBatch: 100, lingerMs: 60_000, running: () => 3 });
+    const first = [batched.save('a', record(1), undefined), batched.save('b', record(2), undefined)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.requests).toEqual([]); // 2 of the 3 running wait: the third may still join
+    await Promise.all([...first, batched.save('c', record(3), undefined)]);
+    expect(store.requests).toEqual([3]); // all 3 wait: written at once, not after lingerMs
+  });
+
   test('a conflict fails the batch; each save is then tried alone and gets its own answer', async () => {
     const store = loggingStore();
     const stale = await store.save('taken', record(1), undefined);

@@ -89,29 +89,39 @@ async function adminRequest(services: LocalServices, method: string, path: strin
   await response.arrayBuffer();
 }
 
-/** Queue depth of benchmark target `j`: 85% empty, 12% 1-8 messages, 3% 100 messages. */
+/**
+ * Queue depth of benchmark target `j` (per 100 targets): 3 deep (20 messages at queueLength 1,
+ * i.e. 20 replicas wanted), 12 with 1-8 messages (queueLength 5: 1 or 2 replicas), 85 empty.
+ * Few messages in all: Azurite's GetProperties counts the messages of the whole account, so
+ * each message makes every queue read slower (bench/README.md); Azure keeps the count as metadata.
+ */
 export function depthOf(j: number): number {
   const r = j % 100;
-  if (r % 33 === 0) return 100; // 0, 33, 66
+  if (r % 33 === 0) return 20; // 0, 33, 66
   if (r % 8 === 1) return 1 + (j % 8); // 12 of every 100
   return 0;
 }
 
+export const queueLengthOf = (j: number): number => (depthOf(j) >= 20 ? 1 : 5);
+
 export interface Workbench {
   namespaces: string[];
-  /** Target j: namespace j % namespaces, Deployment w-floor(j / namespaces), queue `${queuePrefix}-${j}`. */
+  /** Target j: namespace j % namespaces, Deployment w-floor(j / namespaces), queue `b<run>-<j>`. */
   refOf(j: number): { namespace: string; deployment: string; queue: string };
-  /** Seconds spent creating each kind of fixture. */
+  /** Seconds spent creating each kind of fixture, in total. */
   setupSeconds: { namespaces: number; deployments: number; queues: number };
+  /** Creates the Deployments and queues of targets below `size` that do not exist yet. */
+  grow(size: number): Promise<void>;
   /** Sets the Deployments of targets below `size` with a non-empty queue back to 0 replicas. */
   reset(size: number): Promise<void>;
 }
 
 /**
- * `namespaceCount` namespaces, each with the scaler's Role and size / namespaceCount
- * Deployments at 0 replicas, and `size` queues with depthOf(j) messages.
+ * `namespaceCount` namespaces, each with the scaler's Role; grow() adds Deployments (at 0
+ * replicas) and queues (with depthOf(j) messages) as the sizes need them, so a size runs with
+ * only its own fixtures in the services.
  */
-export async function createWorkbench(services: LocalServices, size: number, namespaceCount: number, log: (line: string) => void): Promise<Workbench> {
+export async function createWorkbench(services: LocalServices, namespaceCount: number, log: (line: string) => void): Promise<Workbench> {
   const run = Math.random().toString(36).slice(2, 8);
   const namespaces = Array.from({ length: namespaceCount }, (_, i) => `bench-${run}-${i}`);
   const refOf = (j: number): { namespace: string; deployment: string; queue: string } => ({
@@ -121,6 +131,7 @@ export async function createWorkbench(services: LocalServices, size: number, nam
   });
   const limit = pLimit(FIXTURE_CONCURRENCY);
   const seconds = (since: number): number => Math.round((performance.now() - since) / 100) / 10;
+  const setupSeconds = { namespaces: 0, deployments: 0, queues: 0 };
 
   let t = performance.now();
   const admin = adminKubeConfig(services.controlPlane);
@@ -128,34 +139,40 @@ export async function createWorkbench(services: LocalServices, size: number, nam
     await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
     await grantScaleRole(admin, namespace);
   }));
-  const namespacesS = seconds(t);
-
-  t = performance.now();
-  await Promise.all(Array.from({ length: size }, (_, j) => limit(() => {
-    const { namespace, deployment } = refOf(j);
-    const labels = { app: deployment };
-    return adminRequest(services, 'POST', `/apis/apps/v1/namespaces/${namespace}/deployments`, {
-      metadata: { name: deployment },
-      spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'worker', image: 'registry.k8s.io/pause:3.10' }] } } },
-    });
-  })));
-  const deploymentsS = seconds(t);
-  log(`  ${size} Deployments in ${namespaceCount} namespaces: ${deploymentsS} s`);
-
-  t = performance.now();
+  setupSeconds.namespaces = seconds(t);
   const queues = QueueServiceClient.fromConnectionString(services.azurite.connectionString);
-  await Promise.all(Array.from({ length: size }, (_, j) => limit(async () => {
-    const queue = queues.getQueueClient(refOf(j).queue);
-    await queue.create();
-    for (let m = 0; m < depthOf(j); m++) await queue.sendMessage(`message ${m}`);
-  })));
-  const queuesS = seconds(t);
-  log(`  ${size} queues (${Array.from({ length: size }, (_, j) => depthOf(j)).reduce((a, b) => a + b, 0)} messages): ${queuesS} s`);
+  let created = 0;
 
   return {
     namespaces,
     refOf,
-    setupSeconds: { namespaces: namespacesS, deployments: deploymentsS, queues: queuesS },
+    setupSeconds,
+    async grow(size) {
+      if (size <= created) return;
+      const added = Array.from({ length: size - created }, (_, i) => created + i);
+      t = performance.now();
+      await Promise.all(added.map((j) => limit(() => {
+        const { namespace, deployment } = refOf(j);
+        const labels = { app: deployment };
+        return adminRequest(services, 'POST', `/apis/apps/v1/namespaces/${namespace}/deployments`, {
+          metadata: { name: deployment },
+          spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'worker', image: 'registry.k8s.io/pause:3.10' }] } } },
+        });
+      })));
+      const deploymentsS = seconds(t);
+      t = performance.now();
+      await Promise.all(added.map((j) => limit(async () => {
+        const queue = queues.getQueueClient(refOf(j).queue);
+        await queue.create();
+        for (let m = 0; m < depthOf(j); m++) await queue.sendMessage(`message ${m}`);
+      })));
+      const queuesS = seconds(t);
+      setupSeconds.deployments += deploymentsS;
+      setupSeconds.queues += queuesS;
+      const messages = added.reduce((sum, j) => sum + depthOf(j), 0);
+      log(`  +${added.length} Deployments over ${namespaceCount} namespaces in ${deploymentsS} s, +${added.length} queues (${messages} messages) in ${queuesS} s`);
+      created = size;
+    },
     async reset(below) {
       await Promise.all(Array.from({ length: below }, (_, j) => j).filter((j) => depthOf(j) > 0).map((j) => limit(() => {
         const { namespace, deployment } = refOf(j);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { clusterEntry, createWorkbench, depthOf, startLocalServices, type LocalServices, type Workbench } from './tick-fixtures.js';
+import { clusterEntry, createWorkbench, depthOf, queueLengthOf, startLocalServices, type LocalServices, type Workbench } from './tick-fixtures.js';
 import type { Latency, PortCalls, TickMeasure, WorkerReply, WorkerRequest } from './tick-worker.js';
 
 export interface TickScaleOptions {
@@ -194,7 +194,7 @@ function targetsOf(bench: Workbench, size: number): unknown[] {
       namespace,
       cluster: 'test',
       scaleTargetRef: { name: deployment },
-      triggers: [{ type: 'azure-queue', metadata: { queueName: queue, connectionFromEnv: 'QUEUES', queueLength: '5' } }],
+      triggers: [{ type: 'azure-queue', metadata: { queueName: queue, connectionFromEnv: 'QUEUES', queueLength: String(queueLengthOf(j)) } }],
     };
   });
 }
@@ -334,8 +334,8 @@ export function summarize(run: TickRun): TickSummary {
 function depthMix(size: number): TickScaleResult['depths'] {
   const depths = Array.from({ length: size }, (_, j) => depthOf(j));
   const empty = depths.filter((d) => d === 0).length;
-  const deep = depths.filter((d) => d >= 100).length;
-  return { empty, small: size - empty - deep, deep, perHundred: 'per 100 targets: 3 with 100 messages, 12 with 1-8, 85 empty (queueLength 5)' };
+  const deep = depths.filter((d) => d >= 20).length;
+  return { empty, small: size - empty - deep, deep, perHundred: 'per 100 targets: 3 deep (20 messages, queueLength 1: 20 replicas), 12 with 1-8 messages (queueLength 5), 85 empty' };
 }
 
 export async function runTickScale(root: string, options: TickScaleOptions = {}): Promise<TickScaleResult> {
@@ -356,15 +356,22 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
   try {
     const worker = bundled ? await bundleWorker(root) : join(import.meta.dirname, 'tick-worker.js');
     log(`  local services up (kube-apiserver started in ${services.controlPlane.startupMs} ms); scaler ${bundled ? 'bundled (as shipped)' : 'unbundled (for profiles)'}`);
-    // The largest size's fixtures serve every run: a run of N uses targets 0..N-1.
-    const bench = await createWorkbench(services, largest, namespaces, log);
-    const run = (spec: RunSpec): Promise<TickRun> => runScaler(services, bench, worker, spec, options, log);
+    // A run of N uses targets 0..N-1; the fixtures grow with the sizes, so each size runs with
+    // its own messages in Azurite only (its queue reads slow down with every message it holds).
+    const bench = await createWorkbench(services, namespaces, log);
+    const run = async (spec: RunSpec): Promise<TickRun> => {
+      await bench.grow(spec.size);
+      return runScaler(services, bench, worker, spec, options, log);
+    };
     const runs: TickRun[] = [];
-    for (const size of sizes) runs.push(await run({ size, concurrency: 32, shards: 1, schedule }));
     const sweepRuns: TickRun[] = [];
-    for (const concurrency of concurrencies) sweepRuns.push(await run({ size: sweepSize, concurrency, shards: 1, schedule: schedule.slice(0, 3) }));
     const fanOutRuns: TickRun[] = [];
-    if (shards > 1) for (const size of fanOutSizes) fanOutRuns.push(await run({ size, concurrency: 32, shards, schedule: schedule.slice(0, 3) }));
+    // In ascending size: the sweep and the fan-out of a size run right after it.
+    for (const size of [...new Set([...sizes, ...(concurrencies.length > 0 ? [sweepSize] : []), ...(shards > 1 ? fanOutSizes : [])])].sort((a, b) => a - b)) {
+      if (sizes.includes(size)) runs.push(await run({ size, concurrency: 32, shards: 1, schedule }));
+      if (size === sweepSize) for (const concurrency of concurrencies) sweepRuns.push(await run({ size, concurrency, shards: 1, schedule: schedule.slice(0, 3) }));
+      if (shards > 1 && fanOutSizes.includes(size)) fanOutRuns.push(await run({ size, concurrency: 32, shards, schedule: schedule.slice(0, 3) }));
+    }
     return {
       ...empty,
       setupSeconds: bench.setupSeconds,

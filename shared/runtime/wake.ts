@@ -29,7 +29,7 @@ export const confirmWindowMs = (t: Pick<Target, 'cooldownPeriod'>): number => Ma
 const SIGNAL_MAX_BYTES = 64 * 1024;
 
 export interface WakeQueue {
-  /** Stable across restarts: derived from the account and queue names. */
+  /** Stable across restarts: wake-<queue>, or wake-<account>--<queue> for another account. */
   functionName: string;
   queueName: string;
   accountName?: string | undefined;
@@ -50,7 +50,8 @@ export function wakeQueuesOf(targets: Target[]): WakeQueue[] {
     let queue = queues.get(id);
     if (!queue) {
       queue = {
-        functionName: wake.accountName ? `wake-${wake.accountName}-${wake.queueName}` : `wake-${wake.queueName}`,
+        // Queue names never hold "--", so wake-<account>--<queue> cannot collide with wake-<queue>.
+        functionName: wake.accountName ? `wake-${wake.accountName}--${wake.queueName}` : `wake-${wake.queueName}`,
         queueName: wake.queueName,
         accountName: wake.accountName,
         connection: wake.accountName ? `SCALER_WAKE_${wake.accountName}` : 'AzureWebJobsStorage',

@@ -42,7 +42,7 @@ describe('wakeQueuesOf: one function per distinct wake queue', () => {
     {
       name: 'a wake queue in another account: wake-<account>-<queue>, SCALER_WAKE_<account>',
       targets: [target('a', { queueName: 'orders-wake', accountName: 'producers' })],
-      want: [{ functionName: 'wake-producers-orders-wake', queueName: 'orders-wake', connection: 'SCALER_WAKE_producers', targets: ['shop/a'], forwards: false }],
+      want: [{ functionName: 'wake-producers--orders-wake', queueName: 'orders-wake', connection: 'SCALER_WAKE_producers', targets: ['shop/a'], forwards: false }],
     },
     {
       name: 'several targets share one wake queue: one function for all of them',
@@ -54,7 +54,7 @@ describe('wakeQueuesOf: one function per distinct wake queue', () => {
       targets: [target('a', { queueName: 'signals' }), target('b', { queueName: 'signals', accountName: 'producers' }, 'invoices')],
       want: [
         { functionName: 'wake-signals', queueName: 'signals', connection: 'AzureWebJobsStorage', targets: ['shop/a'], forwards: false },
-        { functionName: 'wake-producers-signals', queueName: 'signals', connection: 'SCALER_WAKE_producers', targets: ['shop/b'], forwards: false },
+        { functionName: 'wake-producers--signals', queueName: 'signals', connection: 'SCALER_WAKE_producers', targets: ['shop/b'], forwards: false },
       ],
     },
     {
@@ -76,7 +76,7 @@ describe('wakeQueuesOf: one function per distinct wake queue', () => {
     const b = target('b', { queueName: 'inbox', accountName: 'producers', forwardTo: 'invoices' }, 'invoices');
     const c = target('c', { queueName: 'signals' }, 'refunds');
     const names = (targets: unknown[]): string[] => functionsOf(targets).map((f) => f.functionName).sort();
-    expect(names([a, b, c])).toEqual(['wake-producers-inbox', 'wake-signals']);
+    expect(names([a, b, c])).toEqual(['wake-producers--inbox', 'wake-signals']);
     expect(names([c, b, a])).toEqual(names([a, b, c]));
     expect(names([b, c])).toEqual(names([a, b, c]));
   });
@@ -106,6 +106,6 @@ describe('the wake queue may not be the work queue', () => {
   });
 
   test('the same queue name in another account is a different queue: accepted', () => {
-    expect(functionsOf([target('a', { queueName: 'orders', accountName: 'producers' })]).map((f) => f.functionName)).toEqual(['wake-producers-orders']);
+    expect(functionsOf([target('a', { queueName: 'orders', accountName: 'producers' })]).map((f) => f.functionName)).toEqual(['wake-producers--orders']);
   });
 });

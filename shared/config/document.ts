@@ -65,7 +65,16 @@ function parseDocuments(text: string): { ok: true; values: unknown[] } | { ok: f
     // prettyErrors adds a source excerpt after "at line L, column C:"; the first line is enough.
     return { ok: false, reason: `not valid JSON or YAML: ${errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}` };
   }
-  return { ok: true, values: list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined) };
+  // toJS resolves aliases, and throws on one whose anchor is missing or on too many of them.
+  const values: unknown[] = [];
+  for (const d of list) {
+    try {
+      values.push(d.toJS() as unknown);
+    } catch (e) {
+      return { ok: false, reason: `not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}` };
+    }
+  }
+  return { ok: true, values: values.filter((v) => v !== null && v !== undefined) };
 }
 
 /** Parses a setting into a list: a list document, a `kind: List`, or one item per document. */

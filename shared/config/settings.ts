@@ -47,8 +47,9 @@ function loadClusters(settings: Settings, local: boolean, errors: ConfigError[])
     return clusters;
   }
   for (const { name, value, unnamed } of doc.entries) {
-    const where = `cluster ${name}`;
+    const where = name.trim() ? `cluster ${name}` : `cluster ${JSON.stringify(name)}`;
     const issues: { path: string; reason: string }[] = unnamed ? [{ path: 'name', reason: unnamed }] : [];
+    if (!name.trim()) issues.push({ path: '', reason: 'has an empty name: targets refer to clusters by name' });
     if (clusters.valid.has(name) || refused.has(name)) issues.push({ path: '', reason: 'is listed twice in SCALER_CLUSTERS' });
     const parsed = parseConfig(clusterSchema, value);
     if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ path: formatPath(i.path), reason: i.message })));

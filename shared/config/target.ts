@@ -262,10 +262,11 @@ export function flattenScaledObject(raw: unknown): unknown {
 export function describeRaw(raw: unknown, index: number): string {
   const flat = flattenScaledObject(raw);
   if (!isRecord(flat)) return `target #${index}`;
-  const ref = isRecord(flat.scaleTargetRef) ? flat.scaleTargetRef.name : undefined;
-  const name = typeof flat.name === 'string' ? flat.name : typeof ref === 'string' ? ref : undefined;
-  const namespace = typeof flat.namespace === 'string' ? flat.namespace : 'default';
-  return name ? `target ${namespace}/${name}` : `target #${index}`;
+  // Names as written, unless blank: "target shop/ " would name nothing.
+  const written = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() && !/[\r\n]/.test(v) ? v : undefined);
+  const name = written(flat.name) ?? (isRecord(flat.scaleTargetRef) ? written(flat.scaleTargetRef.name) : undefined);
+  const namespace = flat.namespace === undefined ? 'default' : written(flat.namespace);
+  return name && namespace ? `target ${namespace}/${name}` : `target #${index}`;
 }
 
 export type TargetParse = { ok: true; target: Target } | { ok: false; issues: { path: string; reason: string }[] };

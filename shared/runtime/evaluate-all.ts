@@ -41,7 +41,9 @@ export const SAVE_LINGER_MS = 20;
  */
 export function isDue(target: Target, record: StoredRecord | undefined, now: number): boolean {
   if (!record?.lastEvaluated || (record.lastReplicas ?? 0) > 0) return true;
-  return now - Date.parse(record.lastEvaluated) >= target.pollingInterval * 1000 - DUE_MARGIN_MS;
+  // A time that does not parse (a row edited by hand) must not make the target never due.
+  const last = Date.parse(record.lastEvaluated);
+  return !Number.isFinite(last) || now - last >= target.pollingInterval * 1000 - DUE_MARGIN_MS;
 }
 
 export async function evaluateAll(deps: TickDeps): Promise<TickResult> {

@@ -8,7 +8,7 @@ import { KubeError, messageOf } from '../errors.js';
 import type { CredentialFactory } from '../identity.js';
 import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
 import { sharedToken } from './bearer-token.js';
-import { describeRef, type Kube, type ScaleReading, type WorkloadRef } from './kube.js';
+import { checkScale, describeRef, type Kube, type ScaleReading, type WorkloadRef } from './kube.js';
 
 /** The AKS Microsoft Entra server application, the same in every cloud. */
 export const AKS_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
@@ -119,28 +119,15 @@ function requestOptions(timeoutMs: number): ConfigurationOptions {
   };
 }
 
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-
-/**
- * The scale of a workload as the API server answered it. An answer that does not hold what a
- * stored workload always has is refused rather than guessed at: spec.replicas read as 1 (the
- * create-time default) would make a busy workload look small and be scaled down, and a write
- * without the resourceVersion would overwrite whatever changed meanwhile.
- */
+/** The scale of a workload as the API server answered it, checked (checkScale). */
 function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; status?: { replicas?: number }; metadata?: { annotations?: Record<string, string>; resourceVersion?: string } }): ScaleReading {
-  const bad = (what: string): KubeError => new KubeError(`read ${describeRef(ref)}: the API server's answer ${what}; the target holds`);
-  const specReplicas = workload.spec?.replicas;
-  if (!isCount(specReplicas)) throw bad(specReplicas === undefined ? 'has no spec.replicas' : `has spec.replicas ${JSON.stringify(specReplicas)}, not a replica count`);
-  // status.replicas is left out when it is 0.
-  const statusReplicas = workload.status?.replicas ?? 0;
-  if (!isCount(statusReplicas)) throw bad(`has status.replicas ${JSON.stringify(statusReplicas)}, not a replica count`);
-  const resourceVersion = workload.metadata?.resourceVersion;
-  if (typeof resourceVersion !== 'string' || resourceVersion === '') throw bad('has no metadata.resourceVersion');
-  const annotations = workload.metadata?.annotations ?? {};
-  if (typeof annotations !== 'object' || annotations === null || Object.values(annotations).some((v) => typeof v !== 'string')) {
-    throw bad('has metadata.annotations that are not a map of strings');
-  }
-  return { specReplicas, statusReplicas, annotations, resourceVersion };
+  return checkScale(ref, {
+    specReplicas: workload.spec?.replicas,
+    // status.replicas is left out when it is 0.
+    statusReplicas: workload.status?.replicas ?? 0,
+    annotations: workload.metadata?.annotations ?? {},
+    resourceVersion: workload.metadata?.resourceVersion,
+  });
 }
 
 interface ClusterClient {

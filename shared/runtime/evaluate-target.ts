@@ -3,7 +3,7 @@
 import type { Target } from '../config/target.js';
 import { decide, recordScaleChange, type Decision, type Observation, type TriggerResult } from '../engine/index.js';
 import { messageOf } from '../errors.js';
-import { ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
+import { readCheckedScale, ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
 import type { Source } from '../sources/index.js';
 import { StateConflictError, UPDATE_ATTEMPTS, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';
@@ -90,7 +90,7 @@ async function mergeAppliedChange(
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const fresh = await deps.store.load(key);
-    const replicas = await deps.kube.readScale(ref).then((s) => s.specReplicas, () => written);
+    const replicas = await readCheckedScale(deps.kube, ref).then((s) => s.specReplicas, () => written);
     try {
       await deps.store.save(key, { ...change(fresh), lastReplicas: replicas }, fresh?.etag);
       return;
@@ -134,7 +134,7 @@ export async function evaluateTarget(
     let scale: ScaleReading;
     let triggers: TriggerResult[];
     try {
-      [scale, triggers] = await Promise.all([deps.kube.readScale(ref), readTriggers(sources)]);
+      [scale, triggers] = await Promise.all([readCheckedScale(deps.kube, ref), readTriggers(sources)]);
     } catch (e) {
       return fail(e);
     }

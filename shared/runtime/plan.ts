@@ -3,6 +3,7 @@
 import pLimit from 'p-limit';
 import { decide, type Decision } from '../engine/index.js';
 import { messageOf } from '../errors.js';
+import { readCheckedScale } from '../kube/index.js';
 import type { StoredRecord } from '../state/index.js';
 import type { ConfiguredTarget } from './evaluate-all.js';
 import { observe, readTriggers, targetKey, workloadOf } from './evaluate-target.js';
@@ -20,7 +21,7 @@ export interface PlannedTarget {
 async function planTarget(runtime: Runtime, t: ConfiguredTarget, record: StoredRecord | undefined): Promise<PlannedTarget> {
   const target = targetKey(t.target);
   try {
-    const [scale, triggers] = await Promise.all([runtime.kube.readScale(workloadOf(t.target)), readTriggers(t.sources)]);
+    const [scale, triggers] = await Promise.all([readCheckedScale(runtime.kube, workloadOf(t.target)), readTriggers(t.sources)]);
     const decision = decide(t.target, observe(scale, triggers), record?.state ?? {}, runtime.now());
     return { target, current: scale.specReplicas, triggerValues: triggers.map((r) => ('value' in r ? r.value : `error: ${r.error}`)), decision };
   } catch (e) {

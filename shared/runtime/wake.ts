@@ -8,7 +8,7 @@ import type { Settings } from '../config/index.js';
 import type { CredentialFactory } from '../identity.js';
 import { decideWake, isAsleep, recordScaleChange } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors.js';
-import { ScaleConflictError } from '../kube/index.js';
+import { readCheckedScale, ScaleConflictError } from '../kube/index.js';
 import { deadline, queueClientIn, QUEUE_TIMEOUT_MS } from '../sources/azure-queue.js';
 import { updateRecord, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { Target } from '../config/index.js';
@@ -140,7 +140,7 @@ export function createWaker(runtime: Runtime): Waker {
     const ref = workloadOf(t.target);
     const startedAt = runtime.now();
     for (let attempt = 1; ; attempt++) {
-      const scale = await kube.readScale(ref);
+      const scale = await readCheckedScale(kube, ref);
       const now = runtime.now();
       const iso = new Date(now).toISOString();
       if (!isAsleep(t.target, scale.specReplicas)) {

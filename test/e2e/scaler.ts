@@ -52,6 +52,8 @@ export interface ScalerOptions {
   table?: string;
   telemetry?: Telemetry;
   settings?: Record<string, string>;
+  /** Bound of each outside call; a race test raises it so a loaded machine is not a failure. */
+  timeoutMs?: number;
 }
 
 export function clusterEntry(controlPlane: ControlPlaneInfo): { server: string; certificateAuthorityData: string } {
@@ -74,7 +76,11 @@ export function scalerSettings(options: Omit<ScalerOptions, 'telemetry'>): Recor
 export function startScaler(options: ScalerOptions): ScalerUnderTest {
   const clock = { now: T0 };
   const telemetry = recordingTelemetry();
-  const runtime = createRuntime(scalerSettings(options), { telemetry: options.telemetry ?? telemetry, now: () => clock.now });
+  const runtime = createRuntime(scalerSettings(options), {
+    telemetry: options.telemetry ?? telemetry,
+    now: () => clock.now,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
   const loop = createEvaluationLoop(runtime);
   return {
     runtime,

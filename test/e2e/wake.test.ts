@@ -514,6 +514,9 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     const scaler = startScaler({
       azurite,
       controlPlane,
+      // The race is about logic, not latency: 300 rounds against one Azurite on a busy machine
+      // must not turn a slow answer into a failed evaluation.
+      timeoutMs: 60_000,
       targets: [queueTarget(w.namespace, w.deployment, work.name, {
         cooldownPeriod: COOLDOWN_S,
         pollingInterval: 1,

@@ -2,6 +2,7 @@
 // cluster, else AZURE_CLIENT_ID). Local development may use the developer's own sign-in.
 import { DefaultAzureCredential, ManagedIdentityCredential, type GetTokenOptions, type TokenCredential } from '@azure/identity';
 import { ScalerError } from './errors.js';
+import { rememberSecret } from './telemetry/redact.js';
 
 export interface CredentialFactory {
   (clientId?: string): TokenCredential;
@@ -36,7 +37,11 @@ export function boundedCredential(credential: TokenCredential, timeoutMs: number
         const timer = setTimeout(() => reject(new TokenTimeoutError(`${what}: no token for ${scope} within ${timeoutMs} ms`)), timeoutMs);
         if (caller?.aborted) onAbort();
         caller?.addEventListener('abort', onAbort, { once: true });
-        credential.getToken(scopes, options).then(resolve, reject).finally(() => {
+        // A token is redacted from every log line and telemetry item from now on (it may be echoed back in an error).
+        credential.getToken(scopes, options).then((token) => {
+          rememberSecret(token?.token);
+          resolve(token);
+        }, reject).finally(() => {
           clearTimeout(timer);
           caller?.removeEventListener('abort', onAbort);
         });

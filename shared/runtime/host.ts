@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.js';
 import { createEvaluationLoop, type EvaluationLoop } from './loop.js';
 import { createWaker, wakeQueuesOf, type HandledMessage, type WakeQueue, type Waker } from './wake.js';
 import { createRuntime, type Runtime } from './wiring.js';
+import { redactedError, redactSecrets } from '../telemetry/index.js';
 
 let runtime: Runtime | undefined;
 let loop: EvaluationLoop | undefined;
@@ -28,9 +29,15 @@ export function messageText(message: unknown): string {
   return typeof message === 'string' ? message : JSON.stringify(message);
 }
 
+/** What the wake function returns or throws is logged by the host: secrets are redacted from it. */
 export async function hostWake(queue: WakeQueue, message: unknown): Promise<HandledMessage> {
   waker ??= createWaker(hostRuntime());
-  const handled = await waker.handle(queue, messageText(message));
-  await hostRuntime().telemetry.flush();
-  return handled;
+  try {
+    const handled = await waker.handle(queue, messageText(message));
+    return { ...handled, warnings: handled.warnings.map(redactSecrets) };
+  } catch (e) {
+    throw redactedError(e);
+  } finally {
+    await hostRuntime().telemetry.flush();
+  }
 }

@@ -1,5 +1,6 @@
 // The evaluation loop as the Functions host and `cli run` drive it: a tick never overlaps
 // itself (a slow tick makes the next one skip, as a timer singleton would).
+import { redactSecrets } from '../telemetry/index.js';
 import { evaluateAll, type TickResult } from './evaluate-all.js';
 import type { Runtime } from './wiring.js';
 
@@ -28,7 +29,7 @@ export function createEvaluationLoop(runtime: Runtime): EvaluationLoop {
 /** One line for the host's log: what the tick did. */
 export function summarize(result: TickResult | undefined): string {
   if (!result) return 'tick skipped: the previous tick is still running';
-  if (result.error) return `tick failed: ${result.error}`;
+  if (result.error) return `tick failed: ${redactSecrets(result.error)}`;
   const changed = result.evaluated.filter((e) => e.event?.applied).length;
   const failed = result.evaluated.filter((e) => e.error).length;
   return `evaluated ${result.evaluated.length} target(s), ${changed} scaled, ${failed} failed, ${result.skipped} not due`;

@@ -6,7 +6,7 @@ import { createKube, type Kube } from '../kube/index.js';
 import { createSource } from '../sources/index.js';
 import { createTableStore, type StateStore } from '../state/index.js';
 import type { TableStoreOptions } from '../state/table-store.js';
-import { createAppInsightsTelemetry, createJsonLinesTelemetry, type Telemetry } from '../telemetry/index.js';
+import { createAppInsightsTelemetry, createJsonLinesTelemetry, redactAzureSdkLogs, rememberSettingsSecrets, type Telemetry } from '../telemetry/index.js';
 import type { ConfiguredTarget } from './evaluate-all.js';
 
 export const DEFAULT_SCHEDULE = '*/15 * * * * *';
@@ -63,6 +63,9 @@ export interface RuntimeOverrides {
 
 export function createRuntime(settings: Settings, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(settings);
+  // Keys and SAS in connection strings, the identity header: redacted wherever they might be echoed.
+  rememberSettingsSecrets(settings);
+  redactAzureSdkLogs();
   const timeouts = overrides.timeoutMs === undefined ? {} : { timeoutMs: overrides.timeoutMs };
   const credentialFor = createCredentialFactory(settings, config.localDevelopment, timeouts);
   const telemetry = overrides.telemetry ?? telemetryFrom(settings, credentialFor);

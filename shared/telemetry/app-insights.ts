@@ -3,7 +3,7 @@
 // identity (local auth is disabled on the resource).
 import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
-import { messageOf } from '../errors.js';
+import { redactDecision, redactedError } from './redact.js';
 import type { ScaleDecisionEvent, Telemetry } from './telemetry.js';
 
 /** Custom dimensions of a ScaleDecision event (all strings, as App Insights stores them). */
@@ -37,7 +37,8 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
   client.config.enableAutoCollectDependencies = false;
   client.initialize();
   return {
-    decision(e) {
+    decision(event) {
+      const e = redactDecision(event);
       const dimensions = { target: e.target, cluster: e.cluster, namespace: e.namespace, name: e.name };
       client.trackEvent({ name: 'ScaleDecision', properties: decisionProperties(e) });
       e.triggerValues.forEach((value, trigger) => {
@@ -47,7 +48,7 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
       client.trackMetric({ name: 'scaler.desired_replicas', value: e.desiredReplicas, properties: dimensions });
     },
     failure(error, context) {
-      const exception = error instanceof Error ? error : new Error(messageOf(error));
+      const exception = redactedError(error);
       client.trackException({ exception, properties: Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string> });
     },
     flush: () => client.flush(),

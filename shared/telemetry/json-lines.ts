@@ -1,15 +1,16 @@
 // No App Insights configured: structured JSON lines on stdout, which the Functions host and any
 // log collector keep.
 import { messageOf } from '../errors.js';
+import { redactDecision, redactSecrets } from './redact.js';
 import type { Telemetry } from './telemetry.js';
 
 export function createJsonLinesTelemetry(write: (line: string) => void = (l) => process.stdout.write(l)): Telemetry {
   return {
     decision(event) {
-      write(`${JSON.stringify({ type: 'ScaleDecision', time: event.explain.now, ...event })}\n`);
+      write(`${JSON.stringify({ type: 'ScaleDecision', time: event.explain.now, ...redactDecision(event) })}\n`);
     },
     failure(error, context) {
-      write(`${JSON.stringify({ type: 'Failure', time: new Date().toISOString(), ...context, error: messageOf(error) })}\n`);
+      write(`${JSON.stringify({ type: 'Failure', time: new Date().toISOString(), ...context, error: redactSecrets(messageOf(error)) })}\n`);
     },
     async flush() {},
   };

@@ -1,7 +1,7 @@
 // SCALER_CLUSTERS: where the targets' workloads run. An AKS resource id (server and CA are
 // discovered through ARM), a server URL + CA (non-ARM use), or a kubeconfig context (local).
 import { z } from 'zod';
-import { checked, clientId, fields, show, text, type CheckIssue } from './values.js';
+import { checked, clientId, fields, serviceUrl, show, text, type CheckIssue } from './values.js';
 
 const AKS_ID =
   /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;
@@ -11,7 +11,7 @@ export type Cluster =
   | { name: string; kind: 'server'; server: string; certificateAuthorityData: string; identityClientId?: string | undefined }
   | { name: string; kind: 'kubeconfig'; context: string; kubeconfig?: string | undefined };
 
-const httpsUrl = z.url({ protocol: /^https$/, error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not an https:// URL`) });
+const httpsUrl = serviceUrl(/^https$/, 'an https:// URL');
 
 /** base64 of a PEM certificate, as in a kubeconfig's certificate-authority-data. */
 const caData = text.refine(

@@ -175,3 +175,18 @@ export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 /** A Microsoft Entra client id. */
 export const clientId = text.regex(GUID, { error: (issue) => `${show(issue.input)} is not a client id (a GUID)` });
+
+/**
+ * A service URL the scaler will send a token or a key to: the scheme `protocol` allows, no user
+ * name or password in it (they would be a secret in plain text, and are never repeated in the
+ * message), no query or fragment (a URL is not the place for parameters).
+ */
+export function serviceUrl(protocol: RegExp, kind: string) {
+  return z
+    .url({ protocol, error: (i) => (i.input === undefined ? undefined : typeof i.input === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(i.input) ? `is not ${kind}` : `${show(i.input)} is not ${kind}`) })
+    .refine((v) => { const u = new URL(v); return u.username === '' && u.password === ''; }, 'must not carry a user name or password (a secret in plain text); the scaler signs in with its identity')
+    .refine((v) => { const u = new URL(v); return u.search === '' && u.hash === ''; }, 'must not have a query or a fragment');
+}
+
+/** A DNS name of two or more labels, e.g. queue.core.contoso.example: a host suffix, not a URL. */
+export const isHostSuffix = (v: string): boolean => /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(v);

@@ -2,7 +2,7 @@
 // queueName required; queueLength 5; activationQueueLength 0; queueLengthStrategy all|visibleonly;
 // accountName + cloud / endpointSuffix. Numbers may be strings, as in a ScaledObject.
 import { z } from 'zod';
-import { checked, clientId, fields, integer, isRecord, oneOf, show, text, type CheckIssue } from '../config/values.js';
+import { checked, clientId, fields, integer, isHostSuffix, isRecord, oneOf, serviceUrl, show, text, type CheckIssue } from '../config/values.js';
 
 /** Storage endpoint suffixes of the named clouds (KEDA's azure_cloud_environment.go). */
 const CLOUD_SUFFIXES: Readonly<Record<string, string>> = {
@@ -34,7 +34,7 @@ const metadataFields = fields(
     /** Local development only (SCALER_LOCAL_DEVELOPMENT): the app setting holding a connection string. */
     connectionFromEnv: text.optional(),
     /** Local development only (SCALER_LOCAL_DEVELOPMENT): an explicit queue service URL. */
-    queueServiceUri: z.url({ error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not a URL`) }).optional(),
+    queueServiceUri: serviceUrl(/^https?$/, 'an http:// or https:// URL').optional(),
     // The value is never echoed: it holds an account key.
     connection: z
       .never({ error: 'is refused: a connection string in settings is a secret in plain text; use accountName with a managed identity (or connectionFromEnv for local development)' })
@@ -58,6 +58,10 @@ function checkEndpoint(raw: Record<string, unknown>): CheckIssue[] {
   const cloud = raw.cloud.trim().toLowerCase();
   if (cloud === 'private') {
     if (!given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'must be provided for Private cloud type (e.g. queue.core.example.net)' });
+    // The queue is read at https://<account>.<suffix>/<queue> with the identity's token: a host name, nothing that could add a port, a path or a query.
+    else if (typeof raw.endpointSuffix === 'string' && !isHostSuffix(raw.endpointSuffix.trim())) {
+      issues.push({ path: ['endpointSuffix'], message: `${show(raw.endpointSuffix)} is not a host name suffix (labels of letters, digits and hyphens separated by dots; no scheme, port or path)` });
+    }
     return issues;
   }
   // hasOwn, not `in`: "constructor" is in every object.

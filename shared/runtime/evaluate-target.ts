@@ -5,7 +5,7 @@ import { decide, recordScaleChange, type Decision, type Observation, type Trigge
 import { messageOf } from '../errors.js';
 import { readCheckedScale, ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
 import type { Source } from '../sources/index.js';
-import { StateConflictError, UPDATE_ATTEMPTS, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
+import { afterConflict, StateConflictError, UPDATE_ATTEMPTS, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';
 import type { ExplainInput } from './explain.js';
 
@@ -96,6 +96,7 @@ async function mergeAppliedChange(
       return;
     } catch (e) {
       if (!(e instanceof StateConflictError) || attempt >= UPDATE_ATTEMPTS) throw e;
+      await afterConflict(attempt);
     }
   }
 }

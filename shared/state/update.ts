@@ -4,6 +4,14 @@ import { StateConflictError, type StateStore, type StoredRecord, type TargetReco
 
 export const UPDATE_ATTEMPTS = 5;
 
+/**
+ * A pause before trying again after a lost ETag race: up to 10 ms times the attempt, at random,
+ * so that writers that keep colliding on a busy row fall out of step instead of colliding again.
+ */
+export function afterConflict(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+}
+
 export async function updateRecord(
   store: StateStore,
   key: string,
@@ -18,6 +26,7 @@ export async function updateRecord(
       return next;
     } catch (e) {
       if (!(e instanceof StateConflictError) || attempt >= UPDATE_ATTEMPTS) throw e;
+      await afterConflict(attempt);
       fresh = await store.load(key);
     }
   }

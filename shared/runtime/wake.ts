@@ -99,7 +99,8 @@ function selectTargets(queue: WakeQueue, text: string): { targets: Target[]; war
   }
   const named = typeof signal === 'object' && signal !== null ? ((signal as { targets?: unknown }).targets ?? (signal as { target?: unknown }).target) : undefined;
   if (named === undefined) return all;
-  const names = (Array.isArray(named) ? named : [named]).map(String);
+  // Names as text: String() throws on some parsed JSON ({"toString": 0}), JSON.stringify does not.
+  const names = (Array.isArray(named) ? named : [named]).map((n) => (typeof n === 'string' ? n : JSON.stringify(n) ?? String(n)));
   // Said, not settled in silence: the producer meant to wake something.
   if (names.length === 0) return { targets: [], warnings: [`signal on wake queue ${queue.queueName} names no target (an empty list): nothing woken`] };
   const matches = (t: Target, name: string): boolean => [t.id, t.name, targetKey(t)].includes(name);

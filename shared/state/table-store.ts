@@ -77,7 +77,7 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
     if (e instanceof RestError && (e.statusCode === 412 || e.statusCode === 409)) {
       throw new StateConflictError(`${what}: changed since it was read`, { cause: e });
     }
-    if (e instanceof Error && e.name === 'AbortError') throw new StateError(`${what}: no answer from Table Storage within ${timeoutMs} ms`, { cause: e });
+    if (e instanceof Error && e.name === 'AbortError') throw new StateError(`${what}: no successful answer from Table Storage within ${timeoutMs} ms (none came, or it kept failing and was retried until then)`, { cause: e });
     throw new StateError(`${what}: ${(e as Error).message}`, { cause: e });
   };
 

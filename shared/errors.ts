@@ -1,4 +1,4 @@
-// A small error hierarchy (house rule 10): every error says what and where, and keeps the
+// A small error hierarchy: every error says what and where, and keeps the
 // original in `cause`. Messages never carry secrets: configuration values that may hold one
 // are not echoed.
 

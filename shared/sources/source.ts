@@ -1,4 +1,4 @@
-// The metric-source port (house rule 5): a source reads one number; the engine decides what it
+// The metric-source port: a source reads one number; the engine decides what it
 // means. A failure is a SourceError whose message says what and where.
 import type { CredentialFactory } from '../identity.js';
 import type { Settings } from '../config/settings.js';

@@ -1,5 +1,5 @@
 // Secrets out of every text that leaves the process: telemetry (App Insights, JSON lines) and
-// what the functions log (house rule 10). Error messages carry what services answered, and a
+// what the functions log. Error messages carry what services answered, and a
 // gateway or a service may echo the request in its error body: the bearer token, a SharedKey
 // signature, the URL with its SAS. Two nets: the secret values this process holds (tokens its
 // credentials were given, keys and SAS in its settings, the identity endpoint's header), and

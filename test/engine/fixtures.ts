@@ -1,4 +1,4 @@
-// Builders shared by the engine's table tests. They keep rows short (STYLE.md 1 and 5): time is
+// Builders shared by the engine's table tests. They keep rows short: time is
 // always relative to one fixed `NOW`, never read from a clock.
 import type {
   Behavior,

@@ -1,4 +1,4 @@
-// House rules 1 and 2 (STYLE.md): shared/engine imports nothing outside itself, and never reads a
+// The engine is pure (docs/architecture.md): shared/engine imports nothing outside itself, and never reads a
 // clock or a random source. Checked on the TypeScript syntax tree, so comments and strings that
 // merely mention Date.now() do not count, and calls spelled any way do.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -54,7 +54,7 @@ function dotted(node: ts.Node): string | undefined {
   return undefined;
 }
 
-/** Hidden clocks, randomness and I/O handles (house rule 2; DESIGN "No I/O, no clock reads, no randomness"). */
+/** Hidden clocks, randomness and I/O handles (the engine does no I/O, reads no clock, draws no random number). */
 const FORBIDDEN_MEMBERS = new Set([
   'Date.now',
   'Math.random',

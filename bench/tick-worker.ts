@@ -109,6 +109,7 @@ function countingStore(store: StateStore): StateStore {
     loadAll: () => (meter.calls.stateLoadAlls++, meter.time('stateLoadAll', () => store.loadAll())),
     load: (key) => (meter.calls.stateLoads++, store.load(key)),
     save: (key, record, etag) => (meter.calls.stateSaves++, meter.time('stateSave', () => store.save(key, record, etag))),
+    delete: (key, etag) => store.delete(key, etag),
   };
   if (!canSaveBatch(store)) return counted;
   const batching: StateStore & BatchSaving = {
@@ -145,6 +146,7 @@ const quietTelemetry = (): Telemetry & { failures: string[] } => {
   return {
     failures,
     decision: () => {},
+    scaledByOther: () => {},
     failure: (e) => void failures.push(e instanceof Error ? e.message : String(e)),
     flush: async () => {},
   };

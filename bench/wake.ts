@@ -74,7 +74,7 @@ export interface WakeBenchResult {
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SILENT: Telemetry = { decision: () => {}, failure: () => {}, flush: async () => {} };
+const SILENT: Telemetry = { decision: () => {}, scaledByOther: () => {}, failure: () => {}, flush: async () => {} };
 
 export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);

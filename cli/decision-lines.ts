@@ -1,5 +1,6 @@
 // Telemetry for a terminal: one readable line per decision.
 import { messageOf } from '../shared/errors.js';
+import { describeScaledByOther } from '../shared/runtime/evaluate-target.js';
 import type { Telemetry } from '../shared/telemetry/index.js';
 
 export function createDecisionLines(write: (line: string) => void = (l) => process.stdout.write(l)): Telemetry {
@@ -9,6 +10,9 @@ export function createDecisionLines(write: (line: string) => void = (l) => proce
       const values = e.triggerValues.map((v, i) => (v === null ? `error(${e.triggerErrors[i]})` : String(v))).join(',');
       const change = e.finalReplicas === e.currentReplicas ? `${e.currentReplicas}` : `${e.currentReplicas} -> ${e.finalReplicas}`;
       write(`${time} ${e.target}  replicas ${change}  queue ${values}  ${e.action} (${e.code})${e.error ? `  FAILED: ${e.error}` : ''}\n`);
+    },
+    scaledByOther(e) {
+      write(`${new Date().toISOString().slice(11, 19)} WARNING ${describeScaledByOther(e)}\n`);
     },
     failure(error, context) {
       write(`${new Date().toISOString().slice(11, 19)} ${context.target ?? context.operation}  error: ${messageOf(error)}\n`);

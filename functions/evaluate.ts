@@ -1,11 +1,14 @@
-// Timer trigger: the evaluation loop. Schedule from the SCALER_SCHEDULE app setting (NCRONTAB).
+// Timer trigger: the evaluation loop. Schedule from the SCALER_SCHEDULE app setting (NCRONTAB),
+// as checked at load: a bad value is reported once (with the configuration) and the default used.
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { appSettings } from '../shared/config/index.js';
 import { hostEvaluationLoop } from '../shared/runtime/host.js';
-import { summarize } from '../shared/runtime/loop.js';
-import { DEFAULT_SCHEDULE } from '../shared/runtime/wiring.js';
+import { summarize, tickWarnings } from '../shared/runtime/loop.js';
 
 export async function evaluate(_timer: Timer, context: InvocationContext): Promise<void> {
-  context.log(summarize(await hostEvaluationLoop().tick()));
+  const result = await hostEvaluationLoop().tick();
+  for (const warning of tickWarnings(result)) context.warn(warning);
+  context.log(summarize(result));
 }
 
-app.timer('evaluate', { schedule: process.env.SCALER_SCHEDULE || DEFAULT_SCHEDULE, handler: evaluate });
+app.timer('evaluate', { schedule: appSettings(process.env).schedule, handler: evaluate });

@@ -16,7 +16,10 @@ ScaleDecision event in App Insights:
     "state": { ...optional... } }
 
 A ScaleDecision itself is accepted too: a JSON line the scaler printed, or a row exported
-from App Insights (customEvents, with customDimensions.explain).
+from App Insights (customEvents) or its customDimensions alone. A long document is there in
+parts (explain, explain.2, ..., explainParts; gzip + base64 when explainEncoding says so):
+they are joined, and a missing part is named. Export the whole customDimensions
+(docs/queries.kql, "Replay input of a target's latest decision").
 
 Output: { "replicas", "desiredReplicas", "action", "code", "reason", "active", "state" }.
 Exit codes: 0 decided, 1 the document is invalid (the message names the field), 2 usage.`;

@@ -79,9 +79,10 @@ export const runCommand: Command = {
         return !result || (!result.error && result.evaluated.every((e) => !e.error));
       };
       if (options.once) return (await tick()) ? EXIT_OK : EXIT_FAILED;
-      const schedule = storage.settings.SCALER_SCHEDULE?.trim() || DEFAULT_SCHEDULE;
-      log(`evaluating ${runtime.targets.length} target(s) on "${schedule}"; Ctrl-C stops\n`);
-      const cron = new Cron(schedule, { protect: true }, async () => void (await tick()));
+      // Checked at load (a bad SCALER_SCHEDULE was reported, and the default is used); UTC, as the Functions timer.
+      const schedule = runtime.config.schedule;
+      log(`evaluating ${runtime.targets.length} target(s) on "${schedule}" (UTC); Ctrl-C stops\n`);
+      const cron = new Cron(schedule, { protect: true, timezone: 'UTC', mode: '6-part' }, async () => void (await tick()));
       const stopping = new AbortController();
       const pollers = await pollWakeQueues(runtime, stopping.signal, log);
       await new Promise<void>((resolve) => {

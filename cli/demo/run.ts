@@ -63,7 +63,7 @@ export interface DemoResult {
 /** Telemetry that keeps the decisions of the current tick and passes failures on. */
 function tickTelemetry(onFailure: (message: string) => void): Telemetry & { decisions: ScaleDecisionEvent[] } {
   const decisions: ScaleDecisionEvent[] = [];
-  return { decisions, decision: (e) => void decisions.push(e), failure: (e, c) => onFailure(`${c.target ?? c.operation}: ${messageOf(e)}`), flush: async () => {} };
+  return { decisions, decision: (e) => void decisions.push(e), scaledByOther: () => {}, failure: (e, c) => onFailure(`${c.target ?? c.operation}: ${messageOf(e)}`), flush: async () => {} };
 }
 
 async function replicasOf(admin: KubeConfig, namespace: string, name: string): Promise<number> {

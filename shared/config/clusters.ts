@@ -1,5 +1,6 @@
 // SCALER_CLUSTERS: where the targets' workloads run. An AKS resource id (server and CA are
 // discovered through ARM), a server URL + CA (non-ARM use), or a kubeconfig context (local).
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checked, clientId, fields, serviceUrl, show, text, type CheckIssue } from './values.js';
 
@@ -68,4 +69,31 @@ export function toCluster(name: string, c: z.output<typeof clusterSchema>): Clus
     return { name, kind: 'server', server: c.server, certificateAuthorityData: c.certificateAuthorityData!, identityClientId: c.identityClientId };
   }
   return { name, kind: 'kubeconfig', context: c.context!, kubeconfig: c.kubeconfig };
+}
+
+/**
+ * A SCALER_CLUSTERS name: it becomes part of the state table's row keys and of telemetry
+ * dimensions, so letters, digits, '.', '_' and '-', at most 63, starting and ending with a
+ * letter or digit.
+ */
+export const CLUSTER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+
+export const clusterNameRule = "letters, digits, '.', '_' and '-', at most 63, starting and ending with a letter or digit: it becomes part of the state table's row keys and of telemetry dimensions";
+
+/**
+ * What makes two cluster entries the same cluster, whatever they are called: an AKS resource id
+ * (case-insensitive, as ARM compares them), a server URL normalised (scheme and host in lower
+ * case, no default port, no trailing slash), or a kubeconfig file (or the default one) and
+ * context. `same` says it in words for messages. Aliases that configuration cannot show (an IP
+ * address and a host name for one API server) are not seen here.
+ */
+export function clusterIdentity(c: Cluster): { key: string; same: string } {
+  if (c.kind === 'aks') return { key: `aks ${c.resourceId.toLowerCase()}`, same: `same resourceId ${c.resourceId}` };
+  if (c.kind === 'server') {
+    const url = new URL(c.server);
+    const server = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+    return { key: `server ${server}`, same: `same server ${server}` };
+  }
+  const file = c.kubeconfig === undefined ? '' : resolve(c.kubeconfig);
+  return { key: `context ${file}\n${c.context}`, same: `same context ${c.context} in ${c.kubeconfig ?? 'the default kubeconfig'}` };
 }

@@ -1,9 +1,24 @@
 // App settings hold JSON or YAML (JSON is YAML 1.2); a YAML stream may hold several documents,
 // as `kubectl get -o yaml` output does.
-import { parseAllDocuments } from 'yaml';
+import { isMap, isNode, isSeq, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml';
 import { isRecord, show } from './values.js';
 
-export type DocumentParse = { ok: true; items: unknown[] } | { ok: false; reason: string };
+/** One item of a list setting (a target). */
+export interface ListItem {
+  /** The item; when it has an error, whatever could be made of it (only to name it). */
+  value: unknown;
+  /** A YAML error inside this item: the item is refused, the others are read. */
+  error?: string;
+}
+
+/**
+ * The items of a list setting. `problems` are documents of a YAML stream that could not be read
+ * (the others are); `ok: false` when nothing in the setting can be trusted.
+ */
+export type DocumentParse = { ok: true; items: ListItem[]; problems: string[] } | { ok: false; reason: string };
+
+const YAML_OPTIONS = { prettyErrors: true, uniqueKeys: true, intAsBigInt: false } as const;
+const TO_JS = { maxAliasCount: 100 };
 
 /**
  * Whether valid JSON text repeats a key within one object (JSON.parse keeps the last one
@@ -54,48 +69,133 @@ function parseJson(text: string): unknown[] | undefined {
   return hasDuplicateKey(text) ? undefined : [value];
 }
 
+/** prettyErrors adds a source excerpt after "at line L, column C:"; the first line is enough. */
+const yamlReason = (e: Error): string => `not valid JSON or YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`;
+
 /** Parses every document of a setting, or says why the text is not JSON or YAML. */
 function parseDocuments(text: string): { ok: true; values: unknown[] } | { ok: false; reason: string } {
   const json = parseJson(text);
   if (json) return { ok: true, values: json };
-  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true, intAsBigInt: false });
+  const docs = parseAllDocuments(text, YAML_OPTIONS);
   const list = Array.isArray(docs) ? docs : [docs];
   const errors = list.flatMap((d) => d.errors);
-  if (errors.length > 0) {
-    // prettyErrors adds a source excerpt after "at line L, column C:"; the first line is enough.
-    return { ok: false, reason: `not valid JSON or YAML: ${errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}` };
-  }
+  if (errors.length > 0) return { ok: false, reason: yamlReason(errors[0]!) };
   // toJS resolves aliases, and throws on one whose anchor is missing or on too many of them.
   const values: unknown[] = [];
   for (const d of list) {
     try {
       values.push(d.toJS() as unknown);
     } catch (e) {
-      return { ok: false, reason: `not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}` };
+      return { ok: false, reason: yamlReason(e as Error) };
     }
   }
   return { ok: true, values: values.filter((v) => v !== null && v !== undefined) };
 }
 
-/** Parses a setting into a list: a list document, a `kind: List`, or one item per document. */
-export function parseList(text: string): DocumentParse {
-  const parsed = parseDocuments(text);
-  if (!parsed.ok) return parsed;
-  const items: unknown[] = [];
-  for (const [i, v] of parsed.values.entries()) {
-    const where = parsed.values.length > 1 ? `document ${i + 1} ` : '';
-    if (Array.isArray(v)) {
-      items.push(...(v as unknown[]));
-    } else if (isRecord(v) && v.kind === 'List') {
-      if (!Array.isArray(v.items)) return { ok: false, reason: `${where}is a kind: List whose items is not a list` };
-      items.push(...(v.items as unknown[]));
-    } else if (isRecord(v)) {
-      items.push(v);
-    } else {
-      return { ok: false, reason: `${where}must be a list of targets (or a target, or ScaledObject documents), not ${show(v)}` };
+/** The items of one document's value: a list, a `kind: List`, or one target; or why not. */
+function itemsOf(value: unknown): { items: unknown[] } | { reason: string } {
+  if (Array.isArray(value)) return { items: value as unknown[] };
+  if (isRecord(value) && value.kind === 'List') {
+    return Array.isArray(value.items) ? { items: value.items as unknown[] } : { reason: 'is a kind: List whose items is not a list' };
+  }
+  if (isRecord(value)) return { items: [value] };
+  return { reason: `must be a list of targets (or a target, or ScaledObject documents), not ${show(value)}` };
+}
+
+const nodeValue = (node: unknown, doc: Document): unknown => {
+  try {
+    return isNode(node) ? (node.toJS(doc, TO_JS) as unknown) : node;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The list node holding a document's items: the document itself, or the items of a kind: List. */
+function listNode(doc: Document): Node | undefined {
+  const contents = doc.contents;
+  if (isSeq(contents)) return contents;
+  if (isMap(contents) && nodeValue(contents.get('kind', true), doc) === 'List') {
+    const items = contents.get('items', true);
+    return isSeq(items) ? items : undefined;
+  }
+  return undefined;
+}
+
+type DocumentItems = { items: ListItem[] } | { reason: string } | { empty: true };
+
+/**
+ * One YAML document. An error inside a list item (by its position) refuses that item only; an
+ * error outside every item (an unclosed bracket at the end, a bad indentation that cut the list
+ * short) refuses the document. A document that is one target is its own item, inside which an
+ * error refuses only that target.
+ */
+function readDocument(doc: Document): DocumentItems {
+  if (doc.contents === null || (doc.errors.length === 0 && nodeValue(doc.contents, doc) === null)) return { empty: true };
+  const list = listNode(doc);
+  const perItem = (nodes: readonly unknown[], errorOf: (i: number) => YAMLError | Error | undefined): ListItem[] =>
+    nodes.map((node, i) => {
+      const error = errorOf(i);
+      return error ? { value: nodeValue(node, doc), error: yamlReason(error) } : { value: nodeValue(node, doc) };
+    });
+  if (doc.errors.length === 0) {
+    try {
+      const read = itemsOf(doc.toJS(TO_JS));
+      return 'items' in read ? { items: read.items.map((value) => ({ value })) } : read;
+    } catch (e) {
+      // An alias that cannot be resolved, or too many: the items that hold one are refused.
+      if (!isSeq(list)) return { reason: yamlReason(e as Error) };
+      return {
+        items: perItem(list.items, (i) => {
+          const item = list.items[i];
+          try {
+            if (isNode(item)) item.toJS(doc, TO_JS);
+            return undefined;
+          } catch (itemError) {
+            return itemError as Error;
+          }
+        }),
+      };
     }
   }
-  return { ok: true, items };
+  // A document that is one target is a list of one item.
+  const nodes: readonly unknown[] | undefined = isSeq(list) ? list.items : isMap(doc.contents) && !list ? [doc.contents] : undefined;
+  if (!nodes) return { reason: yamlReason(doc.errors[0]!) };
+  const last = nodes.length - 1;
+  const owner = (e: YAMLError): number =>
+    nodes.findIndex((item, i) => {
+      const range = isNode(item) ? item.range : undefined;
+      // An error right at the end of an item (an unclosed bracket) is the item's when another follows it.
+      return range !== undefined && range !== null && e.pos[0] >= range[0] && (e.pos[0] < range[2] || (e.pos[0] === range[2] && i < last));
+    });
+  const outside = doc.errors.find((e) => owner(e) < 0);
+  if (outside) return { reason: yamlReason(outside) };
+  return { items: perItem(nodes, (i) => doc.errors.find((e) => owner(e) === i)) };
+}
+
+/**
+ * Parses a setting into a list: a list document, a `kind: List`, or one item per document.
+ * Each document of a YAML stream is read on its own, and each item of a list as far as its YAML
+ * is sound: one malformed target never stops the well-formed ones.
+ */
+export function parseList(text: string): DocumentParse {
+  const json = parseJson(text);
+  if (json) {
+    const read = itemsOf(json[0]);
+    return 'items' in read ? { ok: true, items: read.items.map((value) => ({ value })), problems: [] } : { ok: false, reason: read.reason };
+  }
+  const parsed = parseAllDocuments(text, YAML_OPTIONS);
+  // A stream with no document (only comments) is an EmptyStream, which may carry errors.
+  const streamErrors = 'empty' in parsed ? parsed.errors : [];
+  if (streamErrors.length > 0) return { ok: false, reason: yamlReason(streamErrors[0]!) };
+  const docs = parsed.map((d) => readDocument(d)).filter((d): d is Exclude<DocumentItems, { empty: true }> => !('empty' in d));
+  if (docs.length === 1 && 'reason' in docs[0]!) return { ok: false, reason: docs[0].reason };
+  const items: ListItem[] = [];
+  const problems: string[] = [];
+  docs.forEach((d, i) => {
+    if ('items' in d) items.push(...d.items);
+    else problems.push(d.reason.startsWith('not valid') ? `document ${i + 1}: ${d.reason}` : `document ${i + 1} ${d.reason}`);
+  });
+  return { ok: true, items, problems };
 }
 
 export interface NamedEntry {

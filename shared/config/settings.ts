@@ -1,30 +1,21 @@
 // App settings -> validated configuration. Every problem is collected with the target, the
 // field path and the reason; a bad target never stops the good ones.
 import { ConfigError } from '../errors.js';
-import { clusterSchema, toCluster, type Cluster } from './clusters.js';
+import { appSettings as appSettingsOf, checkAppSettings, type AppSettings, type Settings } from './app-settings.js';
+import { CLUSTER_NAME, clusterIdentity, clusterNameRule, clusterSchema, toCluster, type Cluster } from './clusters.js';
 import { parseList, parseNamedMap } from './document.js';
+import { checkQueueGraph } from './queue-graph.js';
+import { parseConnectionString } from './storage-account.js';
 import { describeRaw, formatPath, parseTarget, type Target } from './target.js';
-import { GUID, parseConfig } from './values.js';
+import { parseConfig } from './values.js';
 
-export type Settings = Record<string, string | undefined>;
+export type { Settings } from './app-settings.js';
 
-export interface Config {
+/** The configuration: the targets and clusters that loaded, every problem, and the checked app settings. */
+export interface Config extends AppSettings {
   targets: Target[];
   clusters: Map<string, Cluster>;
   errors: ConfigError[];
-  /** SCALER_LOCAL_DEVELOPMENT: connection strings, explicit endpoints and kubeconfig contexts. */
-  localDevelopment: boolean;
-}
-
-const TRUE = /^(true|1|yes)$/i;
-const FALSE = /^(false|0|no)?$/i;
-
-/** A boolean app setting; anything else is reported and counts as false. */
-function readFlag(settings: Settings, key: string, errors: ConfigError[]): boolean {
-  const value = settings[key]?.trim() ?? '';
-  if (TRUE.test(value)) return true;
-  if (!FALSE.test(value)) errors.push(new ConfigError(key, '', `${JSON.stringify(value)} is not true or false`));
-  return false;
 }
 
 /** The valid clusters, and the names of the entries that were refused (their errors are reported). */
@@ -47,10 +38,11 @@ function loadClusters(settings: Settings, local: boolean, errors: ConfigError[])
     return clusters;
   }
   for (const { name, value, unnamed } of doc.entries) {
-    const where = name.trim() ? `cluster ${name}` : `cluster ${JSON.stringify(name)}`;
+    const where = name.trim() && !/[\s"]/.test(name) ? `cluster ${name}` : `cluster ${JSON.stringify(name)}`;
     const issues: { path: string; reason: string }[] = unnamed ? [{ path: 'name', reason: unnamed }] : [];
     if (!name.trim()) issues.push({ path: '', reason: 'has an empty name: targets refer to clusters by name' });
     if (clusters.valid.has(name) || refused.has(name)) issues.push({ path: '', reason: 'is listed twice in SCALER_CLUSTERS' });
+    else if (name.trim() && !unnamed && !CLUSTER_NAME.test(name)) issues.push({ path: '', reason: `is not a valid cluster name (${clusterNameRule})` });
     const parsed = parseConfig(clusterSchema, value);
     if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ path: formatPath(i.path), reason: i.message })));
     if (parsed.success) {
@@ -68,8 +60,8 @@ function loadClusters(settings: Settings, local: boolean, errors: ConfigError[])
   return clusters;
 }
 
-/** Cross-field checks that need the other settings: the cluster exists, local-only fields. */
-function checkTarget(target: Target, clusters: Clusters, local: boolean): { path: string; reason: string }[] {
+/** Cross-field checks that need the other settings: the cluster exists, local-only fields, connectionFromEnv. */
+function checkTarget(target: Target, clusters: Clusters, local: boolean, settings: Settings): { path: string; reason: string }[] {
   const issues: { path: string; reason: string }[] = [];
   const names = [...clusters.valid.keys(), ...clusters.refused];
   // The only cluster is the default, even when it was refused (the target then says so).
@@ -81,23 +73,43 @@ function checkTarget(target: Target, clusters: Clusters, local: boolean): { path
   } else if (!clusters.valid.has(target.cluster)) {
     issues.push({ path: 'cluster', reason: `${JSON.stringify(target.cluster)} is not in SCALER_CLUSTERS${names.length ? ` (known: ${names.join(', ')})` : ''}` });
   }
-  if (!local) {
-    target.triggers.forEach((t, i) => {
-      for (const key of ['connectionFromEnv', 'queueServiceUri'] as const) {
-        if (t.metadata[key] !== undefined) {
-          issues.push({ path: `triggers[${i}].metadata.${key}`, reason: 'is for local development only (set SCALER_LOCAL_DEVELOPMENT=true to use it)' });
-        }
+  target.triggers.forEach((t, i) => {
+    for (const key of ['connectionFromEnv', 'queueServiceUri'] as const) {
+      if (!local && t.metadata[key] !== undefined) {
+        issues.push({ path: `triggers[${i}].metadata.${key}`, reason: 'is for local development only (set SCALER_LOCAL_DEVELOPMENT=true to use it)' });
       }
-    });
-  }
+    }
+    // The setting it names is read as a connection string (never repeated: it holds a key). Unset, the read fails and says so.
+    const setting = t.metadata.connectionFromEnv === undefined ? undefined : settings[t.metadata.connectionFromEnv]?.trim();
+    if (local && setting && !parseConnectionString(setting)) {
+      issues.push({ path: `triggers[${i}].metadata.connectionFromEnv`, reason: `app setting ${JSON.stringify(t.metadata.connectionFromEnv)} does not hold a storage connection string (key=value pairs separated by ';')` });
+    }
+  });
   return issues;
+}
+
+type Issue = { path: string; reason: string };
+
+/** Where a workload is, by cluster identity: two entries for one cluster are one place. */
+function workloadKey(target: Target, clusters: Map<string, Cluster>): { key: string; cluster?: Cluster } {
+  const cluster = clusters.get(target.cluster);
+  const ref = target.scaleTargetRef;
+  return { key: `${cluster ? clusterIdentity(cluster).key : `name ${target.cluster}`}|${target.namespace}|${ref.kind}|${ref.name}`, cluster };
+}
+
+/** What the queue graph needs beyond the targets: connectionFromEnv settings and the wake connections. */
+export interface QueueSettings {
+  settings: Settings;
+  app: AppSettings;
 }
 
 /**
  * Validates SCALER_TARGETS against the valid clusters. Problems are appended to `errors`, one
- * per field; the targets that have none are returned. `clusterErrors.refused` names the
- * SCALER_CLUSTERS entries that had errors, and `unreadable` says SCALER_CLUSTERS could not be
- * read at all, so that their targets say why rather than "not in SCALER_CLUSTERS".
+ * per field, in the order of the targets; the targets that have none are returned.
+ * `clusterErrors.refused` names the SCALER_CLUSTERS entries that had errors, and `unreadable`
+ * says SCALER_CLUSTERS could not be read at all, so that their targets say why rather than "not
+ * in SCALER_CLUSTERS". `queues` tells the queue graph which accounts the queues are in (unknown
+ * accounts are compared by queue name).
  */
 export function loadTargets(
   text: string | undefined,
@@ -105,6 +117,7 @@ export function loadTargets(
   local: boolean,
   errors: ConfigError[],
   clusterErrors: { refused?: ReadonlySet<string>; unreadable?: boolean } = {},
+  queues: QueueSettings = { settings: {}, app: appSettingsOf({}) },
 ): Target[] {
   if (!text?.trim()) return [];
   const doc = parseList(text);
@@ -112,45 +125,59 @@ export function loadTargets(
     errors.push(new ConfigError('SCALER_TARGETS', '', doc.reason));
     return [];
   }
-  const targets: Target[] = [];
+  for (const problem of doc.problems) errors.push(new ConfigError('SCALER_TARGETS', '', problem));
+  const refusedClusters = { valid: clusters, refused: clusterErrors.refused ?? new Set<string>(), unreadable: clusterErrors.unreadable };
+  /** Per item: where it is named, and its issues; parsed targets in `parsed`. */
+  const found: { where: string; issues: Issue[] }[] = [];
+  const parsed: { index: number; target: Target }[] = [];
   const ids = new Map<string, number>();
-  const workloads = new Map<string, { index: number; id: string }>();
-  doc.items.forEach((raw, index) => {
-    const parsed = parseTarget(raw);
-    if (!parsed.ok) {
-      const where = describeRaw(raw, index);
-      for (const i of parsed.issues) errors.push(new ConfigError(where, i.path, i.reason));
+  const workloads = new Map<string, { index: number; id: string; cluster?: Cluster }>();
+  doc.items.forEach((item, index) => {
+    if (item.error !== undefined) {
+      found.push({ where: describeRaw(item.value, index), issues: [{ path: '', reason: item.error }] });
       return;
     }
-    const target = parsed.target;
-    const issues = checkTarget(target, { valid: clusters, refused: clusterErrors.refused ?? new Set(), unreadable: clusterErrors.unreadable }, local);
+    const result = parseTarget(item.value);
+    if (!result.ok) {
+      found.push({ where: describeRaw(item.value, index), issues: result.issues });
+      return;
+    }
+    const target = result.target;
+    const issues = checkTarget(target, refusedClusters, local, queues.settings);
+    found.push({ where: `target ${target.id}`, issues });
     const sameId = ids.get(target.id);
     if (sameId !== undefined) {
       issues.push({ path: '', reason: `is defined twice: #${sameId} has the same namespace/name (set name to tell them apart)` });
-    } else {
-      ids.set(target.id, index);
-      // KEDA refuses two ScaledObjects on one workload: they would fight over its replicas.
-      const ref = target.scaleTargetRef;
-      const workload = `${target.cluster}|${target.namespace}|${ref.kind}|${ref.name}`;
-      const other = workloads.get(workload);
-      if (other) issues.push({ path: 'scaleTargetRef', reason: `${ref.kind} ${target.namespace}/${ref.name} is already scaled by target ${other.id} (#${other.index})` });
-      else workloads.set(workload, { index, id: target.id });
-    }
-    if (issues.length > 0) {
-      for (const i of issues) errors.push(new ConfigError(`target ${target.id}`, i.path, i.reason));
       return;
     }
-    targets.push(target);
+    ids.set(target.id, index);
+    parsed.push({ index, target });
+    // KEDA refuses two ScaledObjects on one workload: they would fight over its replicas. Two
+    // SCALER_CLUSTERS entries for one cluster are one cluster.
+    const ref = target.scaleTargetRef;
+    const { key, cluster } = workloadKey(target, clusters);
+    const other = workloads.get(key);
+    if (!other) {
+      workloads.set(key, { index, id: target.id, cluster });
+      return;
+    }
+    const alias = other.cluster && cluster && other.cluster.name !== cluster.name ? `: cluster ${cluster.name} is the same cluster as ${other.cluster.name} (${clusterIdentity(cluster).same})` : '';
+    issues.push({ path: 'scaleTargetRef', reason: `${ref.kind} ${target.namespace}/${ref.name} is already scaled by target ${other.id} (#${other.index})${alias}` });
+  });
+  for (const [index, issues] of checkQueueGraph(parsed, queues.settings, queues.app)) found[index]!.issues.push(...issues);
+  const targets: Target[] = [];
+  const loaded = new Map(parsed.map((p) => [p.index, p.target]));
+  found.forEach(({ where, issues }, index) => {
+    for (const i of issues) errors.push(new ConfigError(where, i.path, i.reason));
+    const target = loaded.get(index);
+    if (issues.length === 0 && target) targets.push(target);
   });
   return targets;
 }
 
 export function loadConfig(settings: Settings): Config {
-  const errors: ConfigError[] = [];
-  const localDevelopment = readFlag(settings, 'SCALER_LOCAL_DEVELOPMENT', errors);
-  const clientId = settings.AZURE_CLIENT_ID?.trim();
-  if (clientId && !GUID.test(clientId)) errors.push(new ConfigError('AZURE_CLIENT_ID', '', `${JSON.stringify(clientId)} is not a client id (a GUID)`));
-  const clusters = loadClusters(settings, localDevelopment, errors);
-  const targets = loadTargets(settings.SCALER_TARGETS, clusters.valid, localDevelopment, errors, clusters);
-  return { targets, clusters: clusters.valid, errors, localDevelopment };
+  const { values, errors } = checkAppSettings(settings);
+  const clusters = loadClusters(settings, values.localDevelopment, errors);
+  const targets = loadTargets(settings.SCALER_TARGETS, clusters.valid, values.localDevelopment, errors, clusters, { settings, app: values });
+  return { ...values, targets, clusters: clusters.valid, errors };
 }

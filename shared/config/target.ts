@@ -69,7 +69,8 @@ const advancedSchema = fields({
 /**
  * Our field: a queue whose messages wake the target at once (docs/wake.md). It lives in the
  * app's own storage account unless accountName says otherwise; forwardTo names a queue in the
- * account of the target's first trigger that each message is then passed on to.
+ * account of the target's first trigger that each message is then passed on to. Which queues it
+ * may be, given every other target's queues, is checked in queue-graph.ts.
  */
 const wakeSchema = fields({
   queueName: queueNameSchema,
@@ -116,7 +117,6 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
       issues.push({ path: ['idleReplicaCount'], message: `${idle} must be less than minReplicaCount (${what})` });
     }
   }
-  issues.push(...checkWake(raw));
   if (Array.isArray(raw.triggers)) {
     const seen = new Map<string, number>();
     raw.triggers.forEach((t, i) => {
@@ -126,32 +126,6 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
       if (first !== undefined) issues.push({ path: ['triggers', i, 'name'], message: `${show(name)} is also the name of triggers[${first}]: trigger names must be unique` });
       else seen.set(name, i);
     });
-  }
-  return issues;
-}
-
-/**
- * A wake queue is consumed: if it were the target's own work queue, the workload would never see
- * its messages. Same name with the same (or the default) account is refused; a forward to
- * itself would loop.
- */
-function checkWake(raw: Record<string, unknown>): CheckIssue[] {
-  const wake = peek(wakeSchema, raw.wake);
-  if (!wake) return [];
-  const issues: CheckIssue[] = [];
-  const triggers = Array.isArray(raw.triggers) ? raw.triggers : [];
-  triggers.forEach((t, i) => {
-    const metadata = isRecord(t) && isRecord(t.metadata) ? t.metadata : {};
-    const sameAccount = wake.accountName === undefined || metadata.accountName === undefined || wake.accountName === metadata.accountName;
-    if (metadata.queueName === wake.queueName && sameAccount) {
-      issues.push({
-        path: ['wake', 'queueName'],
-        message: `${show(wake.queueName)} is the work queue of triggers[${i}]: the wake function consumes its queue, so the workload would never get these messages. Use a separate queue (e.g. ${wake.queueName}-wake) with forwardTo: ${wake.queueName}`,
-      });
-    }
-  });
-  if (wake.forwardTo === wake.queueName) {
-    issues.push({ path: ['wake', 'forwardTo'], message: `${show(wake.forwardTo)} is the wake queue itself: each message would be forwarded to itself forever` });
   }
   return issues;
 }

@@ -184,8 +184,9 @@ export const clientId = text.regex(GUID, { error: (issue) => `${show(issue.input
 export function serviceUrl(protocol: RegExp, kind: string) {
   return z
     .url({ protocol, error: (i) => (i.input === undefined ? undefined : typeof i.input === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(i.input) ? `is not ${kind}` : `${show(i.input)} is not ${kind}`) })
-    .refine((v) => { const u = new URL(v); return u.username === '' && u.password === ''; }, 'must not carry a user name or password (a secret in plain text); the scaler signs in with its identity')
-    .refine((v) => { const u = new URL(v); return u.search === '' && u.hash === ''; }, 'must not have a query or a fragment');
+    // zod runs these even after the URL check failed: a text that is no URL was reported there.
+    .refine((v) => { const u = URL.parse(v); return !u || (u.username === '' && u.password === ''); }, 'must not carry a user name or password (a secret in plain text); the scaler signs in with its identity')
+    .refine((v) => { const u = URL.parse(v); return !u || (u.search === '' && u.hash === ''); }, 'must not have a query or a fragment');
 }
 
 /** A DNS name of two or more labels, e.g. queue.core.contoso.example: a host suffix, not a URL. */

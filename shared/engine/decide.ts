@@ -2,7 +2,9 @@
 // the action, the reason and the state to save. KEDA's executor decides 0 <-> N and the
 // cooldown; the HPA's math decides 1..N. No I/O, no clock, no randomness.
 import type { Action, Decision, Observation, ReasonCode, ScalerState, ScalingSpec } from './types.js';
+import { clampStateToNow } from './clock-skew.js';
 import { historyHorizonSeconds, pruneOlderThan, storeScaleEvent } from './events.js';
+import { limitRecommendations, limitScaleEvents } from './history-limit.js';
 import { LEGACY_DOWNSCALE_WINDOW_SECONDS, normalizeDesiredReplicas } from './normalize.js';
 import { readPause, type PauseState } from './pause.js';
 import { combineProposals, readTriggers, type Readings } from './readings.js';
@@ -183,9 +185,9 @@ function nextState(e: Evaluation, step: Step): ScalerState {
   }
   const horizon = historyHorizonSeconds(spec.behavior, LEGACY_DOWNSCALE_WINDOW_SECONDS);
   return {
-    recommendations: pruneOlderThan(step.recommendations ?? e.recommendations, horizon.recommendations, now),
-    scaleUpEvents: pruneOlderThan(scaleUpEvents, horizon.events, now),
-    scaleDownEvents: pruneOlderThan(scaleDownEvents, horizon.events, now),
+    recommendations: limitRecommendations(pruneOlderThan(step.recommendations ?? e.recommendations, horizon.recommendations, now)),
+    scaleUpEvents: limitScaleEvents(pruneOlderThan(scaleUpEvents, horizon.events, now), 'up'),
+    scaleDownEvents: limitScaleEvents(pruneOlderThan(scaleDownEvents, horizon.events, now), 'down'),
     lastActiveTime: step.seenActive ? toIso(now) : (state.lastActiveTime ?? null),
     createdTime: state.createdTime ?? toIso(now),
     triggerFailures: e.readings.failures,
@@ -193,7 +195,9 @@ function nextState(e: Evaluation, step: Step): ScalerState {
   };
 }
 
-export function decide(spec: ScalingSpec, observation: Observation, state: ScalerState, now: number): Decision {
+export function decide(spec: ScalingSpec, observation: Observation, stored: ScalerState, now: number): Decision {
+  // 0. Times another instance stored from a clock ahead of ours count as now (clock-skew.ts).
+  const state = clampStateToNow(stored, now);
   // 1. A paused target is left alone; only paused-replicas sets a count.
   const current = observation.specReplicas;
   const pause = readPause(spec.paused ?? false, observation.annotations);
@@ -223,12 +227,17 @@ export function decide(spec: ScalingSpec, observation: Observation, state: Scale
     // recordInitialRecommendation: seeded with the current count the first time only.
     recommendations: state.recommendations ?? [{ replicas: current, timestamp: toIso(now) }],
   };
-  // 3. The transition, then the paused directions, the action and the next state.
+  // 3. The transition, then the paused directions, the history's trust, the action and the next state.
   let step = transition(e);
   if ((pause.scaleInPaused && step.replicas < current) || (pause.scaleOutPaused && step.replicas > current)) {
     // As KEDA's Disabled selectPolicy: the count holds, but the HPA still records its proposal
     // and an active target still refreshes lastActiveTime.
     const blocked = hold(e, 'Paused', `${step.message}; not applied: that direction is paused by annotation`);
+    step = { ...blocked, recommendations: step.recommendations, seenActive: step.seenActive };
+  }
+  // 4. Without a history it can trust, the scaler does not scale down on the strength of it.
+  if (observation.historyNotTrusted && step.replicas < current) {
+    const blocked = hold(e, 'HistoryNotTrusted', `${step.message}; not applied: ${observation.historyNotTrusted}`);
     step = { ...blocked, recommendations: step.recommendations, seenActive: step.seenActive };
   }
   return {

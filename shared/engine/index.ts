@@ -5,3 +5,4 @@ export { LEGACY_DOWNSCALE_WINDOW_SECONDS } from './normalize.js';
 export * as pauseAnnotations from './pause.js';
 export { recordScaleChange } from './events.js';
 export { decideWake, isAsleep } from './wake.js';
+export { latestTime } from './time.js';

@@ -7,6 +7,13 @@ export const PAUSED_SCALE_IN = 'autoscaling.keda.sh/paused-scale-in';
 export const PAUSED_SCALE_OUT = 'autoscaling.keda.sh/paused-scale-out';
 export const FORCE_ACTIVATION = 'autoscaling.keda.sh/force-activation';
 
+/**
+ * Every annotation of the scale target the engine reads, and so the only ones the scaler keeps
+ * (shared/kube checkScale drops the rest as it reads the workload: they may hold anything, e.g.
+ * kubectl's last-applied-configuration with the whole manifest, env values included).
+ */
+export const ENGINE_ANNOTATIONS: readonly string[] = [PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT, FORCE_ACTIVATION];
+
 export interface PauseState {
   /** Leave the target alone. */
   paused: boolean;

@@ -4,3 +4,9 @@
 export const toMs = (iso: string): number => Date.parse(iso);
 export const toIso = (ms: number): string => new Date(ms).toISOString();
 export const seconds = (s: number): number => s * 1000;
+
+/**
+ * The later of a recorded time (if any) and `iso`: an activity another writer recorded later
+ * than this one must not be undone by it.
+ */
+export const latestTime = (recorded: string | null | undefined, iso: string): string => (recorded && toMs(recorded) > toMs(iso) ? recorded : iso);

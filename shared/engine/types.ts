@@ -68,6 +68,11 @@ export interface Observation {
   annotations?: Record<string, string> | undefined;
   /** One result per spec trigger, same order. */
   triggers: TriggerResult[];
+  /**
+   * Why the stored history cannot be trusted, when it cannot (its row did not read, or the last
+   * save failed): the decision then never goes below the current count.
+   */
+  historyNotTrusted?: string | undefined;
 }
 
 export interface Recommendation {
@@ -120,10 +125,12 @@ export const reasonCodes = [
   'FallbackActive',
   'Paused',
   'PausedReplicas',
+  // Ours: a scale-down held because the stored history is missing or was not saved.
+  'HistoryNotTrusted',
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];
 
-/** A replica count together with the reason it has that value (house rule 3). */
+/** A replica count together with the reason it has that value. */
 export interface Clamped {
   replicas: number;
   code: ReasonCode;

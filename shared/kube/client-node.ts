@@ -2,13 +2,13 @@
 // is resolved once per process and cluster, and again after a TLS or 401 failure (the CA may
 // have rotated, the server moved). The bearer token comes from @azure/identity on every
 // request, so it is refreshed as it expires.
-import { ApiException, AppsV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User, type V1ManagedFieldsEntry, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Cluster } from '../config/clusters.js';
 import { KubeError, messageOf } from '../errors.js';
 import type { CredentialFactory } from '../identity.js';
 import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
 import { sharedToken } from './bearer-token.js';
-import { checkScale, describeRef, type Kube, type ScaleReading, type WorkloadRef } from './kube.js';
+import { checkScale, describeRef, FIELD_MANAGER, type Kube, type ReplicasWriter, type ScaleReading, type WorkloadRef } from './kube.js';
 
 /** The AKS Microsoft Entra server application, the same in every cloud. */
 export const AKS_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
@@ -119,14 +119,30 @@ function requestOptions(timeoutMs: number): ConfigurationOptions {
   };
 }
 
+/**
+ * The manager that last set spec.replicas: of the managedFields entries that own it, the latest.
+ * (kubectl scale, an HPA and the scaler all write it through /scale, each as its own manager.)
+ */
+function replicasWriterOf(entries: V1ManagedFieldsEntry[] | undefined): ReplicasWriter | undefined {
+  let latest: V1ManagedFieldsEntry | undefined;
+  for (const entry of entries ?? []) {
+    const fields = entry.fieldsV1 as { 'f:spec'?: { 'f:replicas'?: unknown } } | undefined;
+    if (!entry.manager || fields?.['f:spec']?.['f:replicas'] === undefined) continue;
+    if (!latest || (entry.time?.getTime() ?? 0) >= (latest.time?.getTime() ?? 0)) latest = entry;
+  }
+  return latest && { manager: latest.manager!, operation: latest.operation, subresource: latest.subresource, time: latest.time?.toISOString() };
+}
+
 /** The scale of a workload as the API server answered it, checked (checkScale). */
-function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; status?: { replicas?: number }; metadata?: { annotations?: Record<string, string>; resourceVersion?: string } }): ScaleReading {
+function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; status?: { replicas?: number }; metadata?: V1ObjectMeta }): ScaleReading {
   return checkScale(ref, {
     specReplicas: workload.spec?.replicas,
     // status.replicas is left out when it is 0.
     statusReplicas: workload.status?.replicas ?? 0,
     annotations: workload.metadata?.annotations ?? {},
     resourceVersion: workload.metadata?.resourceVersion,
+    uid: workload.metadata?.uid,
+    replicasWriter: replicasWriterOf(workload.metadata?.managedFields),
   });
 }
 
@@ -188,6 +204,7 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
         const params = {
           name: ref.name,
           namespace: ref.namespace,
+          fieldManager: FIELD_MANAGER,
           body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: ref.name, namespace: ref.namespace, resourceVersion }, spec: { replicas } },
         };
         const scale = ref.kind === 'Deployment' ? await apps.replaceNamespacedDeploymentScale(params, options) : await apps.replaceNamespacedStatefulSetScale(params, options);

@@ -18,12 +18,16 @@ export interface TickDeps extends TargetDeps {
   targets: ConfiguredTarget[];
   /** How many targets are evaluated at once. */
   concurrency: number;
+  /** The configuration's problems: while there are any, no row is taken for a removed target's. */
+  config: { errors: readonly unknown[] };
 }
 
 export interface TickResult {
   evaluated: EvaluatedTarget[];
   /** Targets not due yet (pollingInterval). */
   skipped: number;
+  /** Rows of targets no longer configured that this tick deleted (after STATE_RETENTION_MS). */
+  deletedRows?: string[];
   /** Set when the tick could not run at all (the state could not be loaded). */
   error?: string;
 }
@@ -35,15 +39,47 @@ const DUE_MARGIN_MS = 1_000;
 export const SAVE_LINGER_MS = 20;
 
 /**
+ * The row of a target no longer configured is deleted once it has not been written for this long:
+ * a target taken out by mistake and put back within a day finds its history again.
+ */
+export const STATE_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
  * KEDA polls a target every pollingInterval to decide 0 <-> 1, and the HPA syncs 1..N every
  * 15 s. So a target the scaler last left above zero is evaluated on every tick, and a target
  * at zero once per pollingInterval.
  */
 export function isDue(target: Target, record: StoredRecord | undefined, now: number): boolean {
   if (!record?.lastEvaluated || (record.lastReplicas ?? 0) > 0) return true;
-  // A time that does not parse (a row edited by hand) must not make the target never due.
+  // A time that does not parse (a row edited by hand) must not make the target never due; nor
+  // may a time in the future (another instance's clock ahead of this one): it was written "just
+  // now" at the latest, and waiting for it would freeze the target for as long as the skew.
   const last = Date.parse(record.lastEvaluated);
-  return !Number.isFinite(last) || now - last >= target.pollingInterval * 1000 - DUE_MARGIN_MS;
+  return !Number.isFinite(last) || last > now + DUE_MARGIN_MS || now - last >= target.pollingInterval * 1000 - DUE_MARGIN_MS;
+}
+
+/**
+ * Deletes the rows of targets no longer configured once they have not been written for
+ * STATE_RETENTION_MS (by the store's clock), each under the etag read: a row written meanwhile
+ * stays. Nothing is deleted while the configuration has errors: a target with an error is not in
+ * the list, but its row is still its own.
+ */
+async function deleteRemovedRows(deps: TickDeps, records: ReadonlyMap<string, StoredRecord>, now: number): Promise<string[]> {
+  if (deps.config.errors.length > 0) return [];
+  const configured = new Set(deps.targets.map((t) => targetKey(t.target)));
+  const stale = [...records].filter(([key, r]) => {
+    const written = Date.parse(r.updatedAt ?? r.lastEvaluated ?? '');
+    return !configured.has(key) && Number.isFinite(written) && now - written > STATE_RETENTION_MS;
+  });
+  const deleted = await Promise.all(
+    stale.map(([key, r]) =>
+      deps.store.delete(key, r.etag).catch((e: unknown) => {
+        deps.telemetry.failure(e, { operation: 'tick', target: key });
+        return false;
+      }),
+    ),
+  );
+  return stale.filter((_, i) => deleted[i]).map(([key]) => key);
 }
 
 export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
@@ -56,6 +92,7 @@ export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
     return { evaluated: [], skipped: deps.targets.length, error: messageOf(e) };
   }
   const now = deps.now();
+  deps.owners.seed(records);
   const due = deps.targets.filter((t) => isDue(t.target, records.get(targetKey(t.target)), now));
   const limit = pLimit(deps.concurrency);
   // The tick's state saves share transactions instead of one request per target: a batch is
@@ -74,5 +111,6 @@ export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
       ),
     ),
   );
-  return { evaluated, skipped: deps.targets.length - due.length };
+  const deletedRows = await deleteRemovedRows(deps, records, now);
+  return { evaluated, skipped: deps.targets.length - due.length, ...(deletedRows.length > 0 ? { deletedRows } : {}) };
 }

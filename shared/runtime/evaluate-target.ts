@@ -1,19 +1,33 @@
-// One target, one evaluation: read -> decide -> apply -> record (house rule 7). The scale
+// One target, one evaluation: read -> decide -> apply -> record. The scale
 // write in `apply` is the only Kubernetes write of the evaluation loop.
 import type { Target } from '../config/target.js';
-import { decide, recordScaleChange, type Decision, type Observation, type TriggerResult } from '../engine/index.js';
-import { messageOf } from '../errors.js';
-import { readCheckedScale, ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
+import { decide, latestTime, recordScaleChange, type Decision, type Observation, type ScalerState, type TriggerResult } from '../engine/index.js';
+import { messageOf, StateError } from '../errors.js';
+import { FIELD_MANAGER, readCheckedScale, ScaleConflictError, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
 import type { Source } from '../sources/index.js';
 import { afterConflict, StateConflictError, UPDATE_ATTEMPTS, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
-import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';
+import type { ScaleDecisionEvent, ScaledByOtherEvent, Telemetry } from '../telemetry/index.js';
 import type { ExplainInput } from './explain.js';
+import { claimWorkload, type WorkloadOwners } from './owners.js';
 
 export interface TargetDeps {
   kube: Kube;
   store: StateStore;
   telemetry: Telemetry;
   now: () => number;
+  /** Which target reached which workload (by uid): one owner per workload. */
+  owners: WorkloadOwners;
+  /**
+   * Targets whose last state save failed: their stored activity may be stale, so they do not
+   * scale down until a save succeeds, and the activity that was not saved still counts.
+   */
+  saveFailures: Map<string, UnsavedState>;
+}
+
+/** What an evaluation could not save: why, and the activity it had seen. */
+export interface UnsavedState {
+  reason: string;
+  lastActiveTime?: string | null | undefined;
 }
 
 export interface EvaluatedTarget {
@@ -22,6 +36,8 @@ export interface EvaluatedTarget {
   event?: ScaleDecisionEvent;
   /** Present when the target could not be evaluated or its decision not applied. */
   error?: string;
+  /** Said once, for the host's log: another writer changed the replicas. */
+  warnings?: string[];
 }
 
 /** State rows are keyed by cluster, namespace and name: the same name may live in several clusters. */
@@ -101,6 +117,41 @@ async function mergeAppliedChange(
   }
 }
 
+/** What a writer's field manager most likely is, for the warning. */
+function writerHint(manager: string): string {
+  if (manager === 'kube-controller-manager') return ' (a HorizontalPodAutoscaler; a KEDA ScaledObject makes one named keda-hpa-<name>)';
+  if (/keda/i.test(manager)) return ' (KEDA)';
+  return '';
+}
+
+/**
+ * The replicas changed since this scaler last left them, and not by this scaler: a
+ * `kubectl scale`, an HPA, a KEDA ScaledObject left behind. Undefined when the stored count is
+ * unknown or not to be trusted (an invalid row, a failed save), or the change is the scaler's own
+ * (another instance, the wake path: they write as FIELD_MANAGER).
+ */
+export function scaledByOther(target: Target, record: StoredRecord | undefined, scale: ScaleReading, saveFailed: boolean): ScaledByOtherEvent | undefined {
+  const expected = record?.lastReplicas;
+  if (expected === undefined || record?.invalid || saveFailed || expected === scale.specReplicas) return undefined;
+  if (scale.replicasWriter?.manager === FIELD_MANAGER) return undefined;
+  return {
+    target: targetKey(target),
+    cluster: target.cluster,
+    namespace: target.namespace,
+    kind: target.scaleTargetRef.kind,
+    name: target.scaleTargetRef.name,
+    expectedReplicas: expected,
+    foundReplicas: scale.specReplicas,
+    writer: scale.replicasWriter,
+  };
+}
+
+export function describeScaledByOther(e: ScaledByOtherEvent): string {
+  const w = e.writer;
+  const by = w ? `by ${w.manager}${w.subresource ? ` through /${w.subresource}` : ''}${w.time ? ` at ${w.time}` : ''}${writerHint(w.manager)}` : 'by another writer';
+  return `target ${e.target}: ${e.kind.toLowerCase()} ${e.namespace}/${e.name} was scaled ${e.expectedReplicas} -> ${e.foundReplicas} ${by}, not by the scaler; deciding from ${e.foundReplicas}. Two autoscalers on one workload undo each other's work (docs/engine.md, "Another writer")`;
+}
+
 /** Evaluations that lose a race on the state row decide again, this many times at most. */
 const ATTEMPTS = 5;
 
@@ -128,6 +179,9 @@ export async function evaluateTarget(
     return { target, event, error: messageOf(e) };
   };
   let base = record;
+  // A row that did not read costs its target its history, said once, here.
+  if (record?.invalid) deps.telemetry.failure(new StateError(record.invalid), { operation: 'evaluate', target: key, cluster: target.cluster });
+  const warnings: string[] = [];
   let scaleConflictRetried = false;
   let rereads = 0;
   for (let attempt = 1; ; attempt++) {
@@ -139,10 +193,29 @@ export async function evaluateTarget(
     } catch (e) {
       return fail(e);
     }
-    // 2. Decide.
+    try {
+      claimWorkload(deps.owners, key, ref, scale.uid);
+    } catch (e) {
+      return fail(e);
+    }
+    const unsaved = deps.saveFailures.get(key);
+    const other = warnings.length === 0 ? scaledByOther(target, base, scale, unsaved !== undefined) : undefined;
+    if (other) {
+      deps.telemetry.scaledByOther(other);
+      warnings.push(describeScaledByOther(other));
+    }
+    // 2. Decide. A row that did not read starts from fresh state, as if active just now: the
+    // cooldown runs again in full, and nothing scales down on the strength of a lost history.
+    // After a failed save, the activity it held still counts, and nothing scales down until a
+    // save succeeds.
     const now = deps.now();
-    const state = base?.state ?? {};
-    const input: ExplainInput = { now: new Date(now).toISOString(), spec, observation: observe(scale, triggers), state };
+    const stored: ScalerState = base?.invalid ? { lastActiveTime: new Date(now).toISOString() } : base?.state ?? {};
+    const state = unsaved?.lastActiveTime ? { ...stored, lastActiveTime: latestTime(stored.lastActiveTime, unsaved.lastActiveTime) } : stored;
+    const historyNotTrusted = base?.invalid
+      ? `${base.invalid}; started from fresh state`
+      : unsaved && `the last save of its state failed (${unsaved.reason}), so its stored activity may be stale`;
+    const observation = { ...observe(scale, triggers), ...(historyNotTrusted ? { historyNotTrusted } : {}) };
+    const input: ExplainInput = { now: new Date(now).toISOString(), spec, observation, state };
     const decision = decide(target, input.observation, state, now);
     const changed = decision.replicas !== scale.specReplicas;
     // 3. Apply: write the scale only when it changes, against the resourceVersion just read.
@@ -171,7 +244,7 @@ export async function evaluateTarget(
       }
     }
     // 4. Record, conditional on the version read.
-    const next: TargetRecord = { state: decision.state, lastEvaluated: input.now, lastReplicas: decision.replicas, lastWakeConfirmed: base?.lastWakeConfirmed };
+    const next: TargetRecord = { state: decision.state, lastEvaluated: input.now, lastReplicas: decision.replicas, lastWakeConfirmed: base?.lastWakeConfirmed, workloadUid: scale.uid };
     let error: unknown;
     try {
       await deps.store.save(key, next, base?.etag);
@@ -187,12 +260,16 @@ export async function evaluateTarget(
           ...fresh,
           state: recordScaleChange(target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now),
           lastEvaluated: input.now,
+          workloadUid: scale.uid,
         })).then(() => undefined, (e: unknown) => e);
       } else error = e;
     }
     const event = eventOf(target, input, decision, changed, startedAt, deps.now(), error === undefined ? undefined : messageOf(error));
-    if (error !== undefined) return fail(error, event);
+    if (error === undefined) deps.saveFailures.delete(key);
+    else deps.saveFailures.set(key, { reason: messageOf(error), lastActiveTime: decision.state.lastActiveTime });
+    const result = { target, event, ...(warnings.length > 0 ? { warnings } : {}) };
+    if (error !== undefined) return { ...fail(error, event), ...result };
     deps.telemetry.decision(event);
-    return { target, event };
+    return result;
   }
 }

@@ -26,11 +26,15 @@ export function createEvaluationLoop(runtime: Runtime): EvaluationLoop {
   };
 }
 
+/** The warnings of a tick for the host's log (another writer changed a workload's replicas), redacted. */
+export const tickWarnings = (result: TickResult | undefined): string[] => (result?.evaluated ?? []).flatMap((e) => e.warnings ?? []).map(redactSecrets);
+
 /** One line for the host's log: what the tick did. */
 export function summarize(result: TickResult | undefined): string {
   if (!result) return 'tick skipped: the previous tick is still running';
   if (result.error) return `tick failed: ${redactSecrets(result.error)}`;
   const changed = result.evaluated.filter((e) => e.event?.applied).length;
   const failed = result.evaluated.filter((e) => e.error).length;
-  return `evaluated ${result.evaluated.length} target(s), ${changed} scaled, ${failed} failed, ${result.skipped} not due`;
+  const deleted = result.deletedRows?.length ? `; deleted the state rows of ${result.deletedRows.length} target(s) no longer configured (${result.deletedRows.join(', ')})` : '';
+  return `evaluated ${result.evaluated.length} target(s), ${changed} scaled, ${failed} failed, ${result.skipped} not due${deleted}`;
 }

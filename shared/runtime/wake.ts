@@ -4,9 +4,9 @@
 // It never scales down, and a target confirmed awake in the last few seconds costs no call.
 import { RestError } from '@azure/core-rest-pipeline';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import type { Settings } from '../config/index.js';
+import { appSettings, connectionOf, type Settings } from '../config/index.js';
 import type { CredentialFactory } from '../identity.js';
-import { decideWake, isAsleep, recordScaleChange } from '../engine/index.js';
+import { decideWake, isAsleep, latestTime, recordScaleChange } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors.js';
 import { readCheckedScale, ScaleConflictError } from '../kube/index.js';
 import { deadline, queueClientIn, QUEUE_TIMEOUT_MS } from '../sources/azure-queue.js';
@@ -15,6 +15,7 @@ import type { Target } from '../config/index.js';
 import type { ConfiguredTarget } from './evaluate-all.js';
 import { eventOf, observe, readTriggers, targetKey, workloadOf } from './evaluate-target.js';
 import type { ExplainInput } from './explain.js';
+import { claimWorkload } from './owners.js';
 import type { Runtime } from './wiring.js';
 
 /** How long a target confirmed awake needs no call at all. */
@@ -110,17 +111,12 @@ function selectTargets(queue: WakeQueue, text: string): { targets: Target[]; war
   return { targets: queue.targets.filter((t) => names.some((n) => matches(t, n))), warnings };
 }
 
-/**
- * The later of two ISO times: another instance (or the evaluation loop) may have recorded a
- * later activity while this wake was under way, and a time written here must not undo it.
- */
-const latest = (recorded: string | null | undefined, iso: string): string => (recorded && Date.parse(recorded) > Date.parse(iso) ? recorded : iso);
-
 /** The record with a message's activity at `iso`: the cooldown runs again from it. */
-const activeAt = (fresh: StoredRecord | undefined, iso: string): TargetRecord => ({
+const activeAt = (fresh: StoredRecord | undefined, iso: string, workloadUid: string): TargetRecord => ({
   ...fresh,
-  state: { ...fresh?.state, lastActiveTime: latest(fresh?.state.lastActiveTime, iso) },
-  lastWakeConfirmed: latest(fresh?.lastWakeConfirmed, iso),
+  state: { ...fresh?.state, lastActiveTime: latestTime(fresh?.state.lastActiveTime, iso) },
+  lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, iso),
+  workloadUid,
 });
 
 export interface Waker {
@@ -133,7 +129,7 @@ export function createWaker(runtime: Runtime): Waker {
   const inFlight = new Map<string, Promise<WakeOutcome>>();
   const forwardClients = new Map<string, QueueClient>();
   const configured = new Map(runtime.targets.map((t) => [targetKey(t.target), t]));
-  const hostCredential = runtime.credentialFor(runtime.settings.AzureWebJobsStorage__clientId?.trim() || undefined);
+  const hostCredential = runtime.credentialFor(runtime.config.storage.clientId);
 
   /** Reads the scale; at zero (or idle) decides and writes the wake; records activity either way. */
   async function wakeTarget(t: ConfiguredTarget, queue: WakeQueue): Promise<{ outcome: WakeOutcome; activeAt?: number }> {
@@ -142,11 +138,12 @@ export function createWaker(runtime: Runtime): Waker {
     const startedAt = runtime.now();
     for (let attempt = 1; ; attempt++) {
       const scale = await readCheckedScale(kube, ref);
+      claimWorkload(runtime.owners, key, ref, scale.uid);
       const now = runtime.now();
       const iso = new Date(now).toISOString();
       if (!isAsleep(t.target, scale.specReplicas)) {
         // Awake: a message means activity, so the cooldown starts again from now.
-        await updateRecord(store, key, (fresh) => activeAt(fresh, iso));
+        await updateRecord(store, key, (fresh) => activeAt(fresh, iso, scale.uid));
         return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: now };
       }
       const record = await store.load(key);
@@ -156,7 +153,7 @@ export function createWaker(runtime: Runtime): Waker {
       // The activity is recorded before the scale is written: an evaluation that reads the woken
       // scale then finds it too (it re-reads the row before any scale-down), so it cannot take
       // the target back down on a lastActiveTime read before this wake.
-      await updateRecord(store, key, (fresh) => activeAt(fresh, iso), record);
+      await updateRecord(store, key, (fresh) => activeAt(fresh, iso, scale.uid), record);
       try {
         await kube.writeScale(ref, decision.replicas, scale.resourceVersion);
       } catch (e) {
@@ -166,9 +163,10 @@ export function createWaker(runtime: Runtime): Waker {
       }
       await updateRecord(store, key, (fresh) => ({
         ...fresh,
-        state: { ...recordScaleChange(t.target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: latest(fresh?.state.lastActiveTime, iso), scaledToZero: false },
+        state: { ...recordScaleChange(t.target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: latestTime(fresh?.state.lastActiveTime, iso), scaledToZero: false },
         lastReplicas: decision.replicas,
-        lastWakeConfirmed: latest(fresh?.lastWakeConfirmed, iso),
+        lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, iso),
+        workloadUid: scale.uid,
       }));
       telemetry.decision({
         ...eventOf(t.target, input, decision, true, startedAt, runtime.now()),
@@ -216,6 +214,9 @@ export function createWaker(runtime: Runtime): Waker {
     async handle(queue, text) {
       const selected = selectTargets(queue, text);
       const warnings = selected.warnings;
+      const missing = selected.targets.filter((t) => !configured.has(targetKey(t)));
+      // Not settled: the host retries, then moves the message to <queue>-poison, where it waits.
+      if (missing.length > 0) throw new ScalerError(`wake queue ${queue.queueName}: ${missing.map((t) => t.id).join(', ')} not in this instance's configuration; the message is left for a retry`);
       const targets = selected.targets.map((t) => configured.get(targetKey(t))!);
       const outcomes = await Promise.all(targets.map((t) => wake(t, queue)));
       const failed = outcomes.filter((o) => o.result === 'failed');
@@ -227,6 +228,10 @@ export function createWaker(runtime: Runtime): Waker {
       // Forward mode: the message matters more than the wake (the loop wakes at its next poll).
       warnings.push(...failed.map((f) => `wake of ${f.target} failed, forwarding anyway: ${f.error}`));
       const destinations = new Map(targets.filter((t) => t.target.wake?.forwardTo).map((t) => [t.target.wake!.forwardTo!, t] as const));
+      // Settling a message that was sent nowhere would delete it: fail, so it is retried and then kept in <queue>-poison.
+      if (destinations.size === 0) {
+        throw new ScalerError(`wake queue ${queue.queueName}: forward mode, but none of its targets (${queue.targets.map((t) => t.id).join(', ') || 'none'}) has a forwardTo to send the message to; the message is left for a retry`);
+      }
       // A failed send fails the invocation: the host retries, and after maxDequeueCount the
       // message lands in <queue>-poison. Nothing is lost; a retry may duplicate (at-least-once).
       await Promise.all(
@@ -248,15 +253,15 @@ export function createWaker(runtime: Runtime): Waker {
  * <connection>__queueServiceUri (or __accountName) with the identity of <connection>__clientId.
  */
 export function wakeQueueClients(queue: WakeQueue, settings: Settings, credentialFor: CredentialFactory): { queue: QueueClient; poison: QueueClient } {
-  const connectionString = settings[queue.connection]?.trim();
+  // As checked at load (shared/config/app-settings.ts): a bad value was reported there, and is not used.
+  const { connectionString, accountName, queueServiceUri, serviceUri, clientId } = connectionOf(appSettings(settings), queue.connection);
   const poisonName = `${queue.queueName}-poison`;
   if (connectionString) {
     const service = QueueServiceClient.fromConnectionString(connectionString);
     return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
   }
-  const account = settings[`${queue.connection}__accountName`]?.trim();
-  const uri = settings[`${queue.connection}__queueServiceUri`]?.trim() || settings[`${queue.connection}__serviceUri`]?.trim() || (account ? `https://${account}.queue.core.windows.net` : undefined);
+  const uri = queueServiceUri ?? serviceUri ?? (accountName ? `https://${accountName}.queue.core.windows.net` : undefined);
   if (!uri) throw new Error(`wake queue ${queue.queueName}: connection ${queue.connection} is not set (${queue.connection}, or ${queue.connection}__queueServiceUri with __credential and __clientId)`);
-  const service = new QueueServiceClient(uri, credentialFor(settings[`${queue.connection}__clientId`]?.trim() || undefined));
+  const service = new QueueServiceClient(uri, credentialFor(clientId));
   return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
 }

@@ -1,6 +1,6 @@
 // Builds the adapters from app settings: the only place that knows which implementation of
 // each port runs (imperative shell).
-import { loadConfig, type Config, type Settings } from '../config/index.js';
+import { appSettings, loadConfig, type AppSettings, type Config, type Settings } from '../config/index.js';
 import { createCredentialFactory, type CredentialFactory } from '../identity.js';
 import { createKube, type Kube } from '../kube/index.js';
 import { createSource } from '../sources/index.js';
@@ -8,10 +8,10 @@ import { createTableStore, type StateStore } from '../state/index.js';
 import type { TableStoreOptions } from '../state/table-store.js';
 import { createAppInsightsTelemetry, createJsonLinesTelemetry, redactAzureSdkLogs, rememberSettingsSecrets, type Telemetry } from '../telemetry/index.js';
 import type { ConfiguredTarget } from './evaluate-all.js';
+import type { UnsavedState } from './evaluate-target.js';
+import { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 
-export const DEFAULT_SCHEDULE = '*/15 * * * * *';
-export const DEFAULT_STATE_TABLE = 'scalerstate';
-export const DEFAULT_CONCURRENCY = 32;
+export { DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE } from '../config/index.js';
 
 export interface Runtime {
   settings: Settings;
@@ -25,29 +25,32 @@ export interface Runtime {
   now: () => number;
   /** The bound on each call to an outside service, when not the adapters' defaults. */
   timeoutMs?: number | undefined;
+  /** Which target reached which workload, shared by the loop and the wake path. */
+  owners: WorkloadOwners;
+  /** Targets whose last state save failed (evaluate-target.ts), shared by every tick. */
+  saveFailures: Map<string, UnsavedState>;
 }
 
-/** Where the state table lives: the host's own storage account (AzureWebJobsStorage). */
-export function stateStoreFrom(settings: Settings, credentialFor: CredentialFactory, options: TableStoreOptions = {}): StateStore {
-  const table = settings.SCALER_STATE_TABLE?.trim() || DEFAULT_STATE_TABLE;
-  const connectionString = settings.AzureWebJobsStorage?.trim();
+/**
+ * Where the state table lives: the host's own storage account (AzureWebJobsStorage). `app` is
+ * the checked settings (a bad value was reported at load, and its default is used here).
+ */
+export function stateStoreFrom(settings: Settings, credentialFor: CredentialFactory, options: TableStoreOptions = {}, app: AppSettings = appSettings(settings)): StateStore {
+  const table = app.stateTable;
+  const { connectionString, accountName, tableServiceUri, clientId } = app.storage;
   if (connectionString) return createTableStore({ connectionString, table }, options);
-  const account = settings.AzureWebJobsStorage__accountName?.trim();
-  const url = settings.AzureWebJobsStorage__tableServiceUri?.trim() || (account ? `https://${account}.table.core.windows.net` : undefined);
+  const url = tableServiceUri ?? (accountName ? `https://${accountName}.table.core.windows.net` : undefined);
   if (!url) {
     throw new Error('no state storage: set AzureWebJobsStorage__accountName (or __tableServiceUri) with a managed identity, or AzureWebJobsStorage for local development');
   }
-  return createTableStore({ url, table, credential: credentialFor(settings.AzureWebJobsStorage__clientId?.trim() || undefined) }, options);
+  return createTableStore({ url, table, credential: credentialFor(clientId) }, options);
 }
 
 /** App Insights when configured (with Entra auth per APPLICATIONINSIGHTS_AUTHENTICATION_STRING), else JSON lines. */
-export function telemetryFrom(settings: Settings, credentialFor: CredentialFactory): Telemetry {
-  const connectionString = settings.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
-  if (!connectionString) return createJsonLinesTelemetry();
-  const auth = settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
-  const aad = /Authorization=AAD/i.test(auth);
-  const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
-  return createAppInsightsTelemetry(connectionString, aad ? credentialFor(clientId) : undefined);
+export function telemetryFrom(settings: Settings, credentialFor: CredentialFactory, app: AppSettings = appSettings(settings)): Telemetry {
+  if (!app.appInsightsConnectionString) return createJsonLinesTelemetry();
+  const auth = app.appInsightsAuthentication;
+  return createAppInsightsTelemetry(app.appInsightsConnectionString, auth ? credentialFor(auth.clientId) : undefined);
 }
 
 export interface RuntimeOverrides {
@@ -67,8 +70,9 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
   rememberSettingsSecrets(settings);
   redactAzureSdkLogs();
   const timeouts = overrides.timeoutMs === undefined ? {} : { timeoutMs: overrides.timeoutMs };
-  const credentialFor = createCredentialFactory(settings, config.localDevelopment, timeouts);
-  const telemetry = overrides.telemetry ?? telemetryFrom(settings, credentialFor);
+  // AZURE_CLIENT_ID as checked: a value that is not a GUID was reported, and is not used.
+  const credentialFor = createCredentialFactory({ AZURE_CLIENT_ID: config.clientId }, config.localDevelopment, timeouts);
+  const telemetry = overrides.telemetry ?? telemetryFrom(settings, credentialFor, config);
   for (const error of config.errors) telemetry.failure(error, { operation: 'tick' });
   const sourceDeps = { credentialFor, settings, ...timeouts };
   return {
@@ -80,11 +84,13 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
       sources: target.triggers.map((trigger) => createSource(trigger, sourceDeps)),
     })),
     kube: createKube(config.clusters, credentialFor, timeouts),
-    store: overrides.store ?? stateStoreFrom(settings, credentialFor, timeouts),
+    store: overrides.store ?? stateStoreFrom(settings, credentialFor, timeouts, config),
     telemetry,
     credentialFor,
-    concurrency: Number(settings.SCALER_CONCURRENCY) || DEFAULT_CONCURRENCY,
+    concurrency: config.concurrency,
     now: overrides.now ?? Date.now,
     timeoutMs: overrides.timeoutMs,
+    owners: createWorkloadOwners(config.targets),
+    saveFailures: new Map(),
   };
 }

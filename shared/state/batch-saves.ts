@@ -58,6 +58,7 @@ export function batchSaves(store: StateStore & BatchSaving, options: BatchSavesO
   return {
     loadAll: () => store.loadAll(),
     load: (key) => store.load(key),
+    delete: (key, etag) => store.delete(key, etag),
     save(key, record, etag) {
       return new Promise<string>((resolve, reject) => {
         // A transaction may not hold a row twice: the earlier save goes first.

@@ -1,30 +1,49 @@
 // An in-memory StateStore with the same concurrency rules as the table store (its contract test
-// runs against both), for unit tests and dry runs.
-import { StateConflictError, type BatchSaving, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
+// runs against both), for unit tests and dry runs. What it hands back is checked as the table
+// store checks a row (record.ts): a record saved with the wrong shape reads as invalid.
+import { checkRecord, type RawRecord } from './record.js';
+import { recordFields, StateConflictError, type BatchSaving, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
 
-export function createMemoryStore(): StateStore & BatchSaving {
-  const rows = new Map<string, StoredRecord>();
+interface Row {
+  record: RawRecord;
+  etag: string;
+  updatedAt: string;
+}
+
+export interface MemoryStoreOptions {
+  /** The store's clock, for `updatedAt`. */
+  now?: () => number;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore & BatchSaving {
+  const now = options.now ?? Date.now;
+  const rows = new Map<string, Row>();
   let version = 0;
-  const copy = (r: StoredRecord): StoredRecord => structuredClone(r);
+  const read = (key: string, row: Row): StoredRecord => checkRecord(structuredClone(row.record), key, key, row.etag, row.updatedAt);
   const check = (key: string, etag: string | undefined): void => {
     if ((rows.get(key)?.etag ?? undefined) !== etag) throw new StateConflictError(`state of ${key} changed since it was read`);
   };
   const write = (key: string, record: TargetRecord): string => {
-    const next = { ...structuredClone(record), etag: `W/"${++version}"` };
-    rows.set(key, next);
-    return next.etag;
+    const etag = `W/"${++version}"`;
+    rows.set(key, { record: structuredClone(recordFields(record)), etag, updatedAt: new Date(now()).toISOString() });
+    return etag;
   };
   return {
     async loadAll() {
-      return new Map([...rows].map(([k, r]) => [k, copy(r)]));
+      return new Map([...rows].map(([k, r]) => [k, read(k, r)]));
     },
     async load(key) {
       const row = rows.get(key);
-      return row && copy(row);
+      return row && read(key, row);
     },
     async save(key, record: TargetRecord, etag) {
       check(key, etag);
       return write(key, record);
+    },
+    async delete(key, etag) {
+      if (rows.get(key)?.etag !== etag) return false;
+      rows.delete(key);
+      return true;
     },
     maxBatch: 100,
     // All or nothing, as a Table Storage transaction.

@@ -12,12 +12,30 @@ export interface TargetRecord {
   lastReplicas?: number | undefined;
   /** When the wake path last confirmed the target awake (saves API calls in a burst). */
   lastWakeConfirmed?: string | undefined;
+  /** metadata.uid of the workload the target scaled: two targets on one workload are told apart by it. */
+  workloadUid?: string | undefined;
 }
 
 export interface StoredRecord extends TargetRecord {
   /** The version read; pass it back to save. */
   etag: string;
+  /** When the store last wrote the row, by its own clock (for retention), when it says. */
+  updatedAt?: string | undefined;
+  /**
+   * Set when the row could not be read as a record (not JSON, wrong types, bad times): why,
+   * naming the row. The record is then empty, and its etag lets the next save replace the row.
+   */
+  invalid?: string | undefined;
 }
+
+/** The fields of a TargetRecord, for stores that must not keep what a caller spread into one. */
+export const recordFields = (r: TargetRecord): TargetRecord => ({
+  state: r.state,
+  lastEvaluated: r.lastEvaluated,
+  lastReplicas: r.lastReplicas,
+  lastWakeConfirmed: r.lastWakeConfirmed,
+  workloadUid: r.workloadUid,
+});
 
 /** Raised when the record changed since it was read (or was created meanwhile). */
 export class StateConflictError extends StateError {}
@@ -35,6 +53,8 @@ export interface StateStore {
   load(key: string): Promise<StoredRecord | undefined>;
   /** Writes if the record is still at `etag` (absent: must not exist yet). Returns the new etag. */
   save(key: string, record: TargetRecord, etag: string | undefined): Promise<string>;
+  /** Deletes the record if it is still at `etag`; false when it changed or is gone. */
+  delete(key: string, etag: string): Promise<boolean>;
 }
 
 /**

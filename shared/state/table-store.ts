@@ -5,11 +5,20 @@ import { RestError } from '@azure/core-rest-pipeline';
 import { odata, TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { StateError } from '../errors.js';
+import { checkRecord, unreadableRecord } from './record.js';
 import { StateConflictError, type BatchSaving, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
 
 const PARTITION = 'targets';
 /** Table Storage's limit on the operations of one entity group transaction. */
 const TRANSACTION_LIMIT = 100;
+/**
+ * A string property holds at most 64 KiB, UTF-16: 32,768 characters. The state's JSON is cut
+ * into parts of this many characters: `state`, `state2`, `state3`, ... (history-limit.ts in the
+ * engine bounds how many there can be).
+ */
+export const STATE_PART_CHARS = 32_000;
+/** An entity may hold at most 1 MiB, counted as Table Storage counts it (entitySize). */
+export const ENTITY_LIMIT_BYTES = 1024 * 1024;
 
 // A type, not an interface: transactions take entities as Record<string, unknown>.
 type Row = {
@@ -19,31 +28,65 @@ type Row = {
   lastEvaluated?: string;
   lastReplicas?: number;
   lastWakeConfirmed?: string;
-};
+  workloadUid?: string;
+} & { [part: `state${number}`]: string };
 
 // Table keys may not contain / \ # ?; target keys are cluster/namespace/name.
-const toRowKey = (key: string): string => key.replace(/[/\\#?%]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+export const toRowKey = (key: string): string => key.replace(/[/\\#?%]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 const fromRowKey = (rowKey: string): string => rowKey.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
-function toRow(key: string, record: TargetRecord): Row {
-  return {
+const partName = (i: number): 'state' | `state${number}` => (i === 0 ? 'state' : `state${i + 1}`);
+
+/**
+ * The size Table Storage counts for an entity: 4 bytes, the keys in UTF-16, and per property
+ * 8 bytes, its name in UTF-16 and its value (a string 4 bytes + UTF-16, a number 8).
+ */
+export function entitySize(row: Record<string, unknown>): number {
+  let size = 4 + 2 * (String(row.partitionKey).length + String(row.rowKey).length);
+  for (const [name, value] of Object.entries(row)) {
+    if (name === 'partitionKey' || name === 'rowKey' || value === undefined) continue;
+    size += 8 + 2 * name.length + (typeof value === 'string' ? 4 + 2 * value.length : 8);
+  }
+  return size;
+}
+
+/** The row of a record: its state's JSON in parts, and its size checked against the entity limit. */
+export function toRow(key: string, record: TargetRecord): Row {
+  const json = JSON.stringify(record.state);
+  const parts: Record<string, string> = {};
+  for (let i = 0; i * STATE_PART_CHARS < json.length || i === 0; i++) parts[partName(i)] = json.slice(i * STATE_PART_CHARS, (i + 1) * STATE_PART_CHARS);
+  const row = {
     partitionKey: PARTITION,
     rowKey: toRowKey(key),
-    state: JSON.stringify(record.state),
+    ...parts,
     ...(record.lastEvaluated !== undefined ? { lastEvaluated: record.lastEvaluated } : {}),
     ...(record.lastReplicas !== undefined ? { lastReplicas: record.lastReplicas } : {}),
     ...(record.lastWakeConfirmed !== undefined ? { lastWakeConfirmed: record.lastWakeConfirmed } : {}),
-  };
+    ...(record.workloadUid !== undefined ? { workloadUid: record.workloadUid } : {}),
+  } as Row;
+  const size = entitySize(row);
+  // Cannot happen with the engine's bounds; said clearly rather than as the service's 400.
+  if (size > ENTITY_LIMIT_BYTES) throw new StateError(`state of ${key}: ${size} bytes, over Table Storage's limit of ${ENTITY_LIMIT_BYTES} bytes per row`);
+  return row;
 }
 
-function toRecord(row: TableEntityResult<Row>): StoredRecord {
-  return {
-    state: JSON.parse(row.state) as StoredRecord['state'],
-    lastEvaluated: row.lastEvaluated,
-    lastReplicas: row.lastReplicas,
-    lastWakeConfirmed: row.lastWakeConfirmed,
-    etag: row.etag,
-  };
+/** A row as the service returned it, checked (record.ts): a row that does not read is `invalid`, not an exception. */
+function toRecord(row: TableEntityResult<Record<string, unknown>>): StoredRecord {
+  const key = fromRowKey(row.rowKey ?? '');
+  const rowKey = row.rowKey ?? '';
+  const etag = row.etag;
+  const updatedAt = typeof row.timestamp === 'string' ? row.timestamp : undefined;
+  let text = '';
+  for (let i = 0; typeof row[partName(i)] === 'string'; i++) text += row[partName(i)] as string;
+  if (row.state === undefined) return unreadableRecord(key, rowKey, etag, 'is missing', updatedAt);
+  if (typeof row.state !== 'string') return unreadableRecord(key, rowKey, etag, `must be JSON text, not a ${typeof row.state}`, updatedAt);
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (e) {
+    return unreadableRecord(key, rowKey, etag, `is not JSON (${(e as Error).message})`, updatedAt);
+  }
+  return checkRecord({ state, lastEvaluated: row.lastEvaluated, lastReplicas: row.lastReplicas, lastWakeConfirmed: row.lastWakeConfirmed, workloadUid: row.workloadUid }, key, rowKey, etag, updatedAt);
 }
 
 export type TableLocation = { connectionString: string; table: string } | { url: string; table: string; credential: TokenCredential };
@@ -86,8 +129,8 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
     async loadAll() {
       const records = new Map<string, StoredRecord>();
       try {
-        for await (const row of client.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` }, ...bounded() })) {
-          records.set(fromRowKey(row.rowKey), toRecord(row));
+        for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` }, ...bounded() })) {
+          records.set(fromRowKey(row.rowKey ?? ''), toRecord(row));
         }
       } catch (e) {
         if (e instanceof RestError && e.statusCode === 404) return records;
@@ -97,7 +140,7 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
     },
     async load(key) {
       try {
-        return toRecord(await client.getEntity<Row>(PARTITION, toRowKey(key), bounded()));
+        return toRecord(await client.getEntity<Record<string, unknown>>(PARTITION, toRowKey(key), bounded()));
       } catch (e) {
         if (e instanceof RestError && e.statusCode === 404) return undefined;
         return fail(`state of ${key}`, e);
@@ -111,6 +154,16 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
         return response.etag ?? '';
       } catch (e) {
         return fail(`state of ${key}`, e);
+      }
+    },
+    async delete(key, etag) {
+      try {
+        await client.deleteEntity(PARTITION, toRowKey(key), { etag, ...bounded() });
+        return true;
+      } catch (e) {
+        // Changed since it was read (412), or already gone (404): not this caller's to delete.
+        if (e instanceof RestError && (e.statusCode === 412 || e.statusCode === 404)) return false;
+        return fail(`state of ${key}: delete`, e);
       }
     },
     maxBatch: TRANSACTION_LIMIT,

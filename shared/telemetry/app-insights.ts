@@ -1,14 +1,44 @@
 // ScaleDecision events, queue-length and replica metrics, and exceptions to Application
 // Insights through the applicationinsights 3.x classic API, authenticated with a managed
 // identity (local auth is disabled on the resource).
+import { gzipSync } from 'node:zlib';
 import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
+import {
+  EXPLAIN,
+  EXPLAIN_ENCODING,
+  EXPLAIN_OMITTED,
+  EXPLAIN_PARTS,
+  explainJson,
+  explainPartName,
+  ITEM_PROPERTIES_BYTES,
+  PART_CHARS,
+  type ExplainEncoding,
+} from './explain-dimensions.js';
 import { redactDecision, redactedError } from './redact.js';
 import type { ScaleDecisionEvent, Telemetry } from './telemetry.js';
 
-/** Custom dimensions of a ScaleDecision event (all strings, as App Insights stores them). */
+/** Bytes that `properties` take in an envelope's JSON. */
+const bytesOf = (properties: Record<string, string>): number => Buffer.byteLength(JSON.stringify(properties));
+
+/** `text` cut in parts of PART_CHARS, as dimensions explain, explain.2, ... with their count and encoding. */
+function explainParts(text: string, encoding: ExplainEncoding): Record<string, string> {
+  const count = Math.ceil(text.length / PART_CHARS);
+  const parts: Record<string, string> = {};
+  for (let n = 1; n <= count; n++) parts[explainPartName(n)] = text.slice((n - 1) * PART_CHARS, n * PART_CHARS);
+  return { ...parts, [EXPLAIN_PARTS]: String(count), [EXPLAIN_ENCODING]: encoding };
+}
+
+/**
+ * Custom dimensions of a ScaleDecision event (all strings, as App Insights stores them). The
+ * replay document (docs/engine.md; explain-dimensions.ts) is `explain`, plain JSON, when it fits
+ * in one value; otherwise parts explain, explain.2, ... with explainParts and explainEncoding:
+ * plain JSON while the item stays within its size, else gzip + base64; else, never expected
+ * with the state's bounded lists, explainOmitted says why it is not there. replayInputOf
+ * (shared/runtime/explain.ts) reads them back.
+ */
 export function decisionProperties(e: ScaleDecisionEvent): Record<string, string> {
-  return {
+  const properties: Record<string, string> = {
     target: e.target,
     cluster: e.cluster,
     namespace: e.namespace,
@@ -25,7 +55,18 @@ export function decisionProperties(e: ScaleDecisionEvent): Record<string, string
     applied: String(e.applied),
     ...(e.error ? { error: e.error } : {}),
     durationMs: String(e.durationMs),
-    explain: JSON.stringify(e.explain),
+  };
+  const json = explainJson(e.explain);
+  if (json.length <= PART_CHARS) return { ...properties, [EXPLAIN]: json };
+  const room = ITEM_PROPERTIES_BYTES - bytesOf(properties);
+  const plain = explainParts(json, 'json');
+  if (bytesOf(plain) <= room) return { ...properties, ...plain };
+  const packed = gzipSync(json, { level: 9 }).toString('base64');
+  const compressed = explainParts(packed, 'gzip+base64');
+  if (bytesOf(compressed) <= room) return { ...properties, ...compressed };
+  return {
+    ...properties,
+    [EXPLAIN_OMITTED]: `the replay document is ${json.length} characters, ${packed.length} as gzip + base64: more than the ${Math.max(0, room)} bytes left in the App Insights item; JSON lines (no APPLICATIONINSIGHTS_CONNECTION_STRING) keep it whole`,
   };
 }
 
@@ -46,6 +87,18 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
       });
       client.trackMetric({ name: 'scaler.replicas', value: e.finalReplicas, properties: dimensions });
       client.trackMetric({ name: 'scaler.desired_replicas', value: e.desiredReplicas, properties: dimensions });
+    },
+    scaledByOther(e) {
+      const { writer, ...fields } = e;
+      client.trackEvent({
+        name: 'ScaledByOther',
+        properties: {
+          ...fields,
+          expectedReplicas: String(e.expectedReplicas),
+          foundReplicas: String(e.foundReplicas),
+          ...(writer ? { writer: writer.manager, writerOperation: writer.operation ?? '', writerSubresource: writer.subresource ?? '', writerTime: writer.time ?? '' } : {}),
+        },
+      });
     },
     failure(error, context) {
       const exception = redactedError(error);

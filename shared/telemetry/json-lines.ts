@@ -9,6 +9,9 @@ export function createJsonLinesTelemetry(write: (line: string) => void = (l) => 
     decision(event) {
       write(`${JSON.stringify({ type: 'ScaleDecision', time: event.explain.now, ...redactDecision(event) })}\n`);
     },
+    scaledByOther(event) {
+      write(`${JSON.stringify({ type: 'ScaledByOther', time: new Date().toISOString(), ...event })}\n`);
+    },
     failure(error, context) {
       write(`${JSON.stringify({ type: 'Failure', time: new Date().toISOString(), ...context, error: redactSecrets(messageOf(error)) })}\n`);
     },

@@ -74,22 +74,27 @@ export function redactedError(e: unknown): Error {
   return safe;
 }
 
+/** `value` with every string in it, at any depth, redacted. */
+function redactTexts<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map(redactTexts) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactTexts(v)])) as T;
+  return value;
+}
+
 /**
- * A decision event with the texts that may carry what a service answered (the reason, the
- * error, each trigger's error, also inside the replay document) redacted. The rest is numbers
- * and the configuration, which holds no secrets (connection strings are refused in it).
+ * A decision event with the texts that may carry what a service answered redacted: the reason,
+ * the error, each trigger's error, and inside the replay document every text of the observation
+ * (trigger errors, why the history is not trusted, ...). The rest is numbers, times and the
+ * configuration, which holds no secrets (connection strings are refused in it).
  */
 export function redactDecision(e: ScaleDecisionEvent): ScaleDecisionEvent {
-  const triggers = e.explain.observation.triggers;
-  const failed = triggers.some((t) => 'error' in t);
   return {
     ...e,
     reason: redactSecrets(e.reason),
     ...(e.error === undefined ? {} : { error: redactSecrets(e.error) }),
     triggerErrors: e.triggerErrors.map((t) => (t === null ? null : redactSecrets(t))),
-    explain: failed
-      ? { ...e.explain, observation: { ...e.explain.observation, triggers: triggers.map((t) => ('error' in t ? { error: redactSecrets(t.error) } : t)) } }
-      : e.explain,
+    explain: { ...e.explain, observation: redactTexts(e.explain.observation) },
   };
 }
 

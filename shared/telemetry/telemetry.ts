@@ -1,6 +1,7 @@
 // The telemetry port: one ScaleDecision per target per evaluation, and failures. What users
 // read in App Insights (docs/queries.kql) is shaped here.
 import type { Action, ReasonCode } from '../engine/index.js';
+import type { ReplicasWriter } from '../kube/index.js';
 import type { ExplainInput } from '../runtime/explain.js';
 
 export interface ScaleDecisionEvent {
@@ -28,6 +29,22 @@ export interface ScaleDecisionEvent {
   explain: ExplainInput;
 }
 
+/** The replicas of a workload changed since the scaler last left them, and not by the scaler. */
+export interface ScaledByOtherEvent {
+  /** cluster/namespace/name */
+  target: string;
+  cluster: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  /** The count the scaler (or its wake path) last left. */
+  expectedReplicas: number;
+  /** The count read now. */
+  foundReplicas: number;
+  /** Who set it, as the API server's managedFields say, when they do. */
+  writer?: ReplicasWriter | undefined;
+}
+
 export interface FailureContext {
   operation: 'evaluate' | 'wake' | 'tick';
   target?: string | undefined;
@@ -36,6 +53,8 @@ export interface FailureContext {
 
 export interface Telemetry {
   decision(event: ScaleDecisionEvent): void;
+  /** Another writer changed a workload's replicas (also said as a warning in the host's log). */
+  scaledByOther(event: ScaledByOtherEvent): void;
   failure(error: unknown, context: FailureContext): void;
   flush(): Promise<void>;
 }

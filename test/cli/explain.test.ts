@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { explainCommand } from '../../cli/commands/explain.js';
+import { replay } from '../../shared/runtime/explain.js';
+import { decisionProperties } from '../../shared/telemetry/index.js';
+import { decisionEvent, documentWithHistory, HISTORY_BOUND } from '../telemetry/replay-documents.js';
 import { runCli } from './capture.js';
 
 const input = {
@@ -29,6 +32,28 @@ describe('cli explain', () => {
     expect(code).toBe(0);
     // 42 / 5 -> 9, limited from 0 to 4 by the no-behavior scale-up cap.
     expect(JSON.parse(out)).toMatchObject({ replicas: 4, desiredReplicas: 9, action: 'activate', code: 'ScaleTargetActivated' });
+  });
+
+  describe('a decision whose document App Insights holds in parts', () => {
+    const document = documentWithHistory(HISTORY_BOUND);
+    const dimensions = decisionProperties(decisionEvent(document));
+
+    test.each([
+      { name: 'an exported row', text: JSON.stringify({ name: 'ScaleDecision', timestamp: '2026-11-27T10:00:00Z', customDimensions: dimensions }) },
+      { name: 'its customDimensions alone (project customDimensions)', text: JSON.stringify(dimensions) },
+    ])('replays from $name', async ({ text }) => {
+      expect(dimensions.explainEncoding).toBe('gzip+base64');
+      const { code, out } = await runCli(explainCommand, ['-'], text);
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(replay(document))));
+    });
+
+    test('a missing part is named; exit 1', async () => {
+      const rest = Object.fromEntries(Object.entries(dimensions).filter(([k]) => k !== 'explain.2'));
+      const { code, err } = await runCli(explainCommand, ['-'], JSON.stringify({ name: 'ScaleDecision', customDimensions: rest }));
+      expect(err).toBe(`explain: explain input: customDimensions.explain.2: is missing: the replay document was recorded in ${dimensions.explainParts} parts (${Array.from({ length: Number(dimensions.explainParts) }, (_, i) => (i === 0 ? 'explain' : `explain.${i + 1}`)).join(', ')}) and it is not in this row; export the whole customDimensions of the ScaleDecision row (docs/queries.kql)\n`);
+      expect(code).toBe(1);
+    });
   });
 
   test('reads standard input, YAML too', async () => {

@@ -219,7 +219,10 @@ describe('defaults and accepted forms', () => {
 
   test('empty settings give no targets and no errors', () => {
     const config = loadConfig({});
-    expect(config).toEqual({ targets: [], clusters: new Map(), errors: [], localDevelopment: false });
+    expect(config).toEqual({
+      targets: [], clusters: new Map(), errors: [], localDevelopment: false,
+      concurrency: 32, schedule: '*/15 * * * * *', stateTable: 'scalerstate', storage: {}, wakeConnections: new Map(),
+    });
   });
 });
 

@@ -20,6 +20,15 @@ describe('hasDuplicateKey: a key repeated within one object of valid JSON', () =
   });
 });
 
+/** The values of a parse that must have worked, with no item refused. */
+const values = (text: string): unknown[] => {
+  const parsed = parseList(text);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  expect(parsed.problems).toEqual([]);
+  expect(parsed.items.filter((i) => i.error)).toEqual([]);
+  return parsed.items.map((i) => i.value);
+};
+
 describe('JSON settings take the JSON.parse path and read exactly as YAML reads them', () => {
   const yamlValues = (text: string): unknown[] => parseAllDocuments(text).map((d) => d.toJS() as unknown);
   test.each([
@@ -28,20 +37,75 @@ describe('JSON settings take the JSON.parse path and read exactly as YAML reads 
     { name: 'numbers, escapes and unicode', text: '[{"n": -0.5e3, "big": 12345678901234567890, "s": "tab\\tquote\\" é \\u00e9"}]' },
     { name: 'indented over several lines', text: '[\n  {\n    "a": [1, 2, {"b": []}]\n  }\n]\n' },
   ])('$name', ({ text }) => {
-    const parsed = parseList(text);
-    expect(parsed.ok).toBe(true);
     const fromYaml = yamlValues(text).flatMap((v) => (Array.isArray(v) ? v : [v]));
-    expect(parsed.ok && parsed.items).toEqual(fromYaml);
+    expect(values(text)).toEqual(fromYaml);
   });
 
-  test('a repeated key still gets the YAML parser and its message', () => {
-    expect(parseList('[{"a": 1, "a": 2}]')).toEqual({ ok: false, reason: 'not valid JSON or YAML: Map keys must be unique at line 1, column 11' });
+  test('a repeated key still gets the YAML parser and its message, against the item that holds it', () => {
+    expect(parseList('[{"a": 1, "a": 2}]')).toEqual({ ok: true, items: [{ value: { a: 2 }, error: 'not valid JSON or YAML: Map keys must be unique at line 1, column 11' }], problems: [] });
     expect(parseNamedMap('{"prod": {}, "prod": {}}')).toMatchObject({ ok: false });
   });
 
   test('YAML and invalid JSON are unchanged', () => {
-    expect(parseList('- namespace: shop\n  scaleTargetRef: {name: w}\n')).toEqual({ ok: true, items: [{ namespace: 'shop', scaleTargetRef: { name: 'w' } }] });
-    expect(parseList('[{"a": 1,}]')).toEqual({ ok: true, items: [{ a: 1 }] }); // a trailing comma is YAML flow style
+    expect(values('- namespace: shop\n  scaleTargetRef: {name: w}\n')).toEqual([{ namespace: 'shop', scaleTargetRef: { name: 'w' } }]);
+    expect(values('[{"a": 1,}]')).toEqual([{ a: 1 }]); // a trailing comma is YAML flow style
     expect(parseList('{"a": ')).toMatchObject({ ok: false });
+  });
+});
+
+describe('one malformed item never stops the others: YAML errors located by position', () => {
+  const itemsOf = (text: string) => {
+    const parsed = parseList(text);
+    return parsed.ok ? { items: parsed.items.map((i) => (i.error ? `error: ${i.error}` : i.value)), problems: parsed.problems } : { reason: parsed.reason };
+  };
+  test.each([
+    {
+      name: 'a repeated key in the second item of a JSON list',
+      text: '[{"a": 1}, {"b": 1, "b": 2}, {"c": 3}]',
+      want: { items: [{ a: 1 }, 'error: not valid JSON or YAML: Map keys must be unique at line 1, column 21', { c: 3 }], problems: [] },
+    },
+    {
+      name: 'a repeated key in a block list item',
+      text: '- a: 1\n- b: 2\n  b: 3\n- c: 4\n',
+      want: { items: [{ a: 1 }, 'error: not valid JSON or YAML: Map keys must be unique at line 3, column 3', { c: 4 }], problems: [] },
+    },
+    {
+      name: 'an unclosed brace in an item followed by another',
+      text: '- a: 1\n- {b: 2\n- c: 4\n',
+      want: { items: [{ a: 1 }, 'error: not valid JSON or YAML: Flow map in block collection must be sufficiently indented and end with a } at line 3, column 1', { c: 4 }], problems: [] },
+    },
+    {
+      name: 'an unclosed bracket at the end: the setting as a whole',
+      text: '[{"a": 1}, {"b": 2}',
+      want: { reason: 'not valid JSON or YAML: Flow sequence must end with a ] at line 1, column 20' },
+    },
+    {
+      name: 'a tab indentation that cuts the list short: the setting as a whole',
+      text: '- a: 1\n- b:\n\tc: 2\n- d: 4\n',
+      want: { reason: 'not valid JSON or YAML: Tabs are not allowed as indentation at line 3, column 1' },
+    },
+    {
+      name: 'a stream: each document on its own',
+      text: 'a: 1\n---\nb: [1\n---\nc: 3\n---\n42\n---\nd: 1\nd: 2\n',
+      want: {
+        items: [{ a: 1 }, { c: 3 }, 'error: not valid JSON or YAML: Map keys must be unique at line 10, column 1'],
+        problems: [
+          'document 2: not valid JSON or YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 4, column 1',
+          'document 4 must be a list of targets (or a target, or ScaledObject documents), not 42',
+        ],
+      },
+    },
+    {
+      name: 'a kind: List with a bad item',
+      text: 'kind: List\nitems:\n  - a: 1\n  - b: 1\n    b: 2\n',
+      want: { items: [{ a: 1 }, 'error: not valid JSON or YAML: Map keys must be unique at line 5, column 5'], problems: [] },
+    },
+    {
+      name: 'an alias to an anchor of an earlier item still resolves',
+      text: '- a: &x {q: 1}\n- b: *x\n- c: *missing\n',
+      want: { items: [{ a: { q: 1 } }, { b: { q: 1 } }, 'error: not valid JSON or YAML: Unresolved alias (the anchor must be set before the alias): missing'], problems: [] },
+    },
+  ])('$name', ({ text, want }) => {
+    expect(itemsOf(text)).toEqual(want);
   });
 });

@@ -75,9 +75,46 @@ const rows: Row[] = [
     loads: [],
   },
   {
-    name: 'SCALER_TARGETS with a duplicate key',
-    targets: '[{"scaleTargetRef": {"name": "a"}, "scaleTargetRef": {"name": "b"}}]',
-    errors: ['SCALER_TARGETS: not valid JSON or YAML: Map keys must be unique at line 1, column 36'],
+    name: 'SCALER_TARGETS, one target, with a duplicate key',
+    targets: '[{"scaleTargetRef": {"name": "a"}, "maxReplicaCount": 3, "maxReplicaCount": 4}]',
+    errors: ['target default/a: not valid JSON or YAML: Map keys must be unique at line 1, column 58'],
+    loads: [],
+  },
+  {
+    // Located by its position: the other items load.
+    name: 'a duplicate key inside one item of a list',
+    targets: `[${JSON.stringify(good)}, {"namespace": "shop", "scaleTargetRef": {"name": "worker"}, "maxReplicaCount": 3, "maxReplicaCount": 4}]`,
+    errors: ['target shop/worker: not valid JSON or YAML: Map keys must be unique at line 1, column 234'],
+    loads: GOOD,
+  },
+  {
+    name: 'a duplicate key inside one item of a YAML list, named by its position when it has no readable name',
+    targets: `- ${JSON.stringify(good)}\n- scaleTargetRef: {name: Worker_1}\n  namespace: shop\n  namespace: shop\n- ${JSON.stringify(target('other'))}\n`,
+    errors: ['target shop/Worker_1: not valid JSON or YAML: Map keys must be unique at line 4, column 3'],
+    loads: ['shop/good', 'shop/other'],
+  },
+  {
+    name: 'an unclosed brace inside one item of a YAML list',
+    targets: `- ${JSON.stringify(good)}\n- {scaleTargetRef: {name: worker}, namespace: shop\n- ${JSON.stringify(target('other'))}\n`,
+    errors: ['target shop/worker: not valid JSON or YAML: Flow map in block collection must be sufficiently indented and end with a } at line 3, column 1'],
+    loads: ['shop/good', 'shop/other'],
+  },
+  {
+    name: 'an alias without its anchor in one item',
+    targets: `- ${JSON.stringify(good)}\n- scaleTargetRef: {name: worker}\n  namespace: *ns\n`,
+    errors: ['target #1: not valid JSON or YAML: Unresolved alias (the anchor must be set before the alias): ns'],
+    loads: GOOD,
+  },
+  {
+    name: 'a YAML error in one document of a stream: the others load',
+    targets: `${GOOD_SO_YAML}---\n${GOOD_SO_YAML.replaceAll('good', 'worker').replace('  name: worker\n  namespace', '  name: worker\n  name: worker\n  namespace')}---\n${GOOD_SO_YAML.replaceAll('good', 'other')}`,
+    errors: ['target shop/worker: not valid JSON or YAML: Map keys must be unique at line 19, column 3'],
+    loads: ['shop/good', 'shop/other'],
+  },
+  {
+    name: 'a malformation outside any item (a closing bracket too many) fails the setting',
+    targets: `[${JSON.stringify(good)}]]`,
+    errors: ['SCALER_TARGETS: not valid JSON or YAML: Unexpected flow-seq-end token in YAML stream: "]" at line 1, column 151'],
     loads: [],
   },
   {
@@ -87,10 +124,10 @@ const rows: Row[] = [
     loads: [],
   },
   {
-    name: 'SCALER_TARGETS is a number in the second document of a stream',
+    name: 'SCALER_TARGETS is a number in the second document of a stream: the first loads',
     targets: `${GOOD_SO_YAML}---\n42\n`,
     errors: ['SCALER_TARGETS: document 2 must be a list of targets (or a target, or ScaledObject documents), not 42'],
-    loads: [],
+    loads: GOOD,
   },
   {
     name: 'a kind: List without a list of items',
@@ -532,7 +569,7 @@ const rows: Row[] = [
     name: 'SCALER_LOCAL_DEVELOPMENT misspelt counts as false',
     targets: beside(meta({ queueServiceUri: 'http://127.0.0.1:10001/devstoreaccount1' })),
     settings: { SCALER_LOCAL_DEVELOPMENT: 'ture' },
-    errors: ['SCALER_LOCAL_DEVELOPMENT: "ture" is not true or false', `target shop/worker: triggers[0].metadata.queueServiceUri: ${LOCAL_ONLY}`],
+    errors: ['SCALER_LOCAL_DEVELOPMENT: "ture" is not true or false; counts as false', `target shop/worker: triggers[0].metadata.queueServiceUri: ${LOCAL_ONLY}`],
     loads: GOOD,
   },
 
@@ -691,6 +728,12 @@ function clusterRows(): Row[] {
       loads: GOOD,
     },
     {
+      name: 'cluster server that is not a URL',
+      ...withEdge({ server: 'edge.example:6443', certificateAuthorityData: CA }),
+      errors: ['cluster edge: server: "edge.example:6443" is not an https:// URL', refused],
+      loads: GOOD,
+    },
+    {
       name: 'cluster server without certificateAuthorityData',
       ...withEdge({ server: 'https://edge.example:6443' }),
       errors: ['cluster edge: certificateAuthorityData: is required with server (base64 of the cluster CA PEM)', refused],
@@ -747,7 +790,7 @@ function clusterRows(): Row[] {
       name: 'AZURE_CLIENT_ID not a GUID',
       targets: beside(),
       settings: { AZURE_CLIENT_ID: 'scaler-identity' },
-      errors: ['AZURE_CLIENT_ID: "scaler-identity" is not a client id (a GUID)'],
+      errors: ['AZURE_CLIENT_ID: "scaler-identity" is not a client id (a GUID); ignored, as if it were not set: the system-assigned identity is used'],
       loads: GOOD,
     },
   ];

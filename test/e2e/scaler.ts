@@ -5,7 +5,7 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AppsV1Api } from '@kubernetes/client-node';
 import type { Kube, WorkloadRef } from '../../shared/kube/index.js';
-import type { ScaleDecisionEvent, Telemetry } from '../../shared/telemetry/index.js';
+import type { ScaleDecisionEvent, ScaledByOtherEvent, Telemetry } from '../../shared/telemetry/index.js';
 import { createEvaluationLoop, type EvaluationLoop } from '../../shared/runtime/loop.js';
 import { createRuntime, type Runtime } from '../../shared/runtime/wiring.js';
 import type { TickResult } from '../../shared/runtime/evaluate-all.js';
@@ -15,16 +15,19 @@ import type { ControlPlaneInfo } from '../support/control-plane.js';
 export const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 
 /** Telemetry that keeps what it is given, for assertions. */
-export function recordingTelemetry(): Telemetry & { decisions: ScaleDecisionEvent[]; failures: unknown[]; failed: string[] } {
+export function recordingTelemetry(): Telemetry & { decisions: ScaleDecisionEvent[]; scaledByOthers: ScaledByOtherEvent[]; failures: unknown[]; failed: string[] } {
   const decisions: ScaleDecisionEvent[] = [];
+  const scaledByOthers: ScaledByOtherEvent[] = [];
   const failures: unknown[] = [];
   /** Each failure as `operation target: message`, for readable assertions. */
   const failed: string[] = [];
   return {
     decisions,
+    scaledByOthers,
     failures,
     failed,
     decision: (e) => void decisions.push(e),
+    scaledByOther: (e) => void scaledByOthers.push(e),
     failure: (e, context) => {
       failures.push(e);
       failed.push(`${context.operation} ${context.target ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
@@ -33,10 +36,12 @@ export function recordingTelemetry(): Telemetry & { decisions: ScaleDecisionEven
   };
 }
 
-export interface ScalerUnderTest {
+export type RecordingTelemetry = ReturnType<typeof recordingTelemetry>;
+
+export interface ScalerUnderTest<T extends RecordingTelemetry = RecordingTelemetry> {
   runtime: Runtime;
   loop: EvaluationLoop;
-  telemetry: ReturnType<typeof recordingTelemetry>;
+  telemetry: T;
   clock: { now: number };
   /** Moves the clock by `seconds`, then runs one tick. */
   tickAfter(seconds: number): Promise<TickResult>;
@@ -50,7 +55,6 @@ export interface ScalerOptions {
   clusters?: Record<string, unknown>;
   /** Shared state table (several scalers racing); a fresh one by default. */
   table?: string;
-  telemetry?: Telemetry;
   settings?: Record<string, string>;
   /** Bound of each outside call; a race test raises it so a loaded machine is not a failure. */
   timeoutMs?: number;
@@ -61,7 +65,7 @@ export function clusterEntry(controlPlane: ControlPlaneInfo): { server: string; 
 }
 
 /** The app settings of a scaler on the local services (also what the Functions host would read from process.env). */
-export function scalerSettings(options: Omit<ScalerOptions, 'telemetry'>): Record<string, string> {
+export function scalerSettings(options: ScalerOptions): Record<string, string> {
   return {
     SCALER_LOCAL_DEVELOPMENT: 'true',
     AzureWebJobsStorage: options.azurite.connectionString,
@@ -73,11 +77,13 @@ export function scalerSettings(options: Omit<ScalerOptions, 'telemetry'>): Recor
   };
 }
 
-export function startScaler(options: ScalerOptions): ScalerUnderTest {
+/** A scaler on the local services with a clock the test moves; `telemetry` records what it is given. */
+export function startScaler(options: ScalerOptions): ScalerUnderTest;
+export function startScaler<T extends RecordingTelemetry>(options: ScalerOptions, telemetry: T): ScalerUnderTest<T>;
+export function startScaler(options: ScalerOptions, telemetry: RecordingTelemetry = recordingTelemetry()): ScalerUnderTest {
   const clock = { now: T0 };
-  const telemetry = recordingTelemetry();
   const runtime = createRuntime(scalerSettings(options), {
-    telemetry: options.telemetry ?? telemetry,
+    telemetry,
     now: () => clock.now,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });

@@ -485,6 +485,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     const slowStore: StateStore = {
       loadAll: () => base.loadAll(),
       load: (k) => base.load(k),
+      delete: (k, etag) => base.delete(k, etag),
       async save(k, record, etag) {
         if (!held) {
           held = true;

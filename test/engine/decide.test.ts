@@ -51,6 +51,8 @@ interface Row {
   triggers?: TriggerResult[];
   annotations?: Record<string, string>;
   state?: ScalerState;
+  /** Why the stored history is not trusted (a row that did not read, a failed save). */
+  historyNotTrusted?: string;
   want: Want;
 }
 
@@ -62,6 +64,7 @@ function run(row: Omit<Row, 'want' | 'name'>, now = NOW): Decision {
       statusReplicas: row.status,
       annotations: row.annotations,
       triggers: row.triggers ?? [value(0)],
+      historyNotTrusted: row.historyNotTrusted,
     },
     row.state ?? {},
     now,
@@ -704,6 +707,15 @@ table('HPA controller cases where they apply (horizontal_test.go)', [
     current: 4, status: 5, triggers: [value(5000)],
     want: { replicas: 5, desired: 5 },
   },
+]);
+
+// A history the scaler cannot trust never leads to a scale-down; everything else still happens.
+table('history not trusted', [
+  { name: 'cooldown over, not active: holds instead of scaling to zero', current: 4, state: activeAgo(600), historyNotTrusted: 'the last save failed', want: { replicas: 4, code: 'HistoryNotTrusted', action: 'none' } },
+  { name: 'the HPA wants fewer: holds', spec: { minReplicaCount: 1 }, current: 10, triggers: [value(5)], state: activeAgo(0, { recommendations: [] }), historyNotTrusted: 'the row did not read', want: { replicas: 10, code: 'HistoryNotTrusted' } },
+  { name: 'the HPA wants more: scales up', current: 2, triggers: [value(40)], state: activeAgo(0), historyNotTrusted: 'the last save failed', want: { replicas: 4, code: 'ScaleUpLimit', action: 'scale-up' } },
+  { name: 'at zero with messages: wakes', current: 0, triggers: [value(12)], historyNotTrusted: 'the row did not read', want: { replicas: 3, action: 'activate' } },
+  { name: 'paused-replicas below the count: the annotation still wins', current: 5, annotations: { [PAUSED_REPLICAS]: '1' }, historyNotTrusted: 'the last save failed', want: { replicas: 1, code: 'PausedReplicas' } },
 ]);
 
 describe('the returned state', () => {

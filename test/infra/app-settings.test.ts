@@ -103,7 +103,7 @@ describe('the app settings that infra/ writes', () => {
 
   test('build the runtime: every target gets its sources, no error reaches telemetry', () => {
     const failures: unknown[] = [];
-    const telemetry: Telemetry = { decision: () => undefined, failure: (e) => failures.push(e), flush: async () => undefined };
+    const telemetry: Telemetry = { decision: () => undefined, scaledByOther: () => undefined, failure: (e) => failures.push(e), flush: async () => undefined };
     const runtime = createRuntime(settings, { telemetry });
     expect(failures).toEqual([]);
     expect(runtime.targets.map((t) => t.sources.length)).toEqual([1, 1]);

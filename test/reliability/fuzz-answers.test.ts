@@ -11,6 +11,7 @@ import type { Kube, ScaleReading } from '../../shared/kube/index.js';
 import { PAUSED_REPLICAS } from '../../shared/engine/pause.js';
 import { evaluateAll } from '../../shared/runtime/evaluate-all.js';
 import { targetKey } from '../../shared/runtime/evaluate-target.js';
+import { createWorkloadOwners } from '../../shared/runtime/owners.js';
 import { createMemoryStore, type StoredRecord } from '../../shared/state/index.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import type { ControlPlaneInfo } from '../support/control-plane.js';
@@ -66,7 +67,7 @@ const annotationsArb: fc.Arbitrary<unknown> = fc.oneof(
 
 type KubeAnswer = { ok: ScaleReading } | { throws: unknown };
 const kubeAnswer: fc.Arbitrary<KubeAnswer> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ specReplicas: oddNumber, statusReplicas: oddNumber, annotations: annotationsArb, resourceVersion: fc.oneof(fc.constant('7'), fc.constantFrom('', undefined as unknown as string)) }).map((ok) => ({ ok: ok as unknown as ScaleReading })) },
+  { weight: 5, arbitrary: fc.record({ specReplicas: oddNumber, statusReplicas: oddNumber, annotations: annotationsArb, resourceVersion: fc.oneof(fc.constant('7'), fc.constantFrom('', undefined as unknown as string)), uid: fc.oneof({ weight: 5, arbitrary: fc.constant('4f1c-uid') }, { weight: 1, arbitrary: fc.constantFrom('', undefined, 7) }) }).map((ok) => ({ ok: ok as unknown as ScaleReading })) },
   { weight: 1, arbitrary: thrown.map((e) => ({ throws: e })) },
 );
 type SourceAnswer = { value: unknown } | { throws: unknown };
@@ -119,7 +120,8 @@ describe('odd answers from queues and clusters, fuzzed', () => {
       const key = targetKey({ ...c.target, cluster: 'test' });
       if (c.stored) await store.save(key, c.stored, undefined);
       const telemetry = recordingTelemetry();
-      const result = await evaluateAll({ targets: [{ target: { ...c.target, cluster: 'test' }, spec: c.target.input, sources }], kube, store, telemetry, now: () => T0, concurrency: 4 });
+      const target = { ...c.target, cluster: 'test' };
+      const result = await evaluateAll({ targets: [{ target, spec: c.target.input, sources }], kube, store, telemetry, now: () => T0, concurrency: 4, config: { errors: [] }, owners: createWorkloadOwners([target]), saveFailures: new Map() });
       expect(result.evaluated).toHaveLength(1);
       if (writes.length === 0) return;
       // A write happened: it is a replica count within the target's bounds (or the paused-replicas count asked for) ...

@@ -31,7 +31,7 @@ function memoryKube(): Kube & { writes: { name: string; from: number; to: number
     writes,
     async readScale(ref): Promise<ScaleReading> {
       const w = get(ref.name);
-      return { specReplicas: w.replicas, statusReplicas: w.replicas, annotations: {}, resourceVersion: String(w.version) };
+      return { specReplicas: w.replicas, statusReplicas: w.replicas, annotations: {}, resourceVersion: String(w.version), uid: `uid-${ref.name}` };
     },
     async writeScale(ref, replicas, resourceVersion) {
       const w = get(ref.name);

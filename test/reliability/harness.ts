@@ -2,13 +2,10 @@
 // with short call timeouts, and telemetry that notes when each target's evaluation ended.
 import { performance } from 'node:perf_hooks';
 import { AppsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { createEvaluationLoop, type EvaluationLoop } from '../../shared/runtime/loop.js';
 import type { TickResult } from '../../shared/runtime/evaluate-all.js';
-import { createRuntime, type Runtime } from '../../shared/runtime/wiring.js';
 import type { Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
-import { recordingTelemetry, scalerSettings, T0 } from '../e2e/scaler.js';
+import { recordingTelemetry, startScaler, type ScalerOptions, type ScalerUnderTest } from '../e2e/scaler.js';
 
 /** Telemetry that keeps decisions and failures, and when (wall clock) each target last reported. */
 export function timedTelemetry() {
@@ -35,45 +32,25 @@ export interface TimedTick {
   doneMs: Map<string, number>;
 }
 
-export interface ReliabilityScaler {
-  runtime: Runtime;
-  loop: EvaluationLoop;
-  telemetry: ReturnType<typeof timedTelemetry>;
-  clock: { now: number };
+export interface ReliabilityScaler extends ScalerUnderTest<ReturnType<typeof timedTelemetry>> {
   /** Moves the clock by `seconds`, then runs one tick and times it. */
   tick(seconds: number): Promise<TimedTick>;
 }
 
-export interface ReliabilityScalerOptions {
-  azurite: Azurite;
-  controlPlane: ControlPlaneInfo;
-  targets: unknown[];
-  clusters?: Record<string, unknown>;
-  settings?: Record<string, string>;
-  table?: string;
-  /** The bound on each outside call (RuntimeOverrides.timeoutMs). */
-  timeoutMs: number;
-}
+/** The e2e scaler's options, with the bound on each outside call required. */
+export type ReliabilityScalerOptions = ScalerOptions & { timeoutMs: number };
 
 export function startReliabilityScaler(options: ReliabilityScalerOptions): ReliabilityScaler {
-  const clock = { now: T0 };
   const telemetry = timedTelemetry();
-  const { timeoutMs, ...rest } = options;
-  const runtime = createRuntime(scalerSettings(rest), { telemetry, now: () => clock.now, timeoutMs });
-  if (runtime.config.errors.length > 0) throw new Error(`configuration: ${runtime.config.errors.map((e) => e.message).join('; ')}`);
-  const loop = createEvaluationLoop(runtime);
+  const scaler = startScaler(options, telemetry);
+  if (scaler.runtime.config.errors.length > 0) throw new Error(`configuration: ${scaler.runtime.config.errors.map((e) => e.message).join('; ')}`);
   return {
-    runtime,
-    loop,
-    telemetry,
-    clock,
+    ...scaler,
     async tick(seconds) {
-      clock.now += seconds * 1000;
       telemetry.reportedAt.clear();
       const started = performance.now();
-      const result = await loop.tick();
+      const result = await scaler.tickAfter(seconds);
       const wallMs = performance.now() - started;
-      if (!result) throw new Error('tick skipped: the previous one is still running');
       return { result, wallMs, doneMs: new Map([...telemetry.reportedAt].map(([k, at]) => [k, at - started])) };
     },
   };

@@ -6,13 +6,16 @@
 // make every path report errors, including services that echo the request (its Authorization
 // header, its URL with the SAS) in their error bodies, as gateways and some services do. Then
 // everything the child wrote to stdout and stderr, and everything the telemetry sink received,
-// is searched for the secret values and for anything shaped like one.
+// is searched for the secret values and for anything shaped like one. The workload's own secrets
+// too: its annotations (kubectl's last-applied-configuration holds the manifest, env values
+// included) stay out of decisions, and the replay document still replays from App Insights.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, SASProtocol, StorageSharedKeyCredential } from '@azure/storage-queue';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startArmEndpoint, type ArmEndpoint } from '../support/arm-endpoint.js';
@@ -22,11 +25,16 @@ import { startFaultProxy, type FaultProxy, type ProxiedAnswer, type ProxiedReque
 import { ARM_RESOURCE, startIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
 import { adminKubeConfig } from '../support/kube-clients.js';
 import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.js';
+import { isEvent, startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.js';
 import type { TestCa } from '../support/test-ca.js';
 import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
-import { clusterEntry, createQueue } from '../e2e/scaler.js';
+import { clusterEntry, createQueue, replicasOf } from '../e2e/scaler.js';
+import { PAUSED_SCALE_IN } from '../../shared/engine/pause.js';
+import { replay, replayInputOf } from '../../shared/runtime/explain.js';
+import { createTableStore } from '../../shared/state/index.js';
+import { createAppInsightsTelemetry } from '../../shared/telemetry/index.js';
+import { decisionEvent, documentWithHistory, HISTORY_BOUND } from '../telemetry/replay-documents.js';
 import { recordCount } from './figures.js';
 import { originOf, throughProxies } from './harness.js';
 
@@ -274,4 +282,111 @@ describe.runIf(controlPlaneEnabled)('secrets never reach logs or telemetry', () 
     recordCount('security-checks', 'secret values and shapes searched for in stdout, stderr and App Insights (two hosts, faults echoing requests)', checks,
       `${secrets.length} secret values (${tokens.size} identity tokens) and ${shapes.length} shapes, ${scenario.length} fault scenarios and 2 wakes, ${sink.envelopes.length} envelopes`);
   }, 240_000);
+
+  test('a workload\'s annotations (an env password in last-applied-configuration) reach neither App Insights, stdout nor the replay document; the decision replays from the sink\'s row', async () => {
+    const w = await createWorkloads(admin, { replicas: 1, prefix: 'rel' });
+    await grantScaleRole(admin, w.namespace);
+    const password = `hunter2-${randomUUID()}`;
+    const note = `note-${randomUUID()}`;
+    // What `kubectl apply` leaves on a Deployment: the whole manifest, env values included.
+    const manifest = JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: w.deployment, namespace: w.namespace },
+      spec: { replicas: 1, template: { spec: { containers: [{ name: 'worker', image: 'registry.k8s.io/pause:3.10', env: [{ name: 'DB_CONNECTION', value: `Server=db;User=app;PASSWORD=${password}` }] }] } } },
+    });
+    await admin.makeApiClient(AppsV1Api).patchNamespacedDeployment({
+      name: w.deployment, namespace: w.namespace,
+      body: [{ op: 'add', path: '/metadata/annotations', value: { 'kubectl.kubernetes.io/last-applied-configuration': manifest, 'example.com/owner-note': note, [PAUSED_SCALE_IN]: 'true' } }],
+    });
+    const queue = await createQueue(azurite, 12);
+    const target = { namespace: w.namespace, cluster: 'direct', pollingInterval: 1, scaleTargetRef: { name: w.deployment }, triggers: [{ type: 'azure-queue', metadata: { queueName: queue.name, queueServiceUri: azurite.queueEndpoint, queueLength: '5' } }] };
+    const key = `direct/${w.namespace}/${w.deployment}`;
+    const table = `annotations${Date.now()}`;
+    // A state with history enough that the replay document takes several custom dimensions.
+    const seeded = Array.from({ length: 300 }, (_, i) => ({ replicas: 1, timestamp: new Date(Date.now() - 290_000 + i * 900).toISOString() }));
+    await createTableStore({ connectionString: azurite.connectionString, table }).save(key, { state: { recommendations: seeded, triggerFailures: [0] } }, undefined);
+    const settings: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      NODE_EXTRA_CA_CERTS: ca.certFile,
+      IDENTITY_ENDPOINT: identity.env.IDENTITY_ENDPOINT,
+      IDENTITY_HEADER: identity.env.IDENTITY_HEADER,
+      AZURE_CLIENT_ID: SCALER_CLIENT_ID,
+      SCALER_LOCAL_DEVELOPMENT: 'true',
+      SCALER_STATE_TABLE: table,
+      AzureWebJobsStorage: azurite.connectionString,
+      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+      SCALER_CLUSTERS: JSON.stringify({ direct: clusterEntry(controlPlane) }),
+      SCALER_TARGETS: JSON.stringify([target]),
+    };
+    const appInsights = new HostChild({ ...settings, APPLICATIONINSIGHTS_CONNECTION_STRING: sink.connectionString, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${SCALER_CLIENT_ID};Authorization=AAD` });
+    const jsonLines = new HostChild(settings);
+    children.push(appInsights, jsonLines);
+    // One after the other, so that the App Insights host decides first, on the seeded state.
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) await sleep(1_100); // pollingInterval: 1
+      await appInsights.run('tick');
+      await jsonLines.run('tick');
+    }
+    await appInsights.exit();
+    await jsonLines.exit();
+    // ceil(12 / 5): the ticks did their work.
+    expect(await replicasOf(admin, w.namespace, w.deployment), `${appInsights.written.slice(-2_000)}\n${jsonLines.written.slice(-2_000)}`).toBe(3);
+    const ours = (e: { data?: { baseData?: { properties?: Record<string, string> } } }): boolean => e.data?.baseData?.properties?.target === key;
+    await sink.waitForEnvelope((e) => isEvent('ScaleDecision')(e) && ours(e));
+    await sleep(1_000); // the last batch
+
+    // The decisions, as App Insights rows and as JSON lines, and their replay documents.
+    const rows = sink.envelopes.filter((e) => isEvent('ScaleDecision')(e) && ours(e)).map((e) => ({ name: 'ScaleDecision', customDimensions: e.data!.baseData!.properties! }));
+    const lines = jsonLines.out.join('').split('\n').filter((l) => l.startsWith('{"type":"ScaleDecision"')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.target === key);
+    expect(rows).toHaveLength(3);
+    expect(lines).toHaveLength(3);
+    const documents = [...rows, ...lines].map((d) => replayInputOf(d) as { observation: { annotations?: Record<string, string> } });
+    // The first App Insights decision carried the seeded history: in plain parts.
+    expect(rows[0]!.customDimensions).toMatchObject({ explainEncoding: 'json', action: 'scale-up' });
+    expect(Number(rows[0]!.customDimensions.explainParts)).toBeGreaterThanOrEqual(2);
+    // Of the annotations, only the KEDA key the engine reads is in them.
+    for (const d of documents) expect(d.observation.annotations).toEqual({ [PAUSED_SCALE_IN]: 'true' });
+    // Every decision replays from what was recorded of it.
+    for (const [what, recorded] of [...rows.map((r, i): [string, Record<string, unknown>] => [`App Insights row ${i}`, r.customDimensions]), ...lines.map((l, i): [string, Record<string, unknown>] => [`JSON line ${i}`, l])]) {
+      const source = what.startsWith('App') ? { name: 'ScaleDecision', customDimensions: recorded } : recorded;
+      const again = replay(source);
+      expect({ what, action: again.action, code: again.code, reason: again.reason, desiredReplicas: String(again.desiredReplicas) })
+        .toEqual({ what, action: recorded.action, code: recorded.code, reason: recorded.reason, desiredReplicas: String(recorded.desiredReplicas) });
+    }
+
+    // The random values, nowhere.
+    const received = JSON.stringify(sink.envelopes);
+    const places: [string, string][] = [
+      ['App Insights envelopes', received],
+      ['stdout and stderr (App Insights host)', appInsights.written],
+      ['stdout and stderr (JSON lines host)', jsonLines.written],
+      ...documents.map((d, i): [string, string] => [`replay document ${i}`, JSON.stringify(d)]),
+    ];
+    const values: [string, string][] = [['the env password', password], ['the other annotation', note], ['the last-applied-configuration key', 'last-applied-configuration']];
+    const found: string[] = [];
+    let checks = 0;
+    for (const [place, text] of places) {
+      for (const [what, value] of values) {
+        checks++;
+        if (text.includes(value)) found.push(`${what} in ${place}`);
+      }
+    }
+    expect(found).toEqual([]);
+    recordCount('security-checks', 'workload annotations (an env password in last-applied-configuration, a random value) searched for in App Insights, stdout, stderr and every replay document', checks,
+      `${values.length} values, ${places.length} places: ${rows.length} App Insights rows (the first in ${rows[0]!.customDimensions.explainParts} parts) and ${lines.length} JSON lines, all replayed`);
+  }, 120_000);
+
+  test('the largest replay document the state allows reaches App Insights ingestion in gzip parts, and replays from the row', async () => {
+    process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
+    const document = documentWithHistory(HISTORY_BOUND);
+    const event = { ...decisionEvent(document), target: `largest/${randomUUID()}` };
+    const telemetry = createAppInsightsTelemetry(sink.connectionString, undefined);
+    telemetry.decision(event);
+    await telemetry.flush();
+    const envelope = await sink.waitForEnvelope((e) => isEvent('ScaleDecision')(e) && e.data?.baseData?.properties?.target === event.target);
+    const dimensions = envelope.data!.baseData!.properties!;
+    expect(dimensions).toMatchObject({ explainEncoding: 'gzip+base64' });
+    expect(Buffer.byteLength(JSON.stringify(envelope))).toBeLessThan(64 * 1024);
+    expect(replayInputOf({ customDimensions: dimensions })).toEqual(document);
+    expect(replay({ name: 'ScaleDecision', customDimensions: dimensions })).toEqual(replay(document));
+  });
 });

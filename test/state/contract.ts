@@ -1,5 +1,5 @@
 // The StateStore contract, run against the Table Storage adapter (Azurite) and the in-memory
-// fake, so the fake stays honest (house rule 8).
+// fake, so the fake stays honest.
 import { describe, expect, test } from 'vitest';
 import { StateConflictError, type BatchSaving, type StateStore } from '../../shared/state/index.js';
 
@@ -9,18 +9,74 @@ const record = (replicas: number) => ({
   lastReplicas: replicas,
 });
 
-export function runStateStoreContract(name: string, makeStore: () => Promise<StateStore & BatchSaving>): void {
+/** A store under test, and a way to put a row in it as another writer might have left it. */
+export interface StoreUnderTest {
+  store: StateStore & BatchSaving;
+  /** Writes `row` as the row of `key`, unchecked; `state` as the store keeps it (the table: JSON text). */
+  writeRow(key: string, row: { state: unknown } & Record<string, unknown>): Promise<void>;
+}
+
+/** Rows another version, instance or a person could have left, and the field each one gets wrong. */
+const invalidRows: { name: string; row: { state: unknown } & Record<string, unknown>; field: string }[] = [
+  { name: 'state is null', row: { state: null }, field: 'state' },
+  { name: 'state is a list', row: { state: [1, 2] }, field: 'state' },
+  { name: 'recommendations is a string', row: { state: { recommendations: 'x' } }, field: 'state.recommendations' },
+  { name: 'a recommendation without a time', row: { state: { recommendations: [{ replicas: 3 }] } }, field: 'state.recommendations[0].timestamp' },
+  { name: 'a scale event at a time that is not one', row: { state: { scaleUpEvents: [{ change: 1, timestamp: 'yesterday', outdated: false }] } }, field: 'state.scaleUpEvents[0].timestamp' },
+  { name: 'a negative replica count', row: { state: { recommendations: [{ replicas: -1, timestamp: '2026-11-27T10:00:00.000Z' }] } }, field: 'state.recommendations[0].replicas' },
+  { name: 'lastActiveTime a number', row: { state: { lastActiveTime: 5 } }, field: 'state.lastActiveTime' },
+  { name: 'lastReplicas a string', row: { state: {}, lastReplicas: '3' }, field: 'lastReplicas' },
+  { name: 'lastEvaluated not a time', row: { state: {}, lastEvaluated: 'soon' }, field: 'lastEvaluated' },
+];
+
+export function runStateStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
   describe(`StateStore contract: ${name}`, () => {
     test('a new key reads as undefined and is created without an etag', async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       expect(await store.load('c/ns/a')).toBeUndefined();
       const etag = await store.save('c/ns/a', record(3), undefined);
       expect(etag).not.toBe('');
-      expect(await store.load('c/ns/a')).toEqual({ ...record(3), etag, lastWakeConfirmed: undefined });
+      const loaded = await store.load('c/ns/a');
+      expect(loaded).toMatchObject({ ...record(3), etag });
+      expect(loaded?.invalid).toBeUndefined();
+      // When the store last wrote the row, by its own clock.
+      expect(Date.parse(loaded?.updatedAt ?? '')).toBeGreaterThan(0);
+    });
+
+    test.each(invalidRows)('a row whose $name reads as invalid, naming the row and $field; the next save replaces it', async ({ row, field }) => {
+      const { store, writeRow } = await makeStore();
+      await writeRow('c/ns/bad', row);
+      const [loaded, all] = await Promise.all([store.load('c/ns/bad'), store.loadAll()]);
+      expect(all.get('c/ns/bad')).toEqual(loaded);
+      expect(loaded?.state).toEqual({});
+      expect(loaded?.invalid).toContain('of target c/ns/bad');
+      expect(loaded?.invalid).toContain(`: ${field}: `);
+      await store.save('c/ns/bad', record(2), loaded!.etag);
+      expect((await store.load('c/ns/bad'))?.invalid).toBeUndefined();
+    });
+
+    test('one invalid row never hides the others', async () => {
+      const { store, writeRow } = await makeStore();
+      await store.save('c/ns/good', record(4), undefined);
+      await writeRow('c/ns/bad', { state: { recommendations: 'x' } });
+      const all = await store.loadAll();
+      expect(all.get('c/ns/good')).toMatchObject(record(4));
+      expect(all.get('c/ns/bad')?.invalid).toBeDefined();
+    });
+
+    test('delete removes a row at the etag read, and leaves one that changed since', async () => {
+      const { store } = await makeStore();
+      const first = await store.save('c/ns/del', record(1), undefined);
+      const second = await store.save('c/ns/del', record(2), first);
+      expect(await store.delete('c/ns/del', first)).toBe(false);
+      expect((await store.load('c/ns/del'))?.lastReplicas).toBe(2);
+      expect(await store.delete('c/ns/del', second)).toBe(true);
+      expect(await store.load('c/ns/del')).toBeUndefined();
+      expect(await store.delete('c/ns/del', second)).toBe(false);
     });
 
     test('loadAll returns every record by key, including keys with slashes', async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       await store.save('prod/shop/worker', record(1), undefined);
       await store.save('dev/shop/worker', record(2), undefined);
       const all = await store.loadAll();
@@ -29,7 +85,7 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sta
     });
 
     test('a save with the etag read succeeds and changes the etag', async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       const first = await store.save('c/ns/b', record(1), undefined);
       const second = await store.save('c/ns/b', record(2), first);
       expect(second).not.toBe(first);
@@ -37,7 +93,7 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sta
     });
 
     test('a save with a stale etag is a conflict and changes nothing', async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       const first = await store.save('c/ns/c', record(1), undefined);
       await store.save('c/ns/c', record(2), first);
       await expect(store.save('c/ns/c', record(9), first)).rejects.toBeInstanceOf(StateConflictError);
@@ -45,13 +101,13 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sta
     });
 
     test('creating a record that already exists is a conflict', async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       await store.save('c/ns/d', record(1), undefined);
       await expect(store.save('c/ns/d', record(5), undefined)).rejects.toBeInstanceOf(StateConflictError);
     });
 
     test('a batch creates and updates rows, each under its own etag', async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       const first = await store.save('c/ns/e', record(1), undefined);
       const etags = await store.saveBatch([
         { key: 'c/ns/e', record: record(2), etag: first },
@@ -67,7 +123,7 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sta
     });
 
     test('one stale etag fails the whole batch and writes nothing', async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       const stale = await store.save('c/ns/g', record(1), undefined);
       await store.save('c/ns/g', record(2), stale);
       const other = await store.save('c/ns/h', record(1), undefined);
@@ -81,7 +137,7 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sta
     });
 
     test(`a batch of maxBatch rows is one transaction`, async () => {
-      const store = await makeStore();
+      const { store } = await makeStore();
       const saves = Array.from({ length: store.maxBatch }, (_, i) => ({ key: `c/ns/many-${i}`, record: record(i), etag: undefined }));
       expect(await store.saveBatch(saves)).toHaveLength(store.maxBatch);
       expect((await store.loadAll()).size).toBe(store.maxBatch);

@@ -1,6 +1,9 @@
 // What the redaction takes out of texts that leave the process, and what it leaves alone.
 import { describe, expect, test } from 'vitest';
-import { redactedError, redactSecrets, rememberConnectionString, rememberSecret } from '../../shared/telemetry/redact.js';
+import { decisionProperties } from '../../shared/telemetry/app-insights.js';
+import { createJsonLinesTelemetry } from '../../shared/telemetry/json-lines.js';
+import { redactDecision, redactedError, redactSecrets, rememberConnectionString, rememberSecret } from '../../shared/telemetry/redact.js';
+import { decisionEvent, documentOfLength } from './replay-documents.js';
 
 const JWT = 'eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL3N0b3JhZ2UuYXp1cmUuY29tIn0.';
 
@@ -38,5 +41,32 @@ describe('redactSecrets', () => {
     expect(safe.name).toBe('TypeError');
     expect(safe.message).toBe('failed with Bearer [redacted]');
     expect(safe.stack).not.toContain('abcdefghijklmnop');
+  });
+});
+
+describe('redactDecision', () => {
+  const signature = 'SharedKeyLite devstoreaccount1:Y/9vfXq2mN8pL4rT6wZ1bC3dE5fG7hJ=';
+  const document = documentOfLength(2_000);
+  const observed = {
+    ...document.observation,
+    triggers: [{ value: 30 }, { error: `queue orders: 403 Authorization: ${signature}` }],
+    historyNotTrusted: `the last save of its state failed (gateway refused PUT with headers {"authorization":"${signature}"})`,
+  };
+  const event = { ...decisionEvent({ ...document, observation: observed }), error: `save failed: ${signature}` };
+
+  test('every text the observation holds is redacted, in the event and in what App Insights and JSON lines get', () => {
+    const lines: string[] = [];
+    createJsonLinesTelemetry((l) => lines.push(l)).decision(event);
+    for (const text of [JSON.stringify(redactDecision(event)), JSON.stringify(decisionProperties(redactDecision(event))), lines.join('')]) {
+      expect(text).not.toContain('Y/9vfXq2mN8pL4rT6wZ1bC3dE5fG7hJ');
+      expect(text).toContain('SharedKeyLite devstoreaccount1:[redacted]');
+    }
+    expect(redactDecision(event).explain.observation.historyNotTrusted).toBe('the last save of its state failed (gateway refused PUT with headers {"authorization":"SharedKeyLite devstoreaccount1:[redacted]"})');
+  });
+
+  test('the rest of the replay document is left as it is', () => {
+    const redacted = redactDecision(event).explain;
+    expect({ ...redacted, observation: { ...redacted.observation, triggers: [], historyNotTrusted: '' } }).toEqual({ ...event.explain, observation: { ...observed, triggers: [], historyNotTrusted: '' } });
+    expect(redacted.observation.triggers[0]).toEqual({ value: 30 });
   });
 });

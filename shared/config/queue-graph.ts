@@ -1,0 +1,223 @@
+// Every queue the configuration names, per storage account, checked across all targets: no
+// target's wake path may consume, flood or loop through another target's queues. A wake
+// function deletes each message of its queue; a forward sends each one on; the Functions host
+// moves failed wake messages to <wake queue>-poison. Whoever would do the damage is refused,
+// and the message names both targets.
+import type { AzureQueueMetadata } from '../sources/azure-queue-metadata.js';
+import { connectionOf, type AppSettings, type Settings } from './app-settings.js';
+import { accountOfConnectionString, accountOfUrl } from './storage-account.js';
+import type { Target } from './target.js';
+
+/** Azure's limit on queue names, less "-poison" (the host's queue for failed wake messages). */
+export const MAX_WAKE_QUEUE_NAME = 63 - '-poison'.length;
+
+/** A queue as far as the settings say where it is: its account is undefined when they do not. */
+export interface QueueRef {
+  name: string;
+  account: string | undefined;
+}
+
+export interface GraphIssue {
+  path: string;
+  reason: string;
+}
+
+const ref = (name: string, account: string | undefined): QueueRef => ({ name: name.toLowerCase(), account: account?.toLowerCase() });
+
+/**
+ * The same queue, as Azure compares names (lower case). When the account of either is not known
+ * the names alone are compared: refusing a configuration that is fine is better than letting a
+ * wake function delete another workload's messages.
+ */
+export const sameQueue = (a: QueueRef, b: QueueRef): boolean => a.name === b.name && (a.account === undefined || b.account === undefined || a.account === b.account);
+
+/**
+ * The account a trigger reads its queue in, the way the queue client is made
+ * (shared/sources/azure-queue.ts): the connection string of connectionFromEnv, else
+ * queueServiceUri, else accountName.
+ */
+export function triggerAccount(m: AzureQueueMetadata, settings: Settings): string | undefined {
+  if (m.connectionFromEnv) return accountOfConnectionString(settings[m.connectionFromEnv] ?? '');
+  if (m.queueServiceUri) return accountOfUrl(m.queueServiceUri);
+  return m.accountName;
+}
+
+/**
+ * The account of a wake queue, the way its function's connection reaches it
+ * (shared/runtime/wake.ts wakeQueueClients): SCALER_WAKE_<accountName> when wake.accountName is
+ * given, else the app's own storage (AzureWebJobsStorage); the connection string, else the service
+ * URL, else __accountName; else wake.accountName itself.
+ */
+export function wakeAccount(wake: NonNullable<Target['wake']>, app: AppSettings): string | undefined {
+  const c = connectionOf(app, wake.accountName ? `SCALER_WAKE_${wake.accountName}` : 'AzureWebJobsStorage');
+  if (c.connectionString) return accountOfConnectionString(c.connectionString);
+  const url = c.queueServiceUri ?? c.serviceUri;
+  if (url) return accountOfUrl(url);
+  return c.accountName ?? wake.accountName;
+}
+
+/** The queues one target names. */
+interface Node {
+  index: number;
+  target: Target;
+  work: QueueRef[];
+  wake?: QueueRef;
+  /** wake.forwardTo, in the account of the first trigger (where the wake path sends it). */
+  forward?: QueueRef;
+  /** The name of its wake function's group (wakeQueuesOf): one function per connection and queue. */
+  group?: string;
+}
+
+const inAccount = (q: QueueRef): string => (q.account ? ` in account ${q.account}` : '');
+/** Said when a comparison was by name only. */
+const byName = (...queues: QueueRef[]): string =>
+  queues.some((q) => q.account === undefined) ? ' (the settings do not say which storage account each is in, so the names are compared)' : '';
+
+function nodeOf(index: number, target: Target, settings: Settings, app: AppSettings): Node {
+  const work = target.triggers.map((t) => ref(t.metadata.queueName, triggerAccount(t.metadata, settings)));
+  const node: Node = { index, target, work };
+  const wake = target.wake;
+  if (wake) {
+    node.wake = ref(wake.queueName, wakeAccount(wake, app));
+    node.group = `${wake.accountName ?? ''}/${wake.queueName}`;
+    if (wake.forwardTo) node.forward = ref(wake.forwardTo, work[0]?.account);
+  }
+  return node;
+}
+
+/** Rules about one target's own queues. */
+function ownIssues(n: Node): GraphIssue[] {
+  const issues: GraphIssue[] = [];
+  const wake = n.target.wake;
+  if (!wake || !n.wake) return issues;
+  if (wake.queueName.length > MAX_WAKE_QUEUE_NAME) {
+    issues.push({ path: 'wake.queueName', reason: `"${wake.queueName}" is longer than ${MAX_WAKE_QUEUE_NAME} characters: the host moves failed wake messages to "${wake.queueName}-poison", longer than the 63 characters Azure allows a queue name` });
+  }
+  n.work.forEach((q, i) => {
+    if (sameQueue(n.wake!, q)) {
+      issues.push({
+        path: 'wake.queueName',
+        reason: `"${wake.queueName}" is the work queue of triggers[${i}]: the wake function consumes its queue, so the workload would never get these messages. Use a separate queue (e.g. ${wake.queueName}-wake) with forwardTo: ${wake.queueName}`,
+      });
+    }
+  });
+  if (n.forward && sameQueue(n.forward, n.wake)) {
+    issues.push({ path: 'wake.forwardTo', reason: `"${wake.forwardTo}" is the wake queue itself: each message would be forwarded to itself forever` });
+  }
+  return issues;
+}
+
+/** A wake queue that is another target's work queue: each poll would delete that target's work. */
+function wakeOnWorkIssues(n: Node, nodes: readonly Node[]): GraphIssue[] {
+  if (!n.wake) return [];
+  return nodes.flatMap((other) => {
+    if (other === n) return [];
+    const i = other.work.findIndex((q) => sameQueue(n.wake!, q));
+    if (i < 0) return [];
+    const id = other.target.id;
+    return [{
+      path: 'wake.queueName',
+      reason: `"${n.wake!.name}"${inAccount(n.wake!)} is the work queue of target ${id} (triggers[${i}])${byName(n.wake!, other.work[i]!)}: a wake function deletes every message of its queue, so target ${id} would lose its work. Use a queue of its own`,
+    }];
+  });
+}
+
+/** The forwarding chain from `start` back to it, if the forwards can loop: the nodes in order. */
+function loopFrom(start: Node, wakes: readonly Node[]): Node[] | undefined {
+  const seen = new Set<Node>();
+  const walk = (n: Node, path: Node[]): Node[] | undefined => {
+    if (!n.forward) return undefined;
+    for (const next of wakes) {
+      if (!sameQueue(n.forward, next.wake!)) continue;
+      if (next === start || sameQueue(next.wake!, start.wake!)) return path;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const found = walk(next, [...path, next]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(start, [start]);
+}
+
+/** Where forwarded messages go: never into a wake queue, a poison queue or another workload's queue. */
+function forwardIssues(n: Node, nodes: readonly Node[], wakes: readonly Node[]): GraphIssue[] {
+  if (!n.forward || !n.wake) return [];
+  const forward = n.forward;
+  const name = n.target.wake!.forwardTo!;
+  const issues: GraphIssue[] = [];
+  const into = wakes.find((w) => w !== n && !sameQueue(w.wake!, n.wake!) && sameQueue(forward, w.wake!));
+  if (into) {
+    const loop = loopFrom(n, wakes);
+    if (loop) {
+      const chain = [...loop.map((l) => `${l.wake!.name} (${l.target.id})`), n.wake.name].join(' -> ');
+      issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the wake queue of target ${into.target.id}, and the forwards loop back: ${chain}${byName(forward, into.wake!)}: each message would go round the loop forever` });
+    } else {
+      issues.push({
+        path: 'wake.forwardTo',
+        reason: `"${name}" is the wake queue of target ${into.target.id}${byName(forward, into.wake!)}: its wake function would take these messages (waking ${into.target.id}), so the workload of ${n.target.id} would not get them. Forward to a work queue of ${n.target.id}`,
+      });
+    }
+  }
+  const poisoned = wakes.find((w) => sameQueue(forward, ref(`${w.wake!.name}-poison`, w.wake!.account)));
+  if (poisoned) {
+    issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the poison queue of wake queue "${poisoned.wake!.name}" (target ${poisoned.target.id})${byName(forward, poisoned.wake!)}: the host puts the wake messages that fail there, and the workload would never get these` });
+  }
+  if (!n.work.some((q) => sameQueue(forward, q))) {
+    for (const other of nodes) {
+      const i = other === n ? -1 : other.work.findIndex((q) => sameQueue(forward, q));
+      if (i < 0) continue;
+      issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the work queue of target ${other.target.id} (triggers[${i}]), not of ${n.target.id}${byName(forward, other.work[i]!)}: the forwarded messages would become the work of another workload. Forward to a work queue of ${n.target.id}` });
+      break;
+    }
+  }
+  return issues;
+}
+
+/** A wake queue that is the poison queue of another: a wake function would consume the host's failed messages. */
+function wakeOnPoisonIssues(n: Node, wakes: readonly Node[]): GraphIssue[] {
+  if (!n.wake) return [];
+  const of = wakes.find((w) => sameQueue(n.wake!, ref(`${w.wake!.name}-poison`, w.wake!.account)));
+  if (!of) return [];
+  return [{ path: 'wake.queueName', reason: `"${n.wake.name}" is the poison queue of wake queue "${of.wake!.name}" (target ${of.target.id})${byName(n.wake, of.wake!)}: the host puts the wake messages that fail there, and a wake function on it would consume them` }];
+}
+
+/** One mode per wake queue, and one function per physical queue. */
+function sharingIssues(n: Node, earlier: readonly Node[]): GraphIssue[] {
+  if (!n.wake) return [];
+  const first = earlier.find((e) => e.group === n.group);
+  if (first && Boolean(first.forward) !== Boolean(n.forward)) {
+    const [forwarding, signalling] = n.forward ? [n, first] : [first, n];
+    return [{
+      path: n.forward ? 'wake.forwardTo' : 'wake',
+      reason: `wake queue "${n.wake.name}" also serves target ${first.target.id} in ${first.forward ? 'forward' : 'signal'} mode: every message on a forwarding wake queue is forwarded, so a signal meant for ${signalling.target.id} would land in queue "${forwarding.target.wake!.forwardTo}" as the work of ${forwarding.target.id}. Targets sharing a wake queue must all forward, or all signal`,
+    }];
+  }
+  // The same queue reached through two connections (wake.accountName given for one, the app's own account for the other): two functions.
+  const twin = earlier.find((e) => e.group !== n.group && n.wake!.account !== undefined && e.wake!.account === n.wake!.account && e.wake!.name === n.wake!.name);
+  if (twin) {
+    return [{ path: 'wake', reason: `wake queue "${n.wake.name}" in account ${n.wake.account} is also the wake queue of target ${twin.target.id}, named with another connection: two functions would poll it and take each other's messages. Name its account the same way in both targets (wake.accountName)` }];
+  }
+  return [];
+}
+
+/**
+ * Checks the queues of all targets together; returns the issues of each refused target (by its
+ * index in SCALER_TARGETS). `settings` resolves connectionFromEnv; `app` the wake connections.
+ */
+export function checkQueueGraph(targets: readonly { index: number; target: Target }[], settings: Settings, app: AppSettings): Map<number, GraphIssue[]> {
+  const nodes = targets.map(({ index, target }) => nodeOf(index, target, settings, app));
+  const issues = new Map<number, GraphIssue[]>();
+  const add = (n: Node, list: GraphIssue[]): void => {
+    if (list.length > 0) issues.set(n.index, [...(issues.get(n.index) ?? []), ...list]);
+  };
+  for (const n of nodes) add(n, [...ownIssues(n), ...wakeOnWorkIssues(n, nodes)]);
+  // A wake queue refused above gets no function: forwarding into it, or sharing it, harms no one
+  // (the forward rules still catch a forward into another target's work queue).
+  const wakes = nodes.filter((n) => n.wake && !issues.has(n.index));
+  nodes.forEach((n, i) => {
+    add(n, [...forwardIssues(n, nodes, wakes), ...wakeOnPoisonIssues(n, wakes)]);
+    if (wakes.includes(n)) add(n, sharingIssues(n, nodes.slice(0, i).filter((e) => wakes.includes(e))));
+  });
+  return issues;
+}

@@ -1,0 +1,58 @@
+// Which storage account a queue lives in, as far as the settings tell: from an account name, a
+// connection string or a service URL. Account and queue names are compared as Azure compares
+// them, in lower case. Connection strings hold keys: nothing here ever puts one in a message.
+import { isIP } from 'node:net';
+
+/** The Azurite / storage emulator account behind UseDevelopmentStorage=true. */
+export const DEVELOPMENT_ACCOUNT = 'devstoreaccount1';
+
+/** `key=value` parts separated by ';' (a value may hold '='), keys in lower case; undefined if not that. */
+export function keyValuePairs(text: string): Map<string, string> | undefined {
+  const pairs = new Map<string, string>();
+  for (const part of text.split(';')) {
+    if (!part.trim()) continue;
+    const at = part.indexOf('=');
+    if (at <= 0 || !part.slice(0, at).trim()) return undefined;
+    pairs.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  return pairs;
+}
+
+/**
+ * A storage connection string as key/value pairs (keys in lower case), or undefined when the
+ * text is not one: pairs naming an account, development storage or a service endpoint.
+ */
+export function parseConnectionString(text: string): Map<string, string> | undefined {
+  const pairs = keyValuePairs(text);
+  if (!pairs) return undefined;
+  const named = pairs.get('usedevelopmentstorage')?.toLowerCase() === 'true' || pairs.has('accountname') || ['queueendpoint', 'tableendpoint', 'blobendpoint'].some((k) => pairs.has(k));
+  return named ? pairs : undefined;
+}
+
+/**
+ * The account of a service URL: the first label of its host (acct.queue.core.windows.net), or
+ * the first path segment of a path-style URL on an IP address or localhost (Azurite:
+ * http://127.0.0.1:10001/devstoreaccount1).
+ */
+export function accountOfUrl(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) || host === 'localhost') return parsed.pathname.split('/').find((s) => s !== '')?.toLowerCase();
+  return host.split('.')[0]?.toLowerCase() || undefined;
+}
+
+/** The account a connection string's queues live in. */
+export function accountOfConnectionString(text: string): string | undefined {
+  const pairs = parseConnectionString(text);
+  if (!pairs) return undefined;
+  if (pairs.get('usedevelopmentstorage')?.toLowerCase() === 'true') return DEVELOPMENT_ACCOUNT;
+  const name = pairs.get('accountname');
+  if (name) return name.toLowerCase();
+  const endpoint = pairs.get('queueendpoint');
+  return endpoint ? accountOfUrl(endpoint) : undefined;
+}

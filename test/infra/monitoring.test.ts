@@ -95,17 +95,18 @@ describe('the KQL asks for what the telemetry adapter sends', () => {
     explain: { now: '2026-01-01T00:00:00Z', spec: {}, observation: { specReplicas: 1, triggers: [] } as never, state: {} },
   };
   telemetry.decision(event);
+  telemetry.scaledByOther({ target: 'prod/shop/worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'worker', expectedReplicas: 4, foundReplicas: 9, writer: { manager: 'kubectl', operation: 'Update', subresource: 'scale', time: '2026-01-01T00:00:00.000Z' } });
   telemetry.failure(new Error('boom'), { operation: 'evaluate', target: 'prod/shop/worker', cluster: 'prod' });
 
   const allQueries = [...documented.values(), ...queryItems.map((i) => i.content.query!)].join('\n');
 
   test('event and metric names', () => {
-    expect(sent.events).toEqual(new Set(['ScaleDecision']));
+    expect(sent.events).toEqual(new Set(['ScaleDecision', 'ScaledByOther']));
     const names = [
       ...[...allQueries.matchAll(/\bname == '([^']+)'/g)].map((m) => m[1]!),
       ...[...allQueries.matchAll(/\bname in \(([^)]*)\)/g)].flatMap((m) => [...m[1]!.matchAll(/'([^']+)'/g)].map((x) => x[1]!)),
     ];
-    expect(new Set(names)).toEqual(new Set(['ScaleDecision', 'scaler.replicas', 'scaler.queue_length']));
+    expect(new Set(names)).toEqual(new Set(['ScaleDecision', 'ScaledByOther', 'scaler.replicas', 'scaler.queue_length']));
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect([...sent.events, ...sent.metrics], name).toContain(name);
   });

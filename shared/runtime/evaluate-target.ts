@@ -67,6 +67,21 @@ export function observe(scale: ScaleReading, triggers: TriggerResult[]): Observa
   return { specReplicas: scale.specReplicas, statusReplicas: scale.statusReplicas, annotations: scale.annotations, triggers };
 }
 
+/**
+ * What the engine is given: the observation, and the stored state as far as it can be trusted.
+ * A row that did not read starts from fresh state, as if active just now: the cooldown runs
+ * again in full, and nothing scales down on the strength of a lost history. After a failed
+ * save, the activity it held still counts, and nothing scales down until a save succeeds.
+ */
+export function decisionInput(record: StoredRecord | undefined, unsaved: UnsavedState | undefined, scale: ScaleReading, triggers: TriggerResult[], now: number): { state: ScalerState; observation: Observation } {
+  const stored: ScalerState = record?.invalid ? { lastActiveTime: new Date(now).toISOString() } : record?.state ?? {};
+  const state = unsaved?.lastActiveTime ? { ...stored, lastActiveTime: latestTime(stored.lastActiveTime, unsaved.lastActiveTime) } : stored;
+  const historyNotTrusted = record?.invalid
+    ? `${record.invalid}; started from fresh state`
+    : unsaved && `the last save of its state failed (${unsaved.reason}), so its stored activity may be stale`;
+  return { state, observation: { ...observe(scale, triggers), ...(historyNotTrusted ? { historyNotTrusted } : {}) } };
+}
+
 export function eventOf(target: Target, input: ExplainInput, decision: Decision, applied: boolean, startedAt: number, now: number, error?: string): ScaleDecisionEvent {
   const triggers = input.observation.triggers;
   return {
@@ -204,19 +219,10 @@ export async function evaluateTarget(
       deps.telemetry.scaledByOther(other);
       warnings.push(describeScaledByOther(other));
     }
-    // 2. Decide. A row that did not read starts from fresh state, as if active just now: the
-    // cooldown runs again in full, and nothing scales down on the strength of a lost history.
-    // After a failed save, the activity it held still counts, and nothing scales down until a
-    // save succeeds.
+    // 2. Decide.
     const now = deps.now();
-    const stored: ScalerState = base?.invalid ? { lastActiveTime: new Date(now).toISOString() } : base?.state ?? {};
-    const state = unsaved?.lastActiveTime ? { ...stored, lastActiveTime: latestTime(stored.lastActiveTime, unsaved.lastActiveTime) } : stored;
-    const historyNotTrusted = base?.invalid
-      ? `${base.invalid}; started from fresh state`
-      : unsaved && `the last save of its state failed (${unsaved.reason}), so its stored activity may be stale`;
-    const observation = { ...observe(scale, triggers), ...(historyNotTrusted ? { historyNotTrusted } : {}) };
-    const input: ExplainInput = { now: new Date(now).toISOString(), spec, observation, state };
-    const decision = decide(target, input.observation, state, now);
+    const input: ExplainInput = { now: new Date(now).toISOString(), spec, ...decisionInput(base, unsaved, scale, triggers, now) };
+    const decision = decide(target, input.observation, input.state, now);
     const changed = decision.replicas !== scale.specReplicas;
     // 3. Apply: write the scale only when it changes, against the resourceVersion just read.
     if (changed) {

@@ -6,7 +6,8 @@ import { messageOf } from '../errors.js';
 import { readCheckedScale } from '../kube/index.js';
 import type { StoredRecord } from '../state/index.js';
 import type { ConfiguredTarget } from './evaluate-all.js';
-import { observe, readTriggers, targetKey, workloadOf } from './evaluate-target.js';
+import { decisionInput, readTriggers, targetKey, workloadOf } from './evaluate-target.js';
+import { claimWorkload } from './owners.js';
 import type { Runtime } from './wiring.js';
 
 export interface PlannedTarget {
@@ -22,7 +23,11 @@ async function planTarget(runtime: Runtime, t: ConfiguredTarget, record: StoredR
   const target = targetKey(t.target);
   try {
     const [scale, triggers] = await Promise.all([readCheckedScale(runtime.kube, workloadOf(t.target)), readTriggers(t.sources)]);
-    const decision = decide(t.target, observe(scale, triggers), record?.state ?? {}, runtime.now());
+    // A target that would hold because another one owns its workload says so.
+    claimWorkload(runtime.owners, target, workloadOf(t.target), scale.uid);
+    const now = runtime.now();
+    const { state, observation } = decisionInput(record, runtime.saveFailures.get(target), scale, triggers, now);
+    const decision = decide(t.target, observation, state, now);
     return { target, current: scale.specReplicas, triggerValues: triggers.map((r) => ('value' in r ? r.value : `error: ${r.error}`)), decision };
   } catch (e) {
     return { target, error: messageOf(e) };
@@ -38,6 +43,7 @@ export async function planAll(runtime: Runtime): Promise<{ planned: PlannedTarge
     // Without state the plan still shows what the metrics say; the cooldowns are unknown.
     stateError = messageOf(e);
   }
+  runtime.owners.seed(records);
   const limit = pLimit(runtime.concurrency);
   const planned = await Promise.all(runtime.targets.map((t) => limit(() => planTarget(runtime, t, records.get(targetKey(t.target))))));
   return { planned, stateError };

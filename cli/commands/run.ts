@@ -16,10 +16,11 @@ import { loadSettings } from '../local-settings.js';
 const HELP = `Usage: aks-queue-scaler run [--settings FILE] [--once]
 
 Runs the scaler locally, outside the Functions host: the evaluation loop fires on
-SCALER_SCHEDULE (default "${DEFAULT_SCHEDULE}", NCRONTAB with seconds; never overlapping
-itself) and prints one line per decision, and every wake queue is polled as the Functions host
-polls it (host.json: back-off up to maxPollingInterval, maxDequeueCount, <queue>-poison). Settings come from local.settings.json "Values" (or FILE), overridden by the
-environment. Settings equal to UseDevelopmentStorage=true get an Azurite started for the run.
+SCALER_SCHEDULE (default "${DEFAULT_SCHEDULE}", six-field NCRONTAB with seconds, in UTC as
+the Functions timer reads it, at most every 5 s; never overlapping itself) and prints one
+line per decision, and every wake queue is polled as the Functions host polls it (host.json:
+back-off up to maxPollingInterval, maxDequeueCount, <queue>-poison). Settings come from
+local.settings.json "Values" (or FILE), overridden by the environment. Settings equal to UseDevelopmentStorage=true get an Azurite started for the run.
 Ctrl-C stops cleanly.
 
 Options:

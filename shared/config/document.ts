@@ -102,6 +102,7 @@ function itemsOf(value: unknown): { items: unknown[] } | { reason: string } {
   return { reason: `must be a list of targets (or a target, or ScaledObject documents), not ${show(value)}` };
 }
 
+/** A node's value, for looking at it (undefined when it cannot be read). */
 const nodeValue = (node: unknown, doc: Document): unknown => {
   try {
     return isNode(node) ? (node.toJS(doc, TO_JS) as unknown) : node;
@@ -121,6 +122,9 @@ function listNode(doc: Document): Node | undefined {
   return undefined;
 }
 
+/** Errors about a list's own items, which make its item boundaries unknown. */
+const LIST_STRUCTURE = /^(Sequence item without - indicator|All sequence items must start at the same column)/;
+
 type DocumentItems = { items: ListItem[] } | { reason: string } | { empty: true };
 
 /**
@@ -132,10 +136,16 @@ type DocumentItems = { items: ListItem[] } | { reason: string } | { empty: true 
 function readDocument(doc: Document): DocumentItems {
   if (doc.contents === null || (doc.errors.length === 0 && nodeValue(doc.contents, doc) === null)) return { empty: true };
   const list = listNode(doc);
-  const perItem = (nodes: readonly unknown[], errorOf: (i: number) => YAMLError | Error | undefined): ListItem[] =>
+  /** Each item with its error, if any: one located in it, or one from reading it (an alias without its anchor). */
+  const perItem = (nodes: readonly unknown[], errorOf: (i: number) => YAMLError | undefined): ListItem[] =>
     nodes.map((node, i) => {
-      const error = errorOf(i);
-      return error ? { value: nodeValue(node, doc), error: yamlReason(error) } : { value: nodeValue(node, doc) };
+      const located = errorOf(i);
+      try {
+        const value = isNode(node) ? (node.toJS(doc, TO_JS) as unknown) : node;
+        return located ? { value, error: yamlReason(located) } : { value };
+      } catch (e) {
+        return { value: undefined, error: yamlReason(located ?? (e as Error)) };
+      }
     });
   if (doc.errors.length === 0) {
     try {
@@ -144,29 +154,26 @@ function readDocument(doc: Document): DocumentItems {
     } catch (e) {
       // An alias that cannot be resolved, or too many: the items that hold one are refused.
       if (!isSeq(list)) return { reason: yamlReason(e as Error) };
-      return {
-        items: perItem(list.items, (i) => {
-          const item = list.items[i];
-          try {
-            if (isNode(item)) item.toJS(doc, TO_JS);
-            return undefined;
-          } catch (itemError) {
-            return itemError as Error;
-          }
-        }),
-      };
+      return { items: perItem(list.items, () => undefined) };
     }
   }
   // A document that is one target is a list of one item.
   const nodes: readonly unknown[] | undefined = isSeq(list) ? list.items : isMap(doc.contents) && !list ? [doc.contents] : undefined;
   if (!nodes) return { reason: yamlReason(doc.errors[0]!) };
   const last = nodes.length - 1;
-  const owner = (e: YAMLError): number =>
-    nodes.findIndex((item, i) => {
-      const range = isNode(item) ? item.range : undefined;
-      // An error right at the end of an item (an unclosed bracket) is the item's when another follows it.
-      return range !== undefined && range !== null && e.pos[0] >= range[0] && (e.pos[0] < range[2] || (e.pos[0] === range[2] && i < last));
+  const rangeOf = (item: unknown): [number, number, number] | undefined => (isNode(item) && item.range ? item.range : undefined);
+  const owner = (e: YAMLError): number => {
+    const inside = nodes.findIndex((item) => {
+      const range = rangeOf(item);
+      return range !== undefined && e.pos[0] >= range[0] && e.pos[0] < range[2];
     });
+    if (inside >= 0) return inside;
+    // An error right at the end of an item (an unclosed bracket) is the item's when another follows
+    // it, unless it is about the list itself: an item without its "-" (a bad indentation) could be
+    // the tail of the item before as well as an item of its own.
+    if (LIST_STRUCTURE.test(e.message)) return -1;
+    return nodes.findIndex((item, i) => rangeOf(item)?.[2] === e.pos[0] && i < last);
+  };
   const outside = doc.errors.find((e) => owner(e) < 0);
   if (outside) return { reason: yamlReason(outside) };
   return { items: perItem(nodes, (i) => doc.errors.find((e) => owner(e) === i)) };

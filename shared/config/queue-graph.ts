@@ -107,28 +107,57 @@ function ownIssues(n: Node): GraphIssue[] {
   return issues;
 }
 
+/** Names targets in a message: the first few, then how many more. */
+const targetList = (ids: string[]): string => (ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`);
+
+/** A work queue of a target: its trigger index and where it is. */
+interface WorkRef {
+  node: Node;
+  i: number;
+  queue: QueueRef;
+}
+
+/** The queues by name (a comparison needs equal names first): thousands of targets cost no more than a lookup each. */
+interface Index {
+  work: Map<string, WorkRef[]>;
+  /** The wake queues that get a function (not refused for their own queues). */
+  wakes: Map<string, Node[]>;
+}
+
+const push = <T>(map: Map<string, T[]>, key: string, value: T): void => void (map.get(key) ?? map.set(key, []).get(key)!).push(value);
+
+/** The targets other than `n` whose work queue `queue` is, with the trigger that reads it. */
+const workOf = (index: Index, queue: QueueRef, n: Node): WorkRef[] => {
+  const found = new Map<Node, WorkRef>();
+  for (const w of index.work.get(queue.name) ?? []) if (w.node !== n && !found.has(w.node) && sameQueue(queue, w.queue)) found.set(w.node, w);
+  return [...found.values()];
+};
+const wakesOf = (index: Index, queue: QueueRef): Node[] => (index.wakes.get(queue.name) ?? []).filter((w) => sameQueue(queue, w.wake!));
+/** The wake queue whose poison queue `queue` is, if any. */
+const poisonOf = (index: Index, queue: QueueRef): Node | undefined =>
+  queue.name.endsWith('-poison') ? wakesOf(index, { ...queue, name: queue.name.slice(0, -'-poison'.length) })[0] : undefined;
+
+const workQueueOf = (refs: WorkRef[]): string =>
+  refs.length === 1 ? `target ${refs[0]!.node.target.id} (triggers[${refs[0]!.i}])` : `targets ${targetList(refs.map((r) => r.node.target.id))}`;
+
 /** A wake queue that is another target's work queue: each poll would delete that target's work. */
-function wakeOnWorkIssues(n: Node, nodes: readonly Node[]): GraphIssue[] {
+function wakeOnWorkIssues(n: Node, index: Index): GraphIssue[] {
   if (!n.wake) return [];
-  return nodes.flatMap((other) => {
-    if (other === n) return [];
-    const i = other.work.findIndex((q) => sameQueue(n.wake!, q));
-    if (i < 0) return [];
-    const id = other.target.id;
-    return [{
-      path: 'wake.queueName',
-      reason: `"${n.wake!.name}"${inAccount(n.wake!)} is the work queue of target ${id} (triggers[${i}])${byName(n.wake!, other.work[i]!)}: a wake function deletes every message of its queue, so target ${id} would lose its work. Use a queue of its own`,
-    }];
-  });
+  const victims = workOf(index, n.wake, n);
+  if (victims.length === 0) return [];
+  const lose = victims.length === 1 ? `target ${victims[0]!.node.target.id} would lose its work` : 'they would lose their work';
+  return [{
+    path: 'wake.queueName',
+    reason: `"${n.wake.name}"${inAccount(n.wake)} is the work queue of ${workQueueOf(victims)}${byName(n.wake, ...victims.map((v) => v.queue))}: a wake function deletes every message of its queue, so ${lose}. Use a queue of its own`,
+  }];
 }
 
 /** The forwarding chain from `start` back to it, if the forwards can loop: the nodes in order. */
-function loopFrom(start: Node, wakes: readonly Node[]): Node[] | undefined {
+function loopFrom(start: Node, index: Index): Node[] | undefined {
   const seen = new Set<Node>();
   const walk = (n: Node, path: Node[]): Node[] | undefined => {
     if (!n.forward) return undefined;
-    for (const next of wakes) {
-      if (!sameQueue(n.forward, next.wake!)) continue;
+    for (const next of wakesOf(index, n.forward)) {
       if (next === start || sameQueue(next.wake!, start.wake!)) return path;
       if (seen.has(next)) continue;
       seen.add(next);
@@ -141,14 +170,14 @@ function loopFrom(start: Node, wakes: readonly Node[]): Node[] | undefined {
 }
 
 /** Where forwarded messages go: never into a wake queue, a poison queue or another workload's queue. */
-function forwardIssues(n: Node, nodes: readonly Node[], wakes: readonly Node[]): GraphIssue[] {
+function forwardIssues(n: Node, index: Index): GraphIssue[] {
   if (!n.forward || !n.wake) return [];
   const forward = n.forward;
   const name = n.target.wake!.forwardTo!;
   const issues: GraphIssue[] = [];
-  const into = wakes.find((w) => w !== n && !sameQueue(w.wake!, n.wake!) && sameQueue(forward, w.wake!));
+  const into = wakesOf(index, forward).find((w) => w !== n && !sameQueue(w.wake!, n.wake!));
   if (into) {
-    const loop = loopFrom(n, wakes);
+    const loop = loopFrom(n, index);
     if (loop) {
       const chain = [...loop.map((l) => `${l.wake!.name} (${l.target.id})`), n.wake.name].join(' -> ');
       issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the wake queue of target ${into.target.id}, and the forwards loop back: ${chain}${byName(forward, into.wake!)}: each message would go round the loop forever` });
@@ -159,33 +188,31 @@ function forwardIssues(n: Node, nodes: readonly Node[], wakes: readonly Node[]):
       });
     }
   }
-  const poisoned = wakes.find((w) => sameQueue(forward, ref(`${w.wake!.name}-poison`, w.wake!.account)));
+  const poisoned = poisonOf(index, forward);
   if (poisoned) {
     issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the poison queue of wake queue "${poisoned.wake!.name}" (target ${poisoned.target.id})${byName(forward, poisoned.wake!)}: the host puts the wake messages that fail there, and the workload would never get these` });
   }
   if (!n.work.some((q) => sameQueue(forward, q))) {
-    for (const other of nodes) {
-      const i = other === n ? -1 : other.work.findIndex((q) => sameQueue(forward, q));
-      if (i < 0) continue;
-      issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the work queue of target ${other.target.id} (triggers[${i}]), not of ${n.target.id}${byName(forward, other.work[i]!)}: the forwarded messages would become the work of another workload. Forward to a work queue of ${n.target.id}` });
-      break;
+    const owners = workOf(index, forward, n);
+    if (owners.length > 0) {
+      issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the work queue of ${workQueueOf(owners)}, not of ${n.target.id}${byName(forward, ...owners.map((o) => o.queue))}: the forwarded messages would become the work of another workload. Forward to a work queue of ${n.target.id}` });
     }
   }
   return issues;
 }
 
 /** A wake queue that is the poison queue of another: a wake function would consume the host's failed messages. */
-function wakeOnPoisonIssues(n: Node, wakes: readonly Node[]): GraphIssue[] {
-  if (!n.wake) return [];
-  const of = wakes.find((w) => sameQueue(n.wake!, ref(`${w.wake!.name}-poison`, w.wake!.account)));
-  if (!of) return [];
+function wakeOnPoisonIssues(n: Node, index: Index): GraphIssue[] {
+  const of = n.wake && poisonOf(index, n.wake);
+  if (!n.wake || !of) return [];
   return [{ path: 'wake.queueName', reason: `"${n.wake.name}" is the poison queue of wake queue "${of.wake!.name}" (target ${of.target.id})${byName(n.wake, of.wake!)}: the host puts the wake messages that fail there, and a wake function on it would consume them` }];
 }
 
-/** One mode per wake queue, and one function per physical queue. */
-function sharingIssues(n: Node, earlier: readonly Node[]): GraphIssue[] {
+/** One mode per wake queue, and one function per physical queue: against the first target of each, in order. */
+function sharingIssues(n: Node, firstOfGroup: Map<string, Node>, firstOfQueue: Map<string, Node>): GraphIssue[] {
   if (!n.wake) return [];
-  const first = earlier.find((e) => e.group === n.group);
+  const first = firstOfGroup.get(n.group!);
+  if (!first) firstOfGroup.set(n.group!, n);
   if (first && Boolean(first.forward) !== Boolean(n.forward)) {
     const [forwarding, signalling] = n.forward ? [n, first] : [first, n];
     return [{
@@ -193,9 +220,13 @@ function sharingIssues(n: Node, earlier: readonly Node[]): GraphIssue[] {
       reason: `wake queue "${n.wake.name}" also serves target ${first.target.id} in ${first.forward ? 'forward' : 'signal'} mode: every message on a forwarding wake queue is forwarded, so a signal meant for ${signalling.target.id} would land in queue "${forwarding.target.wake!.forwardTo}" as the work of ${forwarding.target.id}. Targets sharing a wake queue must all forward, or all signal`,
     }];
   }
-  // The same queue reached through two connections (wake.accountName given for one, the app's own account for the other): two functions.
-  const twin = earlier.find((e) => e.group !== n.group && n.wake!.account !== undefined && e.wake!.account === n.wake!.account && e.wake!.name === n.wake!.name);
-  if (twin) {
+  // The same queue reached through two connections (wake.accountName given for one, the app's
+  // own account for the other): two functions. Only when both accounts are known to be the same.
+  if (n.wake.account === undefined) return [];
+  const physical = `${n.wake.account}/${n.wake.name}`;
+  const twin = firstOfQueue.get(physical);
+  if (!twin) firstOfQueue.set(physical, n);
+  if (twin && twin.group !== n.group) {
     return [{ path: 'wake', reason: `wake queue "${n.wake.name}" in account ${n.wake.account} is also the wake queue of target ${twin.target.id}, named with another connection: two functions would poll it and take each other's messages. Name its account the same way in both targets (wake.accountName)` }];
   }
   return [];
@@ -207,17 +238,22 @@ function sharingIssues(n: Node, earlier: readonly Node[]): GraphIssue[] {
  */
 export function checkQueueGraph(targets: readonly { index: number; target: Target }[], settings: Settings, app: AppSettings): Map<number, GraphIssue[]> {
   const nodes = targets.map(({ index, target }) => nodeOf(index, target, settings, app));
+  const index: Index = { work: new Map(), wakes: new Map() };
+  for (const node of nodes) node.work.forEach((queue, i) => push(index.work, queue.name, { node, i, queue }));
   const issues = new Map<number, GraphIssue[]>();
   const add = (n: Node, list: GraphIssue[]): void => {
     if (list.length > 0) issues.set(n.index, [...(issues.get(n.index) ?? []), ...list]);
   };
-  for (const n of nodes) add(n, [...ownIssues(n), ...wakeOnWorkIssues(n, nodes)]);
+  for (const n of nodes) add(n, [...ownIssues(n), ...wakeOnWorkIssues(n, index)]);
   // A wake queue refused above gets no function: forwarding into it, or sharing it, harms no one
   // (the forward rules still catch a forward into another target's work queue).
-  const wakes = nodes.filter((n) => n.wake && !issues.has(n.index));
-  nodes.forEach((n, i) => {
-    add(n, [...forwardIssues(n, nodes, wakes), ...wakeOnPoisonIssues(n, wakes)]);
-    if (wakes.includes(n)) add(n, sharingIssues(n, nodes.slice(0, i).filter((e) => wakes.includes(e))));
-  });
+  const serving = new Set(nodes.filter((n) => n.wake && !issues.has(n.index)));
+  for (const n of serving) push(index.wakes, n.wake!.name, n);
+  const firstOfGroup = new Map<string, Node>();
+  const firstOfQueue = new Map<string, Node>();
+  for (const n of nodes) {
+    add(n, [...forwardIssues(n, index), ...wakeOnPoisonIssues(n, index)]);
+    if (serving.has(n)) add(n, sharingIssues(n, firstOfGroup, firstOfQueue));
+  }
   return issues;
 }

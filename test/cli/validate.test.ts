@@ -39,6 +39,26 @@ describe('cli validate', () => {
     expect(code).toBe(1);
   });
 
+  test('targets that could damage each other, a cluster alias and a bad setting: each shown, exit 1', async () => {
+    const entry = { server: 'https://k8s.example.net:6443', certificateAuthorityData: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64') };
+    const waker = { ...good, scaleTargetRef: { name: 'waker' }, triggers: [{ type: 'azure-queue', metadata: { queueName: 'invoices', accountName: 'acct' } }], wake: { queueName: 'orders', accountName: 'acct' } };
+    const twin = { ...good, name: 'twin', cluster: 'edge2' };
+    const settings = await settingsFile('graph.json', {
+      SCALER_CLUSTERS: JSON.stringify({ edge: entry, edge2: { ...entry, server: 'https://K8S.example.net:6443/' } }),
+      SCALER_TARGETS: JSON.stringify([{ ...good, cluster: 'edge' }, { ...waker, cluster: 'edge' }, twin]),
+      SCALER_CONCURRENCY: '0',
+    });
+    const { code, out } = await runCli(validateCommand, ['--settings', settings]);
+    expect(out.split('\n')).toEqual([
+      'error: SCALER_CONCURRENCY: "0" is not a whole number from 1 to 1000; using the default (32)',
+      'error: target shop/waker: wake.queueName: "orders" in account acct is the work queue of targets shop/worker, shop/twin: a wake function deletes every message of its queue, so they would lose their work. Use a queue of its own',
+      'error: target shop/twin: scaleTargetRef: Deployment shop/worker is already scaled by target shop/worker (#0): cluster edge2 is the same cluster as edge (same server https://k8s.example.net:6443)',
+      '1 valid target(s), 2 cluster(s), 3 problem(s)',
+      '',
+    ]);
+    expect(code).toBe(1);
+  });
+
   test('--targets reads a YAML file of ScaledObjects; --json for scripts', async () => {
     const targets = join(dir, 'targets.yaml');
     await writeFile(targets, ['apiVersion: keda.sh/v1alpha1', 'kind: ScaledObject', 'metadata: { name: worker, namespace: shop }', 'spec:', '  scaleTargetRef: { name: worker }', '  pollingInterval: 0', '  triggers: [ { type: azure-queue, metadata: { queueName: orders, accountName: acct } } ]'].join('\n'));

@@ -1,4 +1,6 @@
-import { parseAllDocuments } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { hasDuplicateKey, parseList, parseNamedMap } from '../../shared/config/document.js';
 
@@ -107,5 +109,30 @@ describe('one malformed item never stops the others: YAML errors located by posi
     },
   ])('$name', ({ text, want }) => {
     expect(itemsOf(text)).toEqual(want);
+  });
+});
+
+describe('a YAML error never changes an item it is not in (fuzzed)', () => {
+  const originals = [0, 1, 2, 3].map((n) => ({ name: `t${n}`, n, list: [n, n + 1], map: { k: `v${n}` } }));
+  const text = stringify(originals);
+  const starts = [...text.matchAll(/^- /gm)].map((m) => m.index);
+
+  test('items without an error load exactly as written, but for the one the edit is in', () => {
+    fc.assert(
+      fc.property(fc.nat(text.length - 1), fc.constantFrom('insert', 'delete', 'swap'), fc.constantFrom(':', '-', ' ', '\n', '\t', '{', '}', '[', ']', '"', "'", '&', '*', '#', '!', '|', 'x', ','), (at, kind, c) => {
+        const edited = kind === 'insert' ? text.slice(0, at) + c + text.slice(at) : kind === 'delete' ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + c + text.slice(at + 1);
+        const parsed = parseList(edited);
+        if (!parsed.ok || (parsed.problems.length === 0 && parsed.items.every((i) => !i.error))) return; // refused as a whole, or valid YAML
+        const changed = parsed.items.filter((i) => !i.error && !originals.some((o) => isDeepStrictEqual(o, i.value)));
+        // At most the item holding the edit: any other item loads as written, or is refused.
+        expect(changed.length).toBeLessThanOrEqual(1);
+        const holder = starts.findLastIndex((s) => s <= at);
+        const name = (changed[0]?.value as { name?: unknown } | undefined)?.name;
+        if (changed.length === 1 && typeof name === 'string' && /^t\d$/.test(name)) expect(name).toBe(`t${holder}`);
+        const kept = parsed.items.filter((i) => !i.error).map((i) => i.value);
+        expect(kept.length).toBeLessThanOrEqual(originals.length);
+      }),
+      { numRuns: 800 },
+    );
   });
 });

@@ -60,6 +60,13 @@ const refusals: Row[] = [
     loads: ['shop/good', 'shop/a'],
   },
   {
+    name: 'a wake queue that is the work queue of two other targets: one message naming both',
+    targets: [good, target('a', ['orders']), target('c', ['returns', 'orders']), target('b', ['invoices'], { queueName: 'orders', accountName: 'shopdata' })],
+    settings: APP,
+    errors: ['target shop/b: wake.queueName: "orders" in account shopdata is the work queue of targets shop/a, shop/c: a wake function deletes every message of its queue, so they would lose their work. Use a queue of its own'],
+    loads: ['shop/good', 'shop/a', 'shop/c'],
+  },
+  {
     name: 'a wake queue that is its own work queue (the same-target message)',
     targets: [good, target('a', ['orders'], { queueName: 'orders', accountName: 'shopdata' })],
     errors: ['target shop/a: wake.queueName: "orders" is the work queue of triggers[0]: the wake function consumes its queue, so the workload would never get these messages. Use a separate queue (e.g. orders-wake) with forwardTo: orders'],

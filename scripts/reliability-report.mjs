@@ -140,10 +140,10 @@ section('Security', 'security-checks', [
 // (file, and a pattern of their names), what they tried and what held. The fixes each class
 // led to are the entries of docs/reliability-fixes.json with that class.
 const classes = [
-  { key: 'queues', title: 'No target can damage another target\'s queues', tests: [['security.test.ts', /queue|wake|forward/i], ['fuzz-config.test.ts', /./]],
+  { key: 'queues', title: 'No target can damage another target\'s queues', tests: [['security.test.ts', /another target's work queue|forwarding that loops/]],
     tried: 'configurations whose wake queue is another target\'s work queue, forwards into a wake queue, forwarding loops, -poison queues, signal and forward targets on one queue, in the same and in other accounts; a message left on such a queue while the wake functions poll',
     held: 'refused at load with both targets named; the other targets load; the work queue keeps its messages and its target is not scaled down; a forward with nowhere to send fails and is retried, never settled' },
-  { key: 'owners', title: 'One owner per workload', tests: [['operators.test.ts', /cluster entries/], ['security.test.ts', /same cluster|owner/i]],
+  { key: 'owners', title: 'One owner per workload', tests: [['operators.test.ts', /cluster entries/], ['security.test.ts', /two cluster names for one API server/]],
     tried: 'two cluster entries for one API server (spelled differently: refused at load; 127.0.0.1 and localhost: not visible in configuration), six ticks with one target wanting 4 and the other 0, then a restart',
     held: 'the target listed first scales the workload, the other holds with an error naming it on every tick and after the restart (the workload\'s uid, kept in the state row); the count stayed at 4' },
   { key: 'writers', title: 'Another writer is noticed', tests: [['operators.test.ts', /writer|instance/]],
@@ -158,10 +158,10 @@ const classes = [
   { key: 'skew', title: 'Clock skew cannot freeze a target', tests: [['clock-skew.test.ts', /./]],
     tried: 'an instance whose clock is three hours ahead writes lastEvaluated, lastActiveTime, recommendations, scale events and lastWakeConfirmed into the shared row',
     held: 'the other instance evaluates, scales up, scales in (cooldown from its own now) and wakes the target; each of the four fails without the clamp' },
-  { key: 'secrets', title: 'Decisions carry no workload secrets', tests: [['secrets.test.ts', /annotation|largest/i]],
+  { key: 'secrets', title: 'Decisions carry no workload secrets', tests: [['secrets.test.ts', /annotations|largest replay document/]],
     tried: 'a Deployment whose last-applied-configuration holds a password, another annotation with a random value, decisions sent to App Insights and as JSON lines; the largest replay document',
     held: 'the values appear nowhere in what the hosts sent or wrote; only the KEDA annotations the engine reads travel; every decision replays from what App Insights stored, in parts when over 8,192 characters' },
-  { key: 'settings', title: 'Every setting is validated at load', tests: [['security.test.ts', /setting|SCALER_/], ['fuzz-config.test.ts', /./]],
+  { key: 'settings', title: 'Every setting is validated at load', tests: [['security.test.ts', /bad settings|YAML stream with one malformed/], ['fuzz-config.test.ts', /./]],
     tried: 'SCALER_CONCURRENCY -1 and 0.5, schedules faster than every 5 s or not NCRONTAB, table and cluster names that break keys, one malformed target in a list or a YAML stream',
     held: 'each reported once with the setting named and the default used, so the app still runs; the well-formed targets load' },
 ];

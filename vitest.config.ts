@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Suites under these folders run against real local services (test/support/); test/reliability
-// also writes the figures of docs/reliability.md when RELIABILITY_FIGURES is set.
+// Suites under these folders run against real local services (local/, and the test-only stand-ins
+// of test/support/); test/reliability also writes the figures of docs/reliability.md when
+// RELIABILITY_FIGURES is set.
 const integration = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/reliability/**/*.test.ts'];
 
 export default defineConfig({

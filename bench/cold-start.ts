@@ -33,7 +33,7 @@ function publishedBytes(root: string): { bundled: number; unbundled: number; pro
   // Nested packages are inside their parents' folders: count top-level folders only.
   const tops = listed.filter((p) => !listed.some((other) => other !== p && p.startsWith(`${other}/node_modules/`)));
   const manifests = sizeOf(join(root, 'host.json')) + sizeOf(join(root, 'package.json'));
-  const dist = sizeOf(join(root, 'dist'), (p) => p.endsWith('.map') || /^dist[/\\](app|test|bench)[/\\]/.test(relative(root, p)));
+  const dist = sizeOf(join(root, 'dist'), (p) => p.endsWith('.map') || /^dist[/\\](app|local|bench)[/\\]/.test(relative(root, p)));
   return {
     bundled: sizeOf(join(root, 'dist', 'app')) + manifests,
     unbundled: dist + tops.reduce((sum, p) => sum + sizeOf(p), 0) + manifests,

@@ -7,15 +7,15 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { QueueServiceClient } from '@azure/storage-queue';
 import pLimit from 'p-limit';
-import { startAzurite, type Azurite } from '../test/support/azurite.js';
-import { findControlPlaneBinaries, missingControlPlaneMessage } from '../test/support/control-plane-binaries.js';
-import { ADMIN_USER, kubeToken, startControlPlane, type ControlPlane } from '../test/support/control-plane.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../test/support/identity-endpoint.js';
-import { adminKubeConfig } from '../test/support/kube-clients.js';
-import { grantScaleRole } from '../test/support/kube-workloads.js';
-import { createTestCa } from '../test/support/test-ca.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../test/support/test-identities.js';
-import { trustCa } from '../test/support/trust-ca.js';
+import { startAzurite, type Azurite } from '../local/azurite.js';
+import { findControlPlaneBinaries, missingControlPlaneMessage } from '../local/control-plane-binaries.js';
+import { ADMIN_USER, kubeToken, startControlPlane, type ControlPlane } from '../local/control-plane.js';
+import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../local/identity-endpoint.js';
+import { adminKubeConfig } from '../local/kube-clients.js';
+import { grantScaleRole } from '../local/kube-workloads.js';
+import { createTestCa } from '../local/test-ca.js';
+import { SCALER_CLIENT_ID, testIdentities } from '../local/test-identities.js';
+import { trustCa } from '../local/trust-ca.js';
 
 export interface LocalServices {
   controlPlane: ControlPlane;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { clusterEntry, createWorkbench, depthOf, queueLengthOf, startLocalServices, type LocalServices, type Workbench } from './tick-fixtures.js';
 import type { Latency, PortCalls, TickMeasure, WorkerReply, WorkerRequest } from './tick-worker.js';
 
@@ -120,32 +121,16 @@ function cpuOf(pid: number): number {
 }
 
 /**
- * The worker bundled as scripts/bundle.mjs bundles the app (one ESM file, every dependency
- * inside), so its memory is the shipped app's: unbundled, the same code takes ~35 MB more RSS.
+ * The worker bundled with the options scripts/bundle.mjs bundles the app with (one ESM file, every
+ * dependency inside), so its memory is the shipped app's: unbundled, the same code takes ~35 MB
+ * more RSS.
  */
 async function bundleWorker(root: string): Promise<string> {
   const { build } = await import('esbuild');
+  // Read from the sources (scripts/ is not compiled into dist/).
+  const { appBundleOptions } = await import(pathToFileURL(join(root, 'scripts', 'esbuild-options.mjs')).href) as typeof import('../scripts/esbuild-options.mjs');
   const outfile = join(root, 'dist', 'bench', 'tick-worker.bundle.mjs');
-  await build({
-    entryPoints: [join(root, 'bench', 'tick-worker.ts')],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    external: ['@azure/functions-core'],
-    banner: {
-      js: [
-        "import { createRequire as __bundleRequire } from 'node:module';",
-        "import { fileURLToPath as __bundlePath } from 'node:url';",
-        "import { dirname as __bundleDir } from 'node:path';",
-        'const require = __bundleRequire(import.meta.url);',
-        'const __filename = __bundlePath(import.meta.url);',
-        'const __dirname = __bundleDir(__filename);',
-      ].join(' '),
-    },
-    logLevel: 'warning',
-  });
+  await build({ ...appBundleOptions, entryPoints: [join(root, 'bench', 'tick-worker.ts')], outfile });
   return outfile;
 }
 

@@ -20,11 +20,10 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { Kube } from '../shared/kube/index.js';
 import { pollOnce, pollQueue, queueTriggerSettings, type QueueTriggerSettings } from '../shared/runtime/queue-poller.js';
-import { createWaker, wakeQueuesOf } from '../shared/runtime/wake.js';
-import { createRuntime, type Runtime } from '../shared/runtime/wiring.js';
+import { createWaker, wakeQueuesOf, createRuntime, type Runtime } from '../shared/runtime/index.js';
 import type { Telemetry } from '../shared/telemetry/index.js';
-import { adminKubeConfig } from '../test/support/kube-clients.js';
-import { grantScaleRole } from '../test/support/kube-workloads.js';
+import { adminKubeConfig } from '../local/kube-clients.js';
+import { grantScaleRole } from '../local/kube-workloads.js';
 import { clusterEntry, startLocalServices, type LocalServices } from './tick-fixtures.js';
 
 export interface WakeBenchOptions {

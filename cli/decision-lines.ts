@@ -1,6 +1,6 @@
 // Telemetry for a terminal: one readable line per decision.
 import { messageOf } from '../shared/errors.js';
-import { describeScaledByOther } from '../shared/runtime/evaluate-target.js';
+import { describeScaledByOther } from '../shared/runtime/index.js';
 import type { Telemetry } from '../shared/telemetry/index.js';
 
 export function createDecisionLines(write: (line: string) => void = (l) => process.stdout.write(l)): Telemetry {

@@ -3,7 +3,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { appSettings } from '../shared/config/index.js';
 import { hostEvaluationLoop } from '../shared/runtime/host.js';
-import { summarize, tickWarnings } from '../shared/runtime/loop.js';
+import { summarize, tickWarnings } from '../shared/runtime/index.js';
 
 export async function evaluate(_timer: Timer, context: InvocationContext): Promise<void> {
   const result = await hostEvaluationLoop().tick();

@@ -12,6 +12,8 @@
 //    queues (a target's wake field) are created with their -poison queue.
 // The targets are read from scalerTargets / scalerClusters, the very text written to the
 // SCALER_TARGETS / SCALER_CLUSTERS app settings, so the grants and the config cannot disagree.
+// What each trigger type reads, and the roles it needs there, come from trigger-types.json,
+// generated from the scaler's trigger registry (shared/sources/registry.ts).
 targetScope = 'subscription'
 
 @minLength(1)
@@ -67,6 +69,11 @@ param instanceMemoryMB int = 2048
 param alertActionGroupIds string[] = []
 
 var abbrs = loadJsonContent('./abbreviations.json')
+// Per trigger type: the kind of resource it reads (scope), the metadata keys naming the resource
+// and its account, and the roles: read (scaler identity) and send (host identity, forward mode).
+// Written by `npm run infra:trigger-types`; a test keeps it equal to the registry.
+var triggerTypes = loadJsonContent('./trigger-types.json').triggerTypes
+var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appResourceGroupName = !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -81,14 +88,17 @@ var clusters = json(scalerClusters)
 // As the config loader does: a target without `cluster` is in the only cluster.
 var onlyCluster = length(objectKeys(clusters)) == 1 ? objectKeys(clusters)[0] : ''
 
-// Every queue a trigger reads, once (several targets may read one queue).
-var triggerQueues = flatten(map(targets, t => map(filter(t.triggers, tr => tr.type == 'azure-queue'), tr => {
-  accountName: tr.metadata.accountName
-  queueName: tr.metadata.queueName
+// Every Storage queue a trigger reads (its type's scope is storage-queue), once: several targets
+// may read one queue. The queue and its account are the metadata keys its type names.
+var triggerQueues = flatten(map(targets, t => map(filter(t.triggers, tr => triggerTypes[?tr.type].?scope == 'storage-queue'), tr => {
+  accountName: tr.metadata[triggerTypes[tr.type].accountField]
+  queueName: tr.metadata[triggerTypes[tr.type].resourceField]
+  role: triggerTypes[tr.type].read
 })))
 var targetQueues = map(items(groupBy(triggerQueues, q => '${q.accountName}/${q.queueName}')), g => {
   accountName: g.value[0].accountName
   queueName: g.value[0].queueName
+  role: g.value[0].role
   subscriptionId: storageAccounts[g.value[0].accountName].?subscriptionId ?? subscription().subscriptionId
   resourceGroup: storageAccounts[g.value[0].accountName].resourceGroup
 })
@@ -123,20 +133,20 @@ var kubernetesRbacNamespaces = map(
 )
 
 // Wake queues (a target's wake field; '' = the app's own account) and forward targets
-// (wake.forwardTo: a queue in the account of the target's first trigger), once each. Several
-// targets may share a wake queue.
+// (wake.forwardTo: a queue in the account of the target's first trigger, which the wake path
+// sends to with that trigger type's sender and role), once each. Several targets may share a
+// wake queue.
 var wakeTargets = filter(targets, t => t.?wake != null)
 var wakeQueueGrants = map(items(groupBy(wakeTargets, t => '${t.wake.?accountName ?? ''}/${t.wake.queueName}')), g => {
   accountName: g.value[0].wake.?accountName ?? ''
   queueName: g.value[0].wake.queueName
 })
-var forwardQueueGrants = map(
-  items(groupBy(filter(wakeTargets, t => t.wake.?forwardTo != null), t => '${t.triggers[0].metadata.accountName}/${t.wake.forwardTo}')),
-  g => {
-    accountName: g.value[0].triggers[0].metadata.accountName
-    queueName: g.value[0].wake.forwardTo
-  }
-)
+var forwards = map(filter(wakeTargets, t => t.wake.?forwardTo != null && triggerTypes[?t.triggers[0].type].?scope == 'storage-queue'), t => {
+  accountName: t.triggers[0].metadata[triggerTypes[t.triggers[0].type].accountField]
+  queueName: t.wake.forwardTo
+  role: triggerTypes[t.triggers[0].type].send
+})
+var forwardQueueGrants = map(items(groupBy(forwards, f => '${f.accountName}/${f.queueName}')), g => g.value[0])
 // Wake queues in other accounts get their own connection, SCALER_WAKE_<account>.
 var wakeAccounts = objectKeys(groupBy(filter(wakeQueueGrants, w => !empty(w.accountName)), w => w.accountName))
 
@@ -290,6 +300,7 @@ module targetQueueReaders 'app/queue-access.bicep' = [for q in targetQueues: {
     queueNames: [q.queueName]
     create: false // the workload's queue: referenced, never created
     access: 'read'
+    roleId: q.role.id // the trigger type's read role (trigger-types.json)
     principalId: scalerIdentity.outputs.principalId
   }
 }]
@@ -320,6 +331,9 @@ module wakeQueueConsumers 'app/queue-access.bicep' = [for w in wakeQueueGrants: 
     queueNames: [w.queueName, '${w.queueName}-poison']
     create: true
     access: 'consume'
+    // A queue trigger gets, updates, deletes and poisons messages: Reader + Message Processor
+    // cannot release a failed message or write the -poison queue.
+    roleId: storageQueueDataContributor
     principalId: hostIdentity.outputs.principalId
   }
   dependsOn: [storage]
@@ -333,6 +347,7 @@ module forwardQueueSenders 'app/queue-access.bicep' = [for f in forwardQueueGran
     queueNames: [f.queueName]
     create: false // the work queue: referenced, never created
     access: 'send'
+    roleId: f.role.id // the first trigger type's send role (trigger-types.json)
     principalId: hostIdentity.outputs.principalId
   }
 }]

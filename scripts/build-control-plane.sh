@@ -5,8 +5,9 @@
 #   scripts/build-control-plane.sh            # build if missing, print the bin folder
 #
 # The cache is reused across runs and clones (it lives under $HOME unless
-# CONTROL_PLANE_CACHE says otherwise). The test harness finds the binaries in
-# $KUBEBUILDER_ASSETS first (the envtest convention), then in this cache.
+# CONTROL_PLANE_CACHE says otherwise). local/control-plane-binaries.ts (the tests, the demo, the
+# benchmarks) finds the binaries in $KUBEBUILDER_ASSETS first (the envtest convention), then in
+# this cache.
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-1.35.4}"

@@ -43,7 +43,7 @@ export const demoCommand: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      // Loaded here: the demo pulls in the test harness (Azurite, control plane), which no other command needs.
+      // Loaded here: the demo pulls in the local services (local/: control plane, identity endpoint), which no other command needs.
       const { runDemo } = await import('../demo/run.js');
       const result = await runDemo({ short: options.short, reportPath: options.report, signal: abort.signal });
       return result.ok ? EXIT_OK : EXIT_FAILED;

@@ -1,6 +1,6 @@
 // `explain`: replays one decision from its recorded input (docs/engine.md).
 import { parse as parseYaml } from 'yaml';
-import { replay } from '../../shared/runtime/explain.js';
+import { replay } from '../../shared/runtime/index.js';
 import { messageOf } from '../../shared/errors.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandLine, readInput, type Command } from '../command.js';
 

@@ -1,13 +1,11 @@
 // `run`: the local host. Fires the evaluation loop on its schedule against the settings in
 // local.settings.json, starting Azurite when they say UseDevelopmentStorage=true.
 import { Cron } from 'croner';
-import { startAzurite, type Azurite } from '../../test/support/azurite.js';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
 import type { Settings } from '../../shared/config/index.js';
 import { messageOf } from '../../shared/errors.js';
-import { createEvaluationLoop, summarize } from '../../shared/runtime/loop.js';
+import { createEvaluationLoop, summarize, createWaker, wakeQueueClients, wakeQueuesOf, createRuntime, DEFAULT_SCHEDULE, type Runtime } from '../../shared/runtime/index.js';
 import { pollQueue, queueTriggerSettings } from '../../shared/runtime/queue-poller.js';
-import { createWaker, wakeQueueClients, wakeQueuesOf } from '../../shared/runtime/wake.js';
-import { createRuntime, DEFAULT_SCHEDULE, type Runtime } from '../../shared/runtime/wiring.js';
 import { readHostJson } from '../host-json.js';
 import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { createDecisionLines } from '../decision-lines.js';

@@ -1,6 +1,7 @@
 // The demo: the real evaluation loop (createRuntime + createEvaluationLoop) against a local
-// kube-apiserver and Azurite from the test harness, on an accelerated clock, with simulated
-// consumers. Everything it starts is stopped before it returns, also when interrupted.
+// kube-apiserver and Azurite (local/, the services the tests also run on), on an accelerated
+// clock, with simulated consumers. Everything it starts is stopped before it returns, also
+// when interrupted.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,17 +10,16 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { messageOf } from '../../shared/errors.js';
-import { createEvaluationLoop } from '../../shared/runtime/loop.js';
-import { createRuntime } from '../../shared/runtime/wiring.js';
+import { createEvaluationLoop, createRuntime } from '../../shared/runtime/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../../shared/telemetry/index.js';
-import { startAzurite } from '../../test/support/azurite.js';
-import { findControlPlaneBinaries, missingControlPlaneMessage } from '../../test/support/control-plane-binaries.js';
-import { startControlPlane } from '../../test/support/control-plane.js';
-import { startIdentityEndpoint, useIdentityEndpoint } from '../../test/support/identity-endpoint.js';
-import { adminKubeConfig } from '../../test/support/kube-clients.js';
-import { createWorkloads, grantScaleRole, SCALE_ROLE_NAME } from '../../test/support/kube-workloads.js';
-import { createTestCa } from '../../test/support/test-ca.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../../test/support/test-identities.js';
+import { startAzurite } from '../../local/azurite.js';
+import { findControlPlaneBinaries, missingControlPlaneMessage } from '../../local/control-plane-binaries.js';
+import { startControlPlane } from '../../local/control-plane.js';
+import { startIdentityEndpoint, useIdentityEndpoint } from '../../local/identity-endpoint.js';
+import { adminKubeConfig } from '../../local/kube-clients.js';
+import { createWorkloads, grantScaleRole, SCALE_ROLE_NAME } from '../../local/kube-workloads.js';
+import { createTestCa } from '../../local/test-ca.js';
+import { SCALER_CLIENT_ID, testIdentities } from '../../local/test-identities.js';
 import { consumeMessages, tickCapacity } from './consumer.js';
 import { renderReport } from './report.js';
 import { DEMO_CLUSTER, demoTarget, describeScenario, QUEUES_SETTING, SCENARIOS, type DemoScenario } from './scenario.js';

@@ -2,28 +2,29 @@
 // targets, with a note for every field that is not carried over. Pure: no I/O, no clock.
 //
 // What is carried, and what is not (docs/configuration.md, "Differences from KEDA"):
-// - azure-queue triggers, with their metadata, name and useCachedMetrics. Other trigger types
-//   are kept out of the target; a ScaledObject with no azure-queue trigger left is kept out.
-// - Authentication: the scaler reads queues with its own managed identity, so it needs the
-//   storage account. A trigger with metadata.accountName is carried and its authenticationRef /
-//   connectionFromEnv is *replaced* by the managed identity (a note says to grant it a reader
-//   role). A trigger with only a connection string (connection, connectionFromEnv, or a
-//   TriggerAuthentication) and no accountName is kept out, with a note saying what to add:
-//   a placeholder account would load and then read the wrong account, or none.
+// - Triggers of the types the scaler knows (shared/sources registry), with their name and
+//   useCachedMetrics; each type's own rules say which of KEDA's metadata keys carry over and how
+//   the scaler's managed identity replaces KEDA's authentication (for azure-queue: with
+//   metadata.accountName it is replaced, a note says which role to grant; without it the trigger
+//   is kept out, saying what to add). Other trigger types are kept out of the target; a
+//   ScaledObject with no trigger left is kept out.
 // - metricType Value / Utilization: the trigger is kept out (the HPA math differs).
 // - advanced.scalingModifiers: dropped; each trigger scales on its own and the highest wins.
-// - autoscaling.keda.sh/paused on the ScaledObject becomes `paused: true`; paused-replicas
-//   becomes `paused: true` too (the workload stays where KEDA left it) but the count itself,
-//   like paused-scale-in/-out and force-activation, goes on the Deployment: the note says how.
+// - autoscaling.keda.sh/paused on the ScaledObject becomes `paused: true` when KEDA would pause
+//   (shared/engine/keda-annotations.ts); paused-replicas becomes `paused: true` too (the workload
+//   stays where KEDA left it) but the count itself, like paused-scale-in/-out and
+//   force-activation, goes on the Deployment: the note says how.
 // - idleReplicaCount that KEDA itself refuses (its idle/min quirk): dropped.
-// - Fields KEDA ignores too (unknown metadata keys, endpointSuffix without cloud: Private,
-//   unknown spec fields): left out, noted as `ignored`.
+// - Fields KEDA ignores too (unknown metadata keys, unknown spec fields): left out, noted as
+//   `ignored`.
 // - Anything else the configuration refuses: the trigger (or the target) is kept out with the
 //   configuration's own message.
 import { loadConfig, loadTargets, parseTarget } from '../../shared/config/index.js';
 import type { Cluster } from '../../shared/config/index.js';
+import { needToBePaused, PAUSED_REPLICAS, WORKLOAD_ANNOTATIONS } from '../../shared/engine/index.js';
 import type { ConfigError } from '../../shared/errors.js';
-import { isRecord, show } from '../../shared/config/values.js';
+import { isRecord, show } from '../../shared/schema/index.js';
+import { definitionOf, isTriggerType, triggerTypeNames, type ImportOutcome } from '../../shared/sources/index.js';
 
 /**
  * What happened to one field of a ScaledObject:
@@ -34,8 +35,7 @@ import { isRecord, show } from '../../shared/config/values.js';
  * - `replaced`: carried by the scaler's own means (its managed identity), same scaling;
  * - `ignored`: KEDA ignores it too; left out with no change in behaviour.
  */
-export const outcomes = ['target-kept-out', 'trigger-kept-out', 'dropped', 'changed', 'replaced', 'ignored'] as const;
-export type Outcome = (typeof outcomes)[number];
+export type Outcome = 'target-kept-out' | ImportOutcome;
 
 /** Outcomes after which the target scales as the ScaledObject did (exit code 0). */
 const CARRIED: ReadonlySet<Outcome> = new Set(['replaced', 'ignored']);
@@ -66,21 +66,11 @@ export interface ImportOptions {
 }
 
 const KEDA_API_VERSION = 'keda.sh/v1alpha1';
-const ANNOTATION = 'autoscaling.keda.sh/';
-/** Read by the engine from the scale target; on a ScaledObject they cannot be carried. */
-const WORKLOAD_ANNOTATIONS = ['paused-replicas', 'paused-scale-in', 'paused-scale-out', 'force-activation'];
 /** The ScaledObject spec fields KEDA reads (v2.18). */
 const SPEC_FIELDS = ['scaleTargetRef', 'pollingInterval', 'cooldownPeriod', 'initialCooldownPeriod', 'minReplicaCount', 'maxReplicaCount', 'idleReplicaCount', 'fallback', 'advanced', 'triggers'];
 /** Copied as they are: the configuration accepts them with KEDA's meaning. */
 const PLAIN_SPEC_FIELDS = ['pollingInterval', 'cooldownPeriod', 'initialCooldownPeriod', 'minReplicaCount', 'maxReplicaCount', 'idleReplicaCount', 'fallback'];
 const TRIGGER_FIELDS = ['type', 'name', 'metadata', 'metricType', 'useCachedMetrics', 'authenticationRef'];
-/** The azure-queue metadata keys KEDA reads (azure_queue_scaler.go); it ignores any other. */
-const QUEUE_METADATA = ['queueName', 'queueLength', 'activationQueueLength', 'queueLengthStrategy', 'accountName', 'cloud', 'endpointSuffix', 'connectionFromEnv', 'connection'];
-const IDENTITY_HINT = 'grant its identity Storage Queue Data Reader on the queue (set metadata.identityClientId to pick a user-assigned identity)';
-
-/** KEDA's getBoolAnnotation: present and not "false" counts as true. */
-const annotationSet = (annotations: Record<string, unknown>, key: string): boolean =>
-  key in annotations && String(annotations[key]).trim().toLowerCase() !== 'false';
 
 const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
@@ -115,14 +105,14 @@ function convertTrigger(raw: unknown, field: string, notes: Notes): FlatTarget |
     notes.add(field, 'trigger-kept-out', `is ${show(raw)}, not a trigger`);
     return undefined;
   }
-  if (raw.type !== 'azure-queue') {
-    notes.add(field, 'trigger-kept-out', `trigger type ${show(raw.type)} is not supported: only azure-queue triggers are imported`);
+  if (!isTriggerType(raw.type)) {
+    notes.add(field, 'trigger-kept-out', `trigger type ${show(raw.type)} is not supported: only ${triggerTypeNames.join(', ')} triggers are imported`);
     return undefined;
   }
   if (raw.metricType === 'Value' || raw.metricType === 'Utilization') {
     const why = raw.metricType === 'Value'
-      ? 'a Value target is the whole queue length across all replicas, which the scaler does not do (it scales to queue length / queueLength per replica); remove metricType to carry it with that meaning'
-      : 'KEDA refuses Utilization for azure-queue too';
+      ? 'a Value target is the whole metric across all replicas, which the scaler does not do (it scales to the metric / its target per replica); remove metricType to carry it with that meaning'
+      : 'KEDA refuses Utilization for external metrics too';
     notes.add(`${field}.metricType`, 'trigger-kept-out', `${show(raw.metricType)} is not supported, only AverageValue: ${why}`);
     return undefined;
   }
@@ -131,34 +121,10 @@ function convertTrigger(raw: unknown, field: string, notes: Notes): FlatTarget |
     if (!TRIGGER_FIELDS.includes(key)) notes.add(`${field}.${key}`, 'ignored', 'is not a trigger field KEDA reads');
     else if (key !== 'authenticationRef' && key !== 'metadata') trigger[key] = value;
   }
-  const source = isRecord(raw.metadata) ? raw.metadata : {};
-  const metadata: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (!QUEUE_METADATA.includes(key)) notes.add(`${field}.metadata.${key}`, 'ignored', 'is not an azure-queue metadata key KEDA reads');
-    else if (key !== 'connection' && key !== 'connectionFromEnv') metadata[key] = value;
-  }
-  // KEDA ignores endpointSuffix unless cloud is Private; the configuration refuses it.
-  if (given(source.endpointSuffix) && String(source.cloud ?? '').trim().toLowerCase() !== 'private') {
-    delete metadata.endpointSuffix;
-    notes.add(`${field}.metadata.endpointSuffix`, 'ignored', `is only used with cloud: Private (KEDA ignores it with ${given(source.cloud) ? `cloud ${show(source.cloud)}` : 'the default cloud'})`);
-  }
-  // Who reads the queue: the scaler's managed identity, which needs the account name.
-  const ref = isRecord(raw.authenticationRef) ? raw.authenticationRef : undefined;
-  const means = [
-    ...(raw.authenticationRef !== undefined ? [{ path: `${field}.authenticationRef`, what: `${typeof ref?.kind === 'string' ? ref.kind : 'TriggerAuthentication'} ${show(ref?.name)}` }] : []),
-    ...(given(source.connectionFromEnv) ? [{ path: `${field}.metadata.connectionFromEnv`, what: `the connection string in the workload's environment variable ${show(source.connectionFromEnv)}` }] : []),
-    // The value is an account key: never repeated.
-    ...(given(source.connection) ? [{ path: `${field}.metadata.connection`, what: 'a connection string in metadata.connection' }] : []),
-  ];
-  if (!given(source.accountName)) {
-    const how = means.length > 0 ? `reads its queue with ${means.map((m) => m.what).join(' and ')}` : 'gives no way to reach its queue';
-    notes.add(field, 'trigger-kept-out', `${how} and names no accountName. The scaler reads queues with its managed identity, so it needs the storage account: add metadata.accountName (the AccountName of that connection string), and ${IDENTITY_HINT}`);
-    return undefined;
-  }
-  for (const m of means) {
-    notes.add(m.path, 'replaced', `the scaler reads queue ${show(source.queueName)} of account ${show(source.accountName)} with its managed identity instead of ${m.what}: ${IDENTITY_HINT}`);
-  }
-  return { ...trigger, metadata };
+  // The metadata, and what stands for KEDA's authentication: the type's own rules.
+  const imported = definitionOf(raw.type).importTrigger(raw);
+  for (const note of imported.notes) notes.add(note.path ? `${field}.${note.path}` : field, note.outcome, note.message);
+  return imported.metadata ? { ...trigger, metadata: imported.metadata } : undefined;
 }
 
 /**
@@ -249,21 +215,18 @@ function convertScaledObject(raw: unknown, index: number, options: ImportOptions
   });
   target.triggers = triggers;
 
-  // 4. Pause annotations: the ScaledObject's own is `paused`; the others belong on the workload.
-  const annotations = isRecord(meta.annotations) ? meta.annotations : {};
+  // 4. Pause annotations, read as KEDA reads them: the ScaledObject's own pause (paused, or
+  // paused-replicas present: NeedToBePausedByAnnotation) is `paused`; the annotations the engine
+  // reads from the workload belong there.
+  const annotations = isRecord(meta.annotations) ? Object.fromEntries(Object.entries(meta.annotations).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
   const workload = `${String(kind).toLowerCase()} ${String(ref.name)} -n ${namespace}`;
-  if (annotationSet(annotations, `${ANNOTATION}paused`)) target.paused = true;
-  for (const suffix of WORKLOAD_ANNOTATIONS) {
-    const key = `${ANNOTATION}${suffix}`;
-    if (!(key in annotations)) continue;
+  if (needToBePaused(annotations)) target.paused = true;
+  for (const key of WORKLOAD_ANNOTATIONS) {
+    if (!Object.hasOwn(annotations, key)) continue;
     const field = `metadata.annotations[${JSON.stringify(key)}]`;
-    const move = `the scaler reads it from the ${kind}: kubectl annotate ${workload} ${key}=${String(annotations[key])}`;
-    if (suffix === 'paused-replicas') {
-      target.paused = true;
-      notes.add(field, 'changed', `carried as paused: true, which holds the replicas where they are; to hold exactly ${String(annotations[key])}, ${move}`);
-    } else {
-      notes.add(field, 'dropped', `is not carried: ${move}`);
-    }
+    const move = `the scaler reads it from the ${kind}: kubectl annotate ${workload} ${key}=${annotations[key]}`;
+    if (key === PAUSED_REPLICAS) notes.add(field, 'changed', `carried as paused: true, which holds the replicas where they are; to hold exactly ${annotations[key]}, ${move}`);
+    else notes.add(field, 'dropped', `is not carried: ${move}`);
   }
 
   // 5. What the configuration still refuses: the trigger, or else the whole target, is kept out.
@@ -290,7 +253,7 @@ function convertScaledObject(raw: unknown, index: number, options: ImportOptions
 
 /** A stand-in for SCALER_CLUSTERS when checking targets: the cluster's entry does not matter. */
 const PLACEHOLDER_CLUSTER = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/import/providers/Microsoft.ContainerService/managedClusters/import';
-export const DEFAULT_CLUSTER_NAME = 'imported';
+const DEFAULT_CLUSTER_NAME = 'imported';
 
 function placeholderClusters(name: string): Map<string, Cluster> {
   return new Map([[name, { name, kind: 'aks', resourceId: PLACEHOLDER_CLUSTER, subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'import', clusterName: 'import' }]]);

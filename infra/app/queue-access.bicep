@@ -8,21 +8,14 @@ param queueNames string[]
 @description('true: create the queues (a wake queue and its -poison queue); false: they must exist.')
 param create bool
 
-@description('read: the scaler reads the length (Storage Queue Data Reader). consume: a queue trigger gets, updates, deletes and poisons messages (Storage Queue Data Contributor; Reader + Message Processor cannot release a failed message or write the -poison queue). send: forward mode adds messages (Storage Queue Data Message Sender).')
+@description('What the identity does there. read: the scaler reads the length. consume: a queue trigger gets, updates, deletes and poisons messages. send: forward mode adds messages.')
 @allowed(['read', 'consume', 'send'])
 param access string
 
-param principalId string
+@description('The built-in role that allows it, by id (main.bicep: a trigger type\'s read or send role from trigger-types.json, or Storage Queue Data Contributor for a wake queue).')
+param roleId string
 
-var storageQueueDataReader = '19e7f393-937e-4f77-808e-94535e297925' // Storage Queue Data Reader
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
-var storageQueueDataMessageSender = 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a' // Storage Queue Data Message Sender
-var roleIds = {
-  read: storageQueueDataReader
-  consume: storageQueueDataContributor
-  send: storageQueueDataMessageSender
-}
-var roleId = roleIds[access]
+param principalId string
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: accountName

@@ -4,11 +4,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { accountNameSchema } from '../sources/azure-queue-metadata.js';
-import { keyValuePairs, parseConnectionString } from './storage-account.js';
-import { clientId, GUID, parseConfig, serviceUrl, show } from './values.js';
-
-export type Settings = Record<string, string | undefined>;
+import { clientId, GUID, keyValuePairs, parseConfig, serviceUrl, show, type Settings } from '../schema/index.js';
+import { accountNameSchema, parseConnectionString } from '../sources/index.js';
 
 export const DEFAULT_SCHEDULE = '*/15 * * * * *';
 export const DEFAULT_STATE_TABLE = 'scalerstate';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Behavior, ScalingRules } from '../engine/index.js';
 import { DEFAULT_TOLERANCE, LEGACY_DOWNSCALE_WINDOW_SECONDS } from '../engine/index.js';
-import { fields, integer, oneOf, quantity } from './values.js';
+import { fields, integer, oneOf, quantity } from '../schema/index.js';
 
 const policy = fields({
   type: oneOf(['Pods', 'Percent']),

@@ -2,7 +2,7 @@
 // discovered through ARM), a server URL + CA (non-ARM use), or a kubeconfig context (local).
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { checked, clientId, fields, serviceUrl, show, text, type CheckIssue } from './values.js';
+import { checked, clientId, fields, serviceUrl, show, text, type CheckIssue } from '../schema/index.js';
 
 const AKS_ID =
   /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;

@@ -1,7 +1,7 @@
 // App settings hold JSON or YAML (JSON is YAML 1.2); a YAML stream may hold several documents,
 // as `kubectl get -o yaml` output does.
 import { isMap, isNode, isSeq, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml';
-import { isRecord, show } from './values.js';
+import { isRecord, show } from '../schema/index.js';
 
 /** One item of a list setting (a target). */
 export interface ListItem {

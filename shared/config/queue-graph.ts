@@ -3,21 +3,15 @@
 // function deletes each message of its queue; a forward sends each one on; the Functions host
 // moves failed wake messages to <wake queue>-poison. Whoever would do the damage is refused,
 // and the message names both targets.
-import type { AzureQueueMetadata } from '../sources/azure-queue-metadata.js';
-import { connectionOf, type AppSettings, type Settings } from './app-settings.js';
-import { accountOfConnectionString, accountOfUrl } from './storage-account.js';
+import type { Settings } from '../schema/index.js';
+import { accountOfConnectionString, accountOfUrl, queuesOf, type QueueRef } from '../sources/index.js';
+import { connectionOf, type AppSettings } from './app-settings.js';
 import type { Target } from './target.js';
 
 /** Azure's limit on queue names, less "-poison" (the host's queue for failed wake messages). */
-export const MAX_WAKE_QUEUE_NAME = 63 - '-poison'.length;
+const MAX_WAKE_QUEUE_NAME = 63 - '-poison'.length;
 
-/** A queue as far as the settings say where it is: its account is undefined when they do not. */
-export interface QueueRef {
-  name: string;
-  account: string | undefined;
-}
-
-export interface GraphIssue {
+interface GraphIssue {
   path: string;
   reason: string;
 }
@@ -32,21 +26,10 @@ const ref = (name: string, account: string | undefined): QueueRef => ({ name: na
 export const sameQueue = (a: QueueRef, b: QueueRef): boolean => a.name === b.name && (a.account === undefined || b.account === undefined || a.account === b.account);
 
 /**
- * The account a trigger reads its queue in, the way the queue client is made
- * (shared/sources/azure-queue.ts): the connection string of connectionFromEnv, else
- * queueServiceUri, else accountName.
- */
-export function triggerAccount(m: AzureQueueMetadata, settings: Settings): string | undefined {
-  if (m.connectionFromEnv) return accountOfConnectionString(settings[m.connectionFromEnv] ?? '');
-  if (m.queueServiceUri) return accountOfUrl(m.queueServiceUri);
-  return m.accountName;
-}
-
-/**
  * The account of a wake queue, the way its function's connection reaches it
- * (shared/runtime/wake.ts wakeQueueClients): SCALER_WAKE_<accountName> when wake.accountName is
- * given, else the app's own storage (AzureWebJobsStorage); the connection string, else the service
- * URL, else __accountName; else wake.accountName itself.
+ * (connectionQueueClients in shared/sources/azure-queue/clients.ts): SCALER_WAKE_<accountName>
+ * when wake.accountName is given, else the app's own storage (AzureWebJobsStorage); the
+ * connection string, else the service URL, else __accountName; else wake.accountName itself.
  */
 export function wakeAccount(wake: NonNullable<Target['wake']>, app: AppSettings): string | undefined {
   const c = connectionOf(app, wake.accountName ? `SCALER_WAKE_${wake.accountName}` : 'AzureWebJobsStorage');
@@ -60,9 +43,10 @@ export function wakeAccount(wake: NonNullable<Target['wake']>, app: AppSettings)
 interface Node {
   index: number;
   target: Target;
-  work: QueueRef[];
+  /** What its triggers read (each trigger type says, shared/sources), by trigger index. */
+  work: { trigger: number; queue: QueueRef }[];
   wake?: QueueRef;
-  /** wake.forwardTo, in the account of the first trigger (where the wake path sends it). */
+  /** wake.forwardTo, in the account of the first trigger's queue (where the wake path sends it). */
   forward?: QueueRef;
   /** The name of its wake function's group (wakeQueuesOf): one function per connection and queue. */
   group?: string;
@@ -74,13 +58,13 @@ const byName = (...queues: QueueRef[]): string =>
   queues.some((q) => q.account === undefined) ? ' (the settings do not say which storage account each is in, so the names are compared)' : '';
 
 function nodeOf(index: number, target: Target, settings: Settings, app: AppSettings): Node {
-  const work = target.triggers.map((t) => ref(t.metadata.queueName, triggerAccount(t.metadata, settings)));
+  const work = target.triggers.flatMap((t, trigger) => queuesOf(t, settings).map((q) => ({ trigger, queue: ref(q.name, q.account) })));
   const node: Node = { index, target, work };
   const wake = target.wake;
   if (wake) {
     node.wake = ref(wake.queueName, wakeAccount(wake, app));
     node.group = `${wake.accountName ?? ''}/${wake.queueName}`;
-    if (wake.forwardTo) node.forward = ref(wake.forwardTo, work[0]?.account);
+    if (wake.forwardTo) node.forward = ref(wake.forwardTo, work.find((w) => w.trigger === 0)?.queue.account);
   }
   return node;
 }
@@ -93,14 +77,14 @@ function ownIssues(n: Node): GraphIssue[] {
   if (wake.queueName.length > MAX_WAKE_QUEUE_NAME) {
     issues.push({ path: 'wake.queueName', reason: `"${wake.queueName}" is longer than ${MAX_WAKE_QUEUE_NAME} characters: the host moves failed wake messages to "${wake.queueName}-poison", longer than the 63 characters Azure allows a queue name` });
   }
-  n.work.forEach((q, i) => {
-    if (sameQueue(n.wake!, q)) {
+  for (const w of n.work) {
+    if (sameQueue(n.wake, w.queue)) {
       issues.push({
         path: 'wake.queueName',
-        reason: `"${wake.queueName}" is the work queue of triggers[${i}]: the wake function consumes its queue, so the workload would never get these messages. Use a separate queue (e.g. ${wake.queueName}-wake) with forwardTo: ${wake.queueName}`,
+        reason: `"${wake.queueName}" is the work queue of triggers[${w.trigger}]: the wake function consumes its queue, so the workload would never get these messages. Use a separate queue (e.g. ${wake.queueName}-wake) with forwardTo: ${wake.queueName}`,
       });
     }
-  });
+  }
   if (n.forward && sameQueue(n.forward, n.wake)) {
     issues.push({ path: 'wake.forwardTo', reason: `"${wake.forwardTo}" is the wake queue itself: each message would be forwarded to itself forever` });
   }
@@ -192,7 +176,7 @@ function forwardIssues(n: Node, index: Index): GraphIssue[] {
   if (poisoned) {
     issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the poison queue of wake queue "${poisoned.wake!.name}" (target ${poisoned.target.id})${byName(forward, poisoned.wake!)}: the host puts the wake messages that fail there, and the workload would never get these` });
   }
-  if (!n.work.some((q) => sameQueue(forward, q))) {
+  if (!n.work.some((w) => sameQueue(forward, w.queue))) {
     const owners = workOf(index, forward, n);
     if (owners.length > 0) {
       issues.push({ path: 'wake.forwardTo', reason: `"${name}" is the work queue of ${workQueueOf(owners)}, not of ${n.target.id}${byName(forward, ...owners.map((o) => o.queue))}: the forwarded messages would become the work of another workload. Forward to a work queue of ${n.target.id}` });
@@ -234,12 +218,13 @@ function sharingIssues(n: Node, firstOfGroup: Map<string, Node>, firstOfQueue: M
 
 /**
  * Checks the queues of all targets together; returns the issues of each refused target (by its
- * index in SCALER_TARGETS). `settings` resolves connectionFromEnv; `app` the wake connections.
+ * index in SCALER_TARGETS). `settings` tell the trigger types where their queues are (e.g.
+ * connectionFromEnv); `app` the wake connections.
  */
 export function checkQueueGraph(targets: readonly { index: number; target: Target }[], settings: Settings, app: AppSettings): Map<number, GraphIssue[]> {
   const nodes = targets.map(({ index, target }) => nodeOf(index, target, settings, app));
   const index: Index = { work: new Map(), wakes: new Map() };
-  for (const node of nodes) node.work.forEach((queue, i) => push(index.work, queue.name, { node, i, queue }));
+  for (const node of nodes) for (const { trigger, queue } of node.work) push(index.work, queue.name, { node, i: trigger, queue });
   const issues = new Map<number, GraphIssue[]>();
   const add = (n: Node, list: GraphIssue[]): void => {
     if (list.length > 0) issues.set(n.index, [...(issues.get(n.index) ?? []), ...list]);

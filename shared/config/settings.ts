@@ -1,15 +1,15 @@
 // App settings -> validated configuration. Every problem is collected with the target, the
 // field path and the reason; a bad target never stops the good ones.
 import { ConfigError } from '../errors.js';
-import { appSettings as appSettingsOf, checkAppSettings, type AppSettings, type Settings } from './app-settings.js';
+import { formatPath, parseConfig, type Settings } from '../schema/index.js';
+import { definitionOf } from '../sources/index.js';
+import { appSettings as appSettingsOf, checkAppSettings, type AppSettings } from './app-settings.js';
 import { CLUSTER_NAME, clusterIdentity, clusterNameRule, clusterSchema, toCluster, type Cluster } from './clusters.js';
 import { parseList, parseNamedMap } from './document.js';
 import { checkQueueGraph } from './queue-graph.js';
-import { parseConnectionString } from './storage-account.js';
-import { describeRaw, formatPath, parseTarget, type Target } from './target.js';
-import { parseConfig } from './values.js';
+import { describeRaw, parseTarget, type Target } from './target.js';
 
-export type { Settings } from './app-settings.js';
+export type { Settings } from '../schema/index.js';
 
 /** The configuration: the targets and clusters that loaded, every problem, and the checked app settings. */
 export interface Config extends AppSettings {
@@ -60,7 +60,7 @@ function loadClusters(settings: Settings, local: boolean, errors: ConfigError[])
   return clusters;
 }
 
-/** Cross-field checks that need the other settings: the cluster exists, local-only fields, connectionFromEnv. */
+/** Cross-field checks that need the other settings: the cluster exists, and each trigger type's local-only keys and settings. */
 function checkTarget(target: Target, clusters: Clusters, local: boolean, settings: Settings): { path: string; reason: string }[] {
   const issues: { path: string; reason: string }[] = [];
   const names = [...clusters.valid.keys(), ...clusters.refused];
@@ -74,16 +74,12 @@ function checkTarget(target: Target, clusters: Clusters, local: boolean, setting
     issues.push({ path: 'cluster', reason: `${JSON.stringify(target.cluster)} is not in SCALER_CLUSTERS${names.length ? ` (known: ${names.join(', ')})` : ''}` });
   }
   target.triggers.forEach((t, i) => {
-    for (const key of ['connectionFromEnv', 'queueServiceUri'] as const) {
-      if (!local && t.metadata[key] !== undefined) {
-        issues.push({ path: `triggers[${i}].metadata.${key}`, reason: 'is for local development only (set SCALER_LOCAL_DEVELOPMENT=true to use it)' });
-      }
-    }
-    // The setting it names is read as a connection string (never repeated: it holds a key). Unset, the read fails and says so.
-    const setting = t.metadata.connectionFromEnv === undefined ? undefined : settings[t.metadata.connectionFromEnv]?.trim();
-    if (local && setting && !parseConnectionString(setting)) {
-      issues.push({ path: `triggers[${i}].metadata.connectionFromEnv`, reason: `app setting ${JSON.stringify(t.metadata.connectionFromEnv)} does not hold a storage connection string (key=value pairs separated by ';')` });
-    }
+    const definition = definitionOf(t.type);
+    const metadata = t.metadata as Record<string, unknown>;
+    const localOnly = local ? [] : definition.localOnly.filter((key) => metadata[key] !== undefined);
+    for (const key of localOnly) issues.push({ path: `triggers[${i}].metadata.${key}`, reason: 'is for local development only (set SCALER_LOCAL_DEVELOPMENT=true to use it)' });
+    if (localOnly.length > 0) return;
+    for (const issue of definition.checkSettings(t.metadata, settings)) issues.push({ path: formatPath(['triggers', i, 'metadata', ...issue.path]), reason: issue.message });
   });
   return issues;
 }
@@ -98,7 +94,7 @@ function workloadKey(target: Target, clusters: Map<string, Cluster>): { key: str
 }
 
 /** What the queue graph needs beyond the targets: connectionFromEnv settings and the wake connections. */
-export interface QueueSettings {
+interface QueueSettings {
   settings: Settings;
   app: AppSettings;
 }

@@ -3,11 +3,10 @@
 // accepted too, so a KEDA user can paste what they have.
 import { z } from 'zod';
 import type { ScalingSpec, TriggerThresholds } from '../engine/index.js';
-import { MAX_INT32 } from '../engine/index.js';
-import { triggerDefinitions, triggerTypes, type TriggerType } from '../sources/registry.js';
-import { accountNameSchema, queueNameSchema, type AzureQueueMetadata } from '../sources/azure-queue-metadata.js';
+import { MAX_INT32, needToBePaused, WORKLOAD_ANNOTATIONS } from '../engine/index.js';
+import { checked, fields, formatPath, integer, isRecord, kubeLabel, kubeName, oneOf, parseConfig, peek, show, text, type CheckIssue } from '../schema/index.js';
+import { accountNameSchema, definitionOf, isTriggerType, queueNameSchema, triggerTypeNames, type TriggerTypeName, type TypedTrigger } from '../sources/index.js';
 import { applyBehaviorDefaults, behaviorSchema } from './behavior.js';
-import { checked, fields, integer, isRecord, kubeLabel, kubeName, oneOf, parseConfig, peek, show, text, type CheckIssue } from './values.js';
 
 const scaleTargetRefSchema = fields({
   name: kubeName,
@@ -26,8 +25,8 @@ const metricTypeMessage = (input: unknown): string | undefined =>
         : `${show(input)} is not one of AverageValue, Value, Utilization (only AverageValue is supported)`;
 
 const triggerFields = fields({
-  type: z.enum(triggerTypes as [TriggerType, ...TriggerType[]], {
-    error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not a supported trigger type (supported: ${triggerTypes.join(', ')})`),
+  type: z.enum(triggerTypeNames as [TriggerTypeName, ...TriggerTypeName[]], {
+    error: (i) => (i.input === undefined ? undefined : `${show(i.input)} is not a supported trigger type (supported: ${triggerTypeNames.join(', ')})`),
   }),
   name: text.optional(),
   metadata: z.record(z.string(), z.unknown()),
@@ -40,18 +39,18 @@ const triggerFields = fields({
 
 /** The metadata is checked against its trigger type even when another trigger field is wrong. */
 function checkTriggerMetadata(raw: Record<string, unknown>): CheckIssue[] {
-  const definition = typeof raw.type === 'string' && Object.hasOwn(triggerDefinitions, raw.type) ? triggerDefinitions[raw.type as TriggerType] : undefined;
-  if (!definition || !isRecord(raw.metadata)) return [];
-  const parsed = parseConfig(definition.metadata, raw.metadata);
+  if (!isTriggerType(raw.type) || !isRecord(raw.metadata)) return [];
+  const parsed = parseConfig(definitionOf(raw.type).metadata, raw.metadata);
   return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message }));
 }
 
-const triggerSchema = checked(triggerFields, checkTriggerMetadata).transform((t) => {
-  const definition = triggerDefinitions[t.type];
+const triggerSchema = checked(triggerFields, checkTriggerMetadata).transform((t): TriggerSpec => {
+  const definition = definitionOf(t.type);
   // Already validated by checkTriggerMetadata; parsed again for the typed output.
   const metadata = definition.metadata.parse(t.metadata);
-  const thresholds: TriggerThresholds = definition.thresholds(metadata);
-  return { type: t.type, name: t.name, metricType: t.metricType, metadata, ...thresholds };
+  // The metadata was parsed by its own type's schema: the pair is a TypedTrigger.
+  const typed = { type: t.type, metadata } as TypedTrigger;
+  return { ...typed, name: t.name, metricType: t.metricType, ...definition.thresholds(metadata) };
 });
 
 const fallbackSchema = fields({
@@ -67,15 +66,16 @@ const advancedSchema = fields({
 });
 
 /**
- * Our field: a queue whose messages wake the target at once (docs/wake.md). It lives in the
- * app's own storage account unless accountName says otherwise; forwardTo names a queue in the
- * account of the target's first trigger that each message is then passed on to. Which queues it
- * may be, given every other target's queues, is checked in queue-graph.ts.
+ * Our field: a queue whose messages wake the target at once (docs/wake.md). It is a storage
+ * queue (a Functions queue trigger), in the app's own storage account unless accountName says
+ * otherwise; forwardTo names a queue next to the one the target's first trigger reads, that each
+ * message is then passed on to (its name is checked by that trigger's type, in checkSpec). Which
+ * queues it may be, given every other target's queues, is checked in queue-graph.ts.
  */
 const wakeSchema = fields({
   queueName: queueNameSchema,
   accountName: accountNameSchema.optional(),
-  forwardTo: queueNameSchema.optional(),
+  forwardTo: text.optional(),
 });
 
 export type WakeSpec = z.output<typeof wakeSchema>;
@@ -97,9 +97,10 @@ const specFields = {
 };
 
 /**
- * KEDA's CheckReplicaCountBoundsAreValid and trigger-name uniqueness, run even when other fields
- * are wrong. KEDA's quirk is kept: with minReplicaCount omitted, idle is compared with 0 (so
- * idle 0 is refused); with minReplicaCount given, with max(min, 1) (so min 0 + idle 0 passes).
+ * KEDA's CheckReplicaCountBoundsAreValid, trigger-name uniqueness and the name of wake.forwardTo,
+ * run even when other fields are wrong. KEDA's quirk is kept: with minReplicaCount omitted, idle
+ * is compared with 0 (so idle 0 is refused); with minReplicaCount given, with max(min, 1) (so
+ * min 0 + idle 0 passes).
  */
 function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
   const issues: CheckIssue[] = [];
@@ -116,6 +117,12 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
       const what = !given ? '0 when omitted, as in KEDA' : min === 0 ? '0, counted as 1 as KEDA does' : String(min);
       issues.push({ path: ['idleReplicaCount'], message: `${idle} must be less than minReplicaCount (${what})` });
     }
+  }
+  // wake.forwardTo is a name of what the first trigger reads: its type says what a name is.
+  const firstType = Array.isArray(raw.triggers) && isRecord(raw.triggers[0]) ? raw.triggers[0].type : undefined;
+  if (isRecord(raw.wake) && typeof raw.wake.forwardTo === 'string' && isTriggerType(firstType)) {
+    const parsed = parseConfig(definitionOf(firstType).resourceName, raw.wake.forwardTo);
+    if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ path: ['wake', 'forwardTo', ...i.path], message: i.message })));
   }
   if (Array.isArray(raw.triggers)) {
     const seen = new Map<string, number>();
@@ -141,14 +148,12 @@ const flatTargetSchema = checked(flatFields, checkSpec);
 
 const specSchema = checked(fields({ cluster: text.optional(), ...specFields }), checkSpec);
 
-/** KEDA annotations the engine reads from the scale target; on the ScaledObject they would do nothing. */
-const TARGET_ANNOTATIONS = ['paused-replicas', 'paused-scale-in', 'paused-scale-out', 'force-activation'].map((a) => `autoscaling.keda.sh/${a}`);
-
+/** KEDA's annotations that the engine reads from the scale target: on the ScaledObject they would do nothing. */
 function checkScaledObject(raw: Record<string, unknown>): CheckIssue[] {
   const issues: CheckIssue[] = [];
   const annotations = isRecord(raw.metadata) && isRecord(raw.metadata.annotations) ? raw.metadata.annotations : {};
-  for (const key of TARGET_ANNOTATIONS) {
-    if (key in annotations) {
+  for (const key of WORKLOAD_ANNOTATIONS) {
+    if (Object.hasOwn(annotations, key)) {
       issues.push({ path: ['metadata', 'annotations', key], message: 'is read from the scale target, not from the ScaledObject: put it on the Deployment' });
     }
   }
@@ -177,14 +182,12 @@ const scaledObjectSchema = checked(
   checkScaledObject,
 );
 
-export type TargetInput = z.input<typeof flatFields>;
-
-export interface TriggerSpec extends TriggerThresholds {
-  type: TriggerType;
-  name?: string | undefined;
-  metricType: 'AverageValue';
-  metadata: AzureQueueMetadata;
-}
+/** A validated trigger: its type and parsed metadata (shared/sources), and what the engine compares its reading with. */
+export type TriggerSpec = TypedTrigger &
+  TriggerThresholds & {
+    name?: string | undefined;
+    metricType: 'AverageValue';
+  };
 
 /** A validated target: what the engine needs, plus where the workload is. */
 export interface Target extends ScalingSpec {
@@ -206,30 +209,32 @@ export interface Target extends ScalingSpec {
 /** A document with apiVersion, kind or spec is read as a ScaledObject, anything else as a flat target. */
 const isScaledObjectDocument = (raw: Record<string, unknown>): boolean => 'apiVersion' in raw || 'kind' in raw || 'spec' in raw;
 
-/** KEDA's getBoolAnnotation: present and not "false" counts as true. */
-const annotationSet = (annotations: Record<string, unknown>, key: string): boolean =>
-  key in annotations && String(annotations[key]).trim().toLowerCase() !== 'false';
-
-const PAUSED = 'autoscaling.keda.sh/paused';
-
 /**
- * Unwraps a ScaledObject document into our flat shape: metadata.name/namespace become
- * name/namespace, spec fields move up. Anything else is passed through unchanged.
+ * Unwraps a ScaledObject document into our flat shape, as far as naming it and its triggers
+ * goes: metadata.name/namespace become name/namespace, spec fields move up. Anything else is
+ * passed through unchanged.
  */
-export function flattenScaledObject(raw: unknown): unknown {
+function flattenScaledObject(raw: unknown): unknown {
   if (!isRecord(raw) || !isScaledObjectDocument(raw)) return raw;
   const { metadata, spec } = raw;
   const rest = Object.fromEntries(Object.entries(raw).filter(([key]) => !['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key)));
   const meta = isRecord(metadata) ? metadata : {};
-  const annotations = isRecord(meta.annotations) ? meta.annotations : {};
   return {
     ...(isRecord(spec) ? spec : {}),
     ...rest,
     ...(meta.name !== undefined ? { name: meta.name } : {}),
     ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
-    // The ScaledObject's own pause annotation is honoured as the `paused` flag.
-    ...(annotationSet(annotations, PAUSED) ? { paused: true } : {}),
   };
+}
+
+/**
+ * The trigger types of a target as written (Target.input, the replay document's spec), in
+ * trigger order: what telemetry names each trigger's metric by. Undefined where it names none.
+ */
+export function triggerTypesOf(input: unknown): (string | undefined)[] {
+  const flat = flattenScaledObject(input);
+  const triggers = isRecord(flat) && Array.isArray(flat.triggers) ? (flat.triggers as unknown[]) : [];
+  return triggers.map((t) => (isRecord(t) && typeof t.type === 'string' ? t.type : undefined));
 }
 
 /** Where a target is named in messages before it has validated: namespace/name if known. */
@@ -244,10 +249,6 @@ export function describeRaw(raw: unknown, index: number): string {
 }
 
 export type TargetParse = { ok: true; target: Target } | { ok: false; issues: { path: string; reason: string }[] };
-
-/** Renders a zod path as `triggers[0].metadata.queueLength`. */
-export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 
 type Spec = Omit<z.output<typeof specSchema>, 'cluster' | 'paused'>;
 
@@ -297,6 +298,7 @@ export function parseTarget(raw: unknown): TargetParse {
   const parsed = parseConfig(scaledObjectSchema, raw);
   if (!parsed.success) return failed(parsed.error.issues);
   const { metadata, spec: { cluster: specCluster, paused: specPaused, ...spec }, cluster } = parsed.data;
-  const paused = specPaused || annotationSet(metadata.annotations ?? {}, PAUSED);
+  // The ScaledObject's own pause, as KEDA reads it (the same rule as on the workload).
+  const paused = specPaused || needToBePaused(metadata.annotations ?? {});
   return { ok: true, target: toTarget(raw, spec, { name: metadata.name, namespace: metadata.namespace, cluster: cluster ?? specCluster, paused }) };
 }

@@ -3,7 +3,7 @@
 // cooldown; the HPA's math decides 1..N. No I/O, no clock, no randomness.
 import type { Action, Decision, Observation, ReasonCode, ScalerState, ScalingSpec } from './types.js';
 import { clampStateToNow } from './clock-skew.js';
-import { historyHorizonSeconds, pruneOlderThan, storeScaleEvent } from './events.js';
+import { historyHorizonSeconds, pruneOlderThan, recordScaleChange } from './events.js';
 import { limitRecommendations, limitScaleEvents } from './history-limit.js';
 import { LEGACY_DOWNSCALE_WINDOW_SECONDS, normalizeDesiredReplicas } from './normalize.js';
 import { readPause, type PauseState } from './pause.js';
@@ -126,13 +126,22 @@ function scaleToIdle(e: Evaluation, idle: number): Step {
   return { replicas: limited.replicas, desired: idle, code: limited.code, message: `not active for cooldownPeriod ${spec.cooldownPeriod}s, on the way to ${idle}: ${limited.message}`, seenActive: false };
 }
 
+/**
+ * Whether a target at `replicas` is asleep: at 0, or below minReplicaCount when
+ * idleReplicaCount is set (KEDA's scaleFromZeroOrIdle). An active target that is asleep is
+ * woken; a message on a wake queue wakes only an asleep target (above, it is only activity).
+ */
+export function isAsleep(spec: Pick<ScalingSpec, 'minReplicaCount' | 'idleReplicaCount'>, replicas: number): boolean {
+  return replicas === 0 || (spec.idleReplicaCount !== undefined && replicas < spec.minReplicaCount);
+}
+
 /** KEDA's RequestScale, with the HPA's work folded in. */
 function transition(e: Evaluation): Step {
   const { spec, current, readings, pause } = e;
   const min = spec.minReplicaCount;
   const idle = spec.idleReplicaCount;
   if (readings.active || readings.fallbackActive || pause.forceActivation) {
-    if (current === 0 || (idle !== undefined && current < min)) {
+    if (isAsleep(spec, current)) {
       if (pause.scaleOutPaused) return hold(e, 'Paused', 'active, but scale-out is paused by annotation');
       return wake(e);
     }
@@ -175,14 +184,7 @@ function actionFor(current: number, replicas: number, fallbackActive: boolean): 
 /** The next state, pruned to what the windows and periods can still count. */
 function nextState(e: Evaluation, step: Step): ScalerState {
   const { spec, state, now, current } = e;
-  let scaleUpEvents = state.scaleUpEvents ?? [];
-  let scaleDownEvents = state.scaleDownEvents ?? [];
-  // storeScaleEvent: events are recorded on the behavior path only.
-  if (spec.behavior && step.replicas > current) {
-    scaleUpEvents = storeScaleEvent(scaleUpEvents, spec.behavior.scaleUp, step.replicas - current, now);
-  } else if (spec.behavior && step.replicas < current) {
-    scaleDownEvents = storeScaleEvent(scaleDownEvents, spec.behavior.scaleDown, current - step.replicas, now);
-  }
+  const { scaleUpEvents = [], scaleDownEvents = [] } = recordScaleChange(spec.behavior, state, current, step.replicas, now);
   const horizon = historyHorizonSeconds(spec.behavior, LEGACY_DOWNSCALE_WINDOW_SECONDS);
   return {
     recommendations: limitRecommendations(pruneOlderThan(step.recommendations ?? e.recommendations, horizon.recommendations, now)),

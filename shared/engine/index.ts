@@ -2,7 +2,10 @@ export * from './types.js';
 export { decide } from './decide.js';
 export { DEFAULT_TOLERANCE, MAX_INT32 } from './metric.js';
 export { LEGACY_DOWNSCALE_WINDOW_SECONDS } from './normalize.js';
-export * as pauseAnnotations from './pause.js';
+export {
+  ENGINE_ANNOTATIONS, FORCE_ACTIVATION, needToBePaused, parseReplicaCount, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT, WORKLOAD_ANNOTATIONS,
+} from './keda-annotations.js';
 export { recordScaleChange } from './events.js';
-export { decideWake, isAsleep } from './wake.js';
+export { decideWake } from './wake.js';
+export { isAsleep } from './decide.js';
 export { latestTime } from './time.js';

@@ -1,18 +1,7 @@
 // KEDA's pause annotations on the scale target, so kubectl users can pause a target without
-// touching the scaler's configuration (scaledobject_types.go, executor handlePaused).
-
-export const PAUSED = 'autoscaling.keda.sh/paused';
-export const PAUSED_REPLICAS = 'autoscaling.keda.sh/paused-replicas';
-export const PAUSED_SCALE_IN = 'autoscaling.keda.sh/paused-scale-in';
-export const PAUSED_SCALE_OUT = 'autoscaling.keda.sh/paused-scale-out';
-export const FORCE_ACTIVATION = 'autoscaling.keda.sh/force-activation';
-
-/**
- * Every annotation of the scale target the engine reads, and so the only ones the scaler keeps
- * (shared/kube checkScale drops the rest as it reads the workload: they may hold anything, e.g.
- * kubectl's last-applied-configuration with the whole manifest, env values included).
- */
-export const ENGINE_ANNOTATIONS: readonly string[] = [PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT, FORCE_ACTIVATION];
+// touching the scaler's configuration: what they mean for a decision (KEDA's executor
+// handlePaused and the HPA it writes), each read as KEDA reads it (keda-annotations.ts).
+import { boolAnnotation, FORCE_ACTIVATION, needToBePaused, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT, parseReplicaCount, type Annotations } from './keda-annotations.js';
 
 export interface PauseState {
   /** Leave the target alone. */
@@ -28,35 +17,24 @@ export interface PauseState {
   forceActivation: boolean;
 }
 
-/** The spellings Go's strconv.ParseBool reads as false. */
-const PARSE_BOOL_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
-
-/**
- * KEDA's getBoolAnnotation: absent is false; otherwise strconv.ParseBool, where a value that is
- * not a boolean counts as true. So "0", "f" and "False" are false, and " false" (not a boolean
- * to ParseBool, which does not trim) is true.
- */
-const isSet = (annotations: Record<string, string>, key: string): boolean =>
-  key in annotations && !PARSE_BOOL_FALSE.has(annotations[key] ?? '');
-
-export function readPause(configPaused: boolean, annotations: Record<string, string> = {}): PauseState {
+export function readPause(configPaused: boolean, annotations: Annotations = {}): PauseState {
   const flags = {
-    scaleInPaused: isSet(annotations, PAUSED_SCALE_IN),
-    scaleOutPaused: isSet(annotations, PAUSED_SCALE_OUT),
-    forceActivation: isSet(annotations, FORCE_ACTIVATION),
+    scaleInPaused: boolAnnotation(annotations, PAUSED_SCALE_IN),
+    scaleOutPaused: boolAnnotation(annotations, PAUSED_SCALE_OUT),
+    forceActivation: boolAnnotation(annotations, FORCE_ACTIVATION),
   };
-  // paused-replicas wins over paused when both are set.
-  const raw = annotations[PAUSED_REPLICAS];
-  if (raw !== undefined) {
-    const replicas = /^\s*\d+\s*$/.test(raw) ? Number(raw) : undefined;
+  if (needToBePaused(annotations)) {
+    // paused-replicas wins over paused when both are set; a value KEDA cannot scale to (not an
+    // int32, or negative) leaves the target where it is, as KEDA's failed scale does.
+    const raw = annotations[PAUSED_REPLICAS];
+    if (raw === undefined) return { paused: true, message: `annotation ${PAUSED}="${annotations[PAUSED]}": paused`, ...flags };
+    const count = parseReplicaCount(raw);
+    const replicas = count !== undefined && count >= 0 ? count : undefined;
     const message =
       replicas === undefined
-        ? `annotation ${PAUSED_REPLICAS}="${raw}" is not a whole number: paused at the current count`
+        ? `annotation ${PAUSED_REPLICAS}="${raw}" is not a replica count (KEDA cannot scale to it): paused at the current count`
         : `annotation ${PAUSED_REPLICAS}="${raw}": paused at ${replicas} replicas`;
     return { paused: true, replicas, message, ...flags };
-  }
-  if (isSet(annotations, PAUSED)) {
-    return { paused: true, message: `annotation ${PAUSED}="${annotations[PAUSED]}": paused`, ...flags };
   }
   if (configPaused) return { paused: true, message: 'target is paused in configuration (paused: true)', ...flags };
   return { paused: false, message: '', ...flags };

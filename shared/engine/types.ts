@@ -137,6 +137,18 @@ export interface Clamped {
   message: string;
 }
 
+/**
+ * A decision's whole input, recorded with it, so that it can be made again (`aks-queue-scaler
+ * explain`, docs/engine.md): the time, the target as written in SCALER_TARGETS (parsed again by
+ * the configuration), what was observed, and the state as it was given to the engine.
+ */
+export interface ReplayDocument {
+  now: string;
+  spec: unknown;
+  observation: Observation;
+  state: ScalerState;
+}
+
 export interface Decision {
   /** The replica count the target should have after this evaluation. */
   replicas: number;

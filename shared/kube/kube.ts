@@ -1,6 +1,6 @@
 // The Kubernetes port: read a workload's scale (with the annotations the engine reads) and write
 // its /scale subresource. The runtime's apply step is the only caller of writeScale.
-import { ENGINE_ANNOTATIONS } from '../engine/pause.js';
+import { ENGINE_ANNOTATIONS } from '../engine/index.js';
 import { KubeError } from '../errors.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';

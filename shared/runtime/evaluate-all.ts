@@ -1,18 +1,11 @@
 // The evaluation loop's tick: load every state row in one query, evaluate the targets that are
 // due, concurrently with a bound, each isolated from the others' failures.
 import pLimit from 'p-limit';
-import type { Target } from '../config/target.js';
+import type { Target } from '../config/index.js';
 import { messageOf } from '../errors.js';
-import type { Source } from '../sources/index.js';
 import { batchSaves, canSaveBatch, type StateStore, type StoredRecord } from '../state/index.js';
-import { evaluateTarget, targetKey, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
-
-export interface ConfiguredTarget {
-  target: Target;
-  /** The target as written in SCALER_TARGETS (recorded for replay). */
-  spec: unknown;
-  sources: Source[];
-}
+import { evaluateTarget, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
+import { targetKey, type ConfiguredTarget } from './targets.js';
 
 export interface TickDeps extends TargetDeps {
   targets: ConfiguredTarget[];
@@ -104,7 +97,7 @@ export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
   const evaluated = await Promise.all(
     due.map((t) =>
       limit(() =>
-        evaluateTarget(t.target, t.sources, records.get(targetKey(t.target)), targetDeps, t.spec).catch((e: unknown) => {
+        evaluateTarget(t, records.get(targetKey(t.target)), targetDeps).catch((e: unknown) => {
           deps.telemetry.failure(e, { operation: 'evaluate', target: targetKey(t.target), cluster: t.target.cluster });
           return { target: t.target, error: messageOf(e) };
         }),

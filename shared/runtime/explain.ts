@@ -3,7 +3,7 @@
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { parseTarget } from '../config/target.js';
-import { decide, type Decision, type Observation, type ScalerState } from '../engine/index.js';
+import { decide, type Decision } from '../engine/index.js';
 import { ConfigError, messageOf } from '../errors.js';
 import { EXPLAIN, EXPLAIN_ENCODING, EXPLAIN_OMITTED, EXPLAIN_PARTS, explainEncodings, explainPartName, MAX_EXPLAIN_PARTS, PART_CHARS, type ExplainEncoding } from '../telemetry/explain-dimensions.js';
 
@@ -34,14 +34,6 @@ const documentSchema = z.strictObject({
   observation: observationSchema,
   state: stateSchema.default({}),
 });
-
-export interface ExplainInput {
-  now: string;
-  /** The target as written in SCALER_TARGETS. */
-  spec: unknown;
-  observation: Observation;
-  state: ScalerState;
-}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

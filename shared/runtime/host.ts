@@ -2,7 +2,8 @@
 // shared by the timer and the wake functions.
 import { loadConfig } from '../config/index.js';
 import { createEvaluationLoop, type EvaluationLoop } from './loop.js';
-import { createWaker, wakeQueuesOf, type HandledMessage, type WakeQueue, type Waker } from './wake.js';
+import { createWaker, type HandledMessage, type Waker } from './wake.js';
+import { wakeQueuesOf, type WakeQueue } from './wake-queues.js';
 import { createRuntime, type Runtime } from './wiring.js';
 import { redactedError, redactSecrets } from '../telemetry/index.js';
 

@@ -8,7 +8,7 @@ import type { Target } from '../config/index.js';
 import { ScalerError } from '../errors.js';
 import { describeRef, type WorkloadRef } from '../kube/index.js';
 import type { StoredRecord } from '../state/index.js';
-import { targetKey } from './evaluate-target.js';
+import { targetKey } from './targets.js';
 
 export interface WorkloadOwners {
   /** Target `key` read workload `uid` (replacing what it read before). */

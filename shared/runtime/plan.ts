@@ -3,11 +3,10 @@
 import pLimit from 'p-limit';
 import { decide, type Decision } from '../engine/index.js';
 import { messageOf } from '../errors.js';
-import { readCheckedScale } from '../kube/index.js';
 import type { StoredRecord } from '../state/index.js';
-import type { ConfiguredTarget } from './evaluate-all.js';
-import { decisionInput, readTriggers, targetKey, workloadOf } from './evaluate-target.js';
+import { decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';
+import { readTarget, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
 import type { Runtime } from './wiring.js';
 
 export interface PlannedTarget {
@@ -22,11 +21,11 @@ export interface PlannedTarget {
 async function planTarget(runtime: Runtime, t: ConfiguredTarget, record: StoredRecord | undefined): Promise<PlannedTarget> {
   const target = targetKey(t.target);
   try {
-    const [scale, triggers] = await Promise.all([readCheckedScale(runtime.kube, workloadOf(t.target)), readTriggers(t.sources)]);
+    const { scale, triggers } = await readTarget(runtime.kube, t);
     // A target that would hold because another one owns its workload says so.
     claimWorkload(runtime.owners, target, workloadOf(t.target), scale.uid);
     const now = runtime.now();
-    const { state, observation } = decisionInput(record, runtime.saveFailures.get(target), scale, triggers, now);
+    const { state, observation } = decisionInput(t, record, runtime.saveFailures.get(target), scale, triggers, now);
     const decision = decide(t.target, observation, state, now);
     return { target, current: scale.specReplicas, triggerValues: triggers.map((r) => ('value' in r ? r.value : `error: ${r.error}`)), decision };
   } catch (e) {

@@ -7,8 +7,8 @@ import { createSource } from '../sources/index.js';
 import { createTableStore, type StateStore } from '../state/index.js';
 import type { TableStoreOptions } from '../state/table-store.js';
 import { createAppInsightsTelemetry, createJsonLinesTelemetry, redactAzureSdkLogs, rememberSettingsSecrets, type Telemetry } from '../telemetry/index.js';
-import type { ConfiguredTarget } from './evaluate-all.js';
-import type { UnsavedState } from './evaluate-target.js';
+import type { UnsavedState } from './decision.js';
+import type { ConfiguredTarget } from './targets.js';
 import { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE } from '../config/index.js';
@@ -80,7 +80,6 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
     config,
     targets: config.targets.map((target) => ({
       target,
-      spec: target.input,
       sources: target.triggers.map((trigger) => createSource(trigger, sourceDeps)),
     })),
     kube: createKube(config.clusters, credentialFor, timeouts),

@@ -1,13 +1,12 @@
-// Builds the source for a trigger by its KEDA type.
-import type { TriggerSpec } from '../config/target.js';
-import { createAzureQueueSource } from './azure-queue.js';
-import type { Source, SourceDeps } from './source.js';
-
-export type { Source, SourceDeps } from './source.js';
-
-export function createSource(trigger: TriggerSpec, deps: SourceDeps): Source {
-  switch (trigger.type) {
-    case 'azure-queue':
-      return createAzureQueueSource(trigger.metadata, deps);
-  }
-}
+// Metric sources by trigger type (registry.ts), behind the Source port. Other parts import
+// only this file.
+export { deadline, type Sender, type Source } from './source.js';
+export type { Grants, ImportNote, ImportOutcome, QueueRef } from './trigger-type.js';
+export {
+  createSender, createSource, definitionOf, isTriggerType, metricNameOf, queuesOf, triggerGrants, triggerTypeNames,
+  type TriggerTypeName, type TypedTrigger,
+} from './triggers.js';
+// Azure Storage queues: the wake path's own queues are storage queues, whatever the triggers.
+export { accountNameSchema, accountOfConnectionString, accountOfUrl, connectionQueueClients, parseConnectionString, queueNameSchema } from './azure-queue/index.js';
+// What the wake path's forward mode uses until it sends with createSender.
+export { QUEUE_TIMEOUT_MS, queueClientIn } from './azure-queue/index.js';

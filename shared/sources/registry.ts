@@ -1,20 +1,8 @@
-// Trigger types the scaler understands, keyed by KEDA's trigger `type`. A new source adds its
-// metadata schema here and its reader in shared/sources/<type>.ts.
-import type { z } from 'zod';
-import type { TriggerThresholds } from '../engine/index.js';
-import { azureQueueMetadataSchema, type AzureQueueMetadata } from './azure-queue-metadata.js';
+// The trigger types the scaler understands, keyed by KEDA's trigger `type`: one line per type.
+// Each type's folder holds everything it owns (trigger-type.ts says what); the configuration,
+// the runtime, telemetry, `import` and the deployment (infra/trigger-types.json) read it here.
+import { azureQueue } from './azure-queue/index.js';
 
-export interface TriggerDefinition<M> {
-  metadata: z.ZodType<M, unknown>;
-  thresholds(metadata: M): TriggerThresholds;
-}
-
-export const triggerDefinitions = {
-  'azure-queue': {
-    metadata: azureQueueMetadataSchema,
-    thresholds: (m: AzureQueueMetadata) => ({ targetValue: m.queueLength, activationTargetValue: m.activationQueueLength }),
-  } satisfies TriggerDefinition<AzureQueueMetadata>,
+export const registry = {
+  'azure-queue': azureQueue,
 };
-
-export type TriggerType = keyof typeof triggerDefinitions;
-export const triggerTypes = Object.keys(triggerDefinitions) as TriggerType[];

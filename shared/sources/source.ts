@@ -1,7 +1,9 @@
-// The metric-source port: a source reads one number; the engine decides what it
-// means. A failure is a SourceError whose message says what and where.
+// The metric-source port: a source reads one number; the engine decides what it means. A
+// failure is a SourceError whose message says what and where. A sender is the other direction,
+// for the wake path's forward mode: a message passed on to a queue next to the one a trigger reads.
+import type { TokenCredential } from '@azure/identity';
 import type { CredentialFactory } from '../identity.js';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../schema/index.js';
 
 export interface Source {
   /** The current metric value (e.g. a queue length). Throws SourceError. */
@@ -10,8 +12,25 @@ export interface Source {
 
 export interface SourceDeps {
   credentialFor: CredentialFactory;
-  /** App settings, for connectionFromEnv (local development). */
+  /** App settings, for what the metadata names by setting (connectionFromEnv, local development). */
   settings: Settings;
   /** How long one read may take (the source's own default otherwise). */
   timeoutMs?: number | undefined;
 }
+
+export interface Sender {
+  /** Sends `body` as it is to queue `queueName`, in the place the trigger reads from. Throws ScalerError. */
+  send(queueName: string, body: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface SenderDeps {
+  /** The identity that sends (the host's: forwarding is the wake path's work, not the scaler's). */
+  credential: TokenCredential;
+  settings: Settings;
+  /** How long one send may take (the type's own default otherwise). */
+  timeoutMs?: number | undefined;
+}
+
+/** The caller's signal, if any, and a deadline `timeoutMs` from now. */
+export const deadline = (timeoutMs: number, signal?: AbortSignal): AbortSignal =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);

@@ -2,4 +2,4 @@ export { StateConflictError, canSaveBatch, type BatchSaving, type SaveRequest, t
 export { batchSaves, type BatchSavesOptions } from './batch-saves.js';
 export { createMemoryStore } from './memory-store.js';
 export { createTableStore, type TableLocation } from './table-store.js';
-export { afterConflict, updateRecord, UPDATE_ATTEMPTS } from './update.js';
+export { updateRecord } from './update.js';

@@ -1,9 +1,11 @@
-// ScaleDecision events, queue-length and replica metrics, and exceptions to Application
-// Insights through the applicationinsights 3.x classic API, authenticated with a managed
-// identity (local auth is disabled on the resource).
+// ScaleDecision events, trigger-reading (e.g. queue-length) and replica metrics, and exceptions
+// to Application Insights through the applicationinsights 3.x classic API, authenticated with a
+// managed identity (local auth is disabled on the resource).
 import { gzipSync } from 'node:zlib';
 import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
+import { triggerTypesOf } from '../config/index.js';
+import { metricNameOf } from '../sources/index.js';
 import {
   EXPLAIN,
   EXPLAIN_ENCODING,
@@ -82,8 +84,12 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
       const e = redactDecision(event);
       const dimensions = { target: e.target, cluster: e.cluster, namespace: e.namespace, name: e.name };
       client.trackEvent({ name: 'ScaleDecision', properties: decisionProperties(e) });
+      // Each reading as its trigger type's metric (scaler.queue_length for azure-queue): the types
+      // are those of the target as written (the replay document's spec), in trigger order.
+      const types = triggerTypesOf(e.explain.spec);
       e.triggerValues.forEach((value, trigger) => {
-        if (value !== null) client.trackMetric({ name: 'scaler.queue_length', value, properties: { ...dimensions, trigger: String(trigger) } });
+        const name = metricNameOf(types[trigger]);
+        if (value !== null && name) client.trackMetric({ name, value, properties: { ...dimensions, trigger: String(trigger) } });
       });
       client.trackMetric({ name: 'scaler.replicas', value: e.finalReplicas, properties: dimensions });
       client.trackMetric({ name: 'scaler.desired_replicas', value: e.desiredReplicas, properties: dimensions });

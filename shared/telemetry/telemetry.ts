@@ -2,7 +2,7 @@
 // read in App Insights (docs/queries.kql) is shaped here.
 import type { Action, ReasonCode } from '../engine/index.js';
 import type { ReplicasWriter } from '../kube/index.js';
-import type { ExplainInput } from '../runtime/explain.js';
+import type { ReplayDocument } from '../engine/index.js';
 
 export interface ScaleDecisionEvent {
   /** cluster/namespace/name */
@@ -26,7 +26,7 @@ export interface ScaleDecisionEvent {
   error?: string | undefined;
   durationMs: number;
   /** The replay document: `aks-queue-scaler explain` reproduces the decision from it. */
-  explain: ExplainInput;
+  explain: ReplayDocument;
 }
 
 /** The replicas of a workload changed since the scaler last left them, and not by the scaler. */

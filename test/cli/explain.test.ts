@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { explainCommand } from '../../cli/commands/explain.js';
-import { replay } from '../../shared/runtime/explain.js';
+import { replay } from '../../shared/runtime/index.js';
 import { decisionProperties } from '../../shared/telemetry/index.js';
 import { decisionEvent, documentWithHistory, HISTORY_BOUND } from '../telemetry/replay-documents.js';
 import { runCli } from './capture.js';

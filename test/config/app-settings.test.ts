@@ -3,7 +3,7 @@
 // Also: cluster names, and the settings a connectionFromEnv names.
 import { describe, expect, test } from 'vitest';
 import { loadConfig, type Config, type Settings } from '../../shared/config/index.js';
-import { createRuntime } from '../../shared/runtime/wiring.js';
+import { createRuntime } from '../../shared/runtime/index.js';
 import type { Telemetry } from '../../shared/telemetry/index.js';
 
 const AKS_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shop-rg/providers/Microsoft.ContainerService/managedClusters/shop-aks';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { loadConfig, parseTarget, type Config, type Settings, type Target } from '../../shared/config/index.js';
-import { queueServiceUrl } from '../../shared/sources/azure-queue-metadata.js';
+import { queueServiceUrl } from '../../shared/sources/azure-queue/metadata.js';
 
 const AKS_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shop-rg/providers/Microsoft.ContainerService/managedClusters/shop-aks';
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');

@@ -4,8 +4,8 @@
 // keep working.
 import { describe, expect, test } from 'vitest';
 import { loadConfig, type Settings } from '../../shared/config/index.js';
-import { accountOfConnectionString, accountOfUrl } from '../../shared/config/storage-account.js';
-import { sameQueue, triggerAccount, wakeAccount } from '../../shared/config/queue-graph.js';
+import { sameQueue, wakeAccount } from '../../shared/config/queue-graph.js';
+import { accountOfConnectionString, accountOfUrl, queuesOf } from '../../shared/sources/index.js';
 
 const AKS_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shop-rg/providers/Microsoft.ContainerService/managedClusters/shop-aks';
 /** The app's own storage account (wake queues without accountName live there). */
@@ -247,14 +247,14 @@ describe('queue graph: what one target may do to the queues of another', () => {
     for (const row of [...refusals, ...loads]) {
       const settings: Settings = { ...row.settings };
       const config = load(row);
-      const work = config.targets.flatMap((t) => t.triggers.map((tr) => ({ id: t.id, queue: { name: tr.metadata.queueName, account: triggerAccount(tr.metadata, settings) } })));
+      const work = config.targets.flatMap((t) => t.triggers.flatMap((tr) => queuesOf(tr, settings).map((queue) => ({ id: t.id, queue }))));
       const wakes = config.targets.flatMap((t) => (t.wake ? [{ id: t.id, queue: { name: t.wake.queueName, account: wakeAccount(t.wake, config) } }] : []));
       for (const w of wakes) {
         expect(work.filter((q) => sameQueue(q.queue, w.queue)), `${row.name}: ${w.id}`).toEqual([]);
         expect(wakes.filter((o) => sameQueue({ ...o.queue, name: `${o.queue.name}-poison` }, w.queue)), `${row.name}: ${w.id}`).toEqual([]);
       }
       for (const t of config.targets.filter((x) => x.wake?.forwardTo)) {
-        const forward = { name: t.wake!.forwardTo!, account: triggerAccount(t.triggers[0]!.metadata, settings) };
+        const forward = { name: t.wake!.forwardTo!, account: queuesOf(t.triggers[0]!, settings)[0]!.account };
         expect(wakes.filter((w) => sameQueue(w.queue, forward)), `${row.name}: ${t.id}`).toEqual([]);
         expect(work.filter((q) => q.id !== t.id && sameQueue(q.queue, forward)).every(() => work.some((q) => q.id === t.id && sameQueue(q.queue, forward)))).toBe(true);
       }

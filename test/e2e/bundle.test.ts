@@ -5,47 +5,36 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import { startIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { SCALER_CLIENT_ID } from '../../local/test-identities.js';
 import { isEvent, startTelemetrySink } from '../support/telemetry-sink.js';
-import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled, sharedTestCa } from '../support/vitest/provided.js';
 import { clusterEntry, createQueue, replicasOf } from './scaler.js';
 
 const run = promisify(execFile);
 
 describe.runIf(controlPlaneEnabled)('the bundled function app', () => {
+  // The bundle runs in child processes given only the settings below (this process's identity
+  // settings do not reach them).
+  const services = useLocalServices();
   let outdir: string;
-  let azurite: Azurite;
-  let identity: IdentityEndpoint;
   beforeAll(async () => {
     outdir = join(await mkdtemp(join(tmpdir(), 'aqs-bundle-')), 'app');
     await run(process.execPath, ['scripts/bundle.mjs'], { env: { ...process.env, BUNDLE_OUTDIR: outdir } });
-    azurite = await startAzurite();
-    identity = await startIdentityEndpoint({ identities: testIdentities(sharedControlPlane()) });
   }, 120_000);
-  afterAll(async () => {
-    await azurite?.stop();
-    await identity?.stop();
-  });
 
   /** A Deployment at 0 with 12 messages waiting, and the app settings of a scaler for it. */
   async function scenario(): Promise<{ namespace: string; name: string; settings: Record<string, string> }> {
-    const controlPlane = sharedControlPlane();
-    const admin = adminKubeConfig(controlPlane);
-    const w = await createWorkloads(admin, { replicas: 0 });
-    await grantScaleRole(admin, w.namespace);
-    const queue = await createQueue(azurite, 12);
+    const w = await services.workloads({ replicas: 0 });
+    const queue = await createQueue(services.azurite, 12);
     const settings = {
       PATH: process.env.PATH ?? '',
-      ...identity.env,
+      ...services.identity.env,
       AZURE_CLIENT_ID: SCALER_CLIENT_ID,
       SCALER_LOCAL_DEVELOPMENT: 'true',
-      AzureWebJobsStorage: azurite.connectionString,
-      SCALER_CLUSTERS: JSON.stringify({ aks: clusterEntry(controlPlane) }),
+      AzureWebJobsStorage: services.azurite.connectionString,
+      SCALER_CLUSTERS: JSON.stringify({ aks: clusterEntry(services.controlPlane) }),
       SCALER_TARGETS: JSON.stringify([{ namespace: w.namespace, scaleTargetRef: { name: w.deployment }, triggers: [{ type: 'azure-queue', metadata: { queueName: queue.name, connectionFromEnv: 'AzureWebJobsStorage' } }] }]),
     };
     return { namespace: w.namespace, name: w.deployment, settings };
@@ -61,7 +50,7 @@ describe.runIf(controlPlaneEnabled)('the bundled function app', () => {
 
     const { stdout } = await evaluateOnce(settings);
 
-    expect(await replicasOf(adminKubeConfig(sharedControlPlane()), namespace, name)).toBe(3);
+    expect(await replicasOf(services.admin, namespace, name)).toBe(3);
     const w = { namespace, deployment: name };
     const decision = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'ScaleDecision');
     expect(decision).toMatchObject({ target: `aks/${w.namespace}/${w.deployment}`, action: 'activate', finalReplicas: 3, applied: true });

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { planCommand } from '../../cli/commands/plan.js';
 import { TableClient } from '@azure/data-tables';
 import { runCli } from '../cli/capture.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import { AUTOSCALER_USER, kubeToken } from '../support/control-plane.js';
-import { adminKubeConfig, kubeConfigWithToken } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
+import { AUTOSCALER_USER, kubeToken } from '../../local/control-plane.js';
+import { adminKubeConfig, kubeConfigWithToken } from '../../local/kube-clients.js';
+import { createWorkloads, grantScaleRole } from '../../local/kube-workloads.js';
 import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
 import { createQueue } from './scaler.js';
 

@@ -1,49 +1,21 @@
 // The evaluation loop end to end: Azurite queues -> decide -> kube-apiserver /scale, with state
 // in Azurite's Table service, as the scaler's managed identity, on a clock the test moves.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { replay } from '../../shared/runtime/explain.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import { describe, expect, test } from 'vitest';
+import { replay } from '../../shared/runtime/index.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import { clusterEntry, createQueue, queueTarget, replicasOf, startScaler } from './scaler.js';
 
 describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
-
-  beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-  });
-  afterAll(async () => {
-    await azurite?.stop();
-    await identity?.stop();
-  });
-
-  /** A namespace with the scaler's Role and workloads at `replicas`. */
-  async function workloads(replicas: number) {
-    const w = await createWorkloads(admin, { replicas });
-    await grantScaleRole(admin, w.namespace);
-    return w;
-  }
+  const services = useLocalServices();
 
   test.each(['Deployment', 'StatefulSet'] as const)('a %s goes 0 -> burst -> policies -> drain -> stabilization -> cooldown -> 0', async (kind) => {
-    const w = await workloads(0);
+    const w = await services.workloads({ replicas: 0 });
     const name = kind === 'Deployment' ? w.deployment : w.statefulSet;
-    const queue = await createQueue(azurite, 100);
+    const queue = await createQueue(services.azurite, 100);
     const scaler = startScaler({
-      azurite,
-      controlPlane,
+      azurite: services.azurite,
+      controlPlane: services.controlPlane,
       targets: [queueTarget(w.namespace, name, queue.name, {
         kind,
         cooldownPeriod: 60,
@@ -53,7 +25,7 @@ describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
     const replicas: number[] = [];
     const step = async (seconds: number): Promise<void> => {
       await scaler.tickAfter(seconds);
-      replicas.push(await replicasOf(admin, w.namespace, name, kind));
+      replicas.push(await replicasOf(services.admin, w.namespace, name, kind));
     };
     // 100 messages / queueLength 5 = 20 wanted; default scale-up: max(4 pods, 100%) per 15 s.
     await step(0); // 0 -> 4: woken straight to the policy limit, not to 1
@@ -71,12 +43,12 @@ describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
   });
 
   test('queue errors hold the replicas, then fallback, then recovery', async () => {
-    const w = await workloads(2);
+    const w = await services.workloads({ replicas: 2 });
     const target = queueTarget(w.namespace, w.deployment, 'not-created-yet', { fallback: { failureThreshold: 2, replicas: 3 } });
-    const scaler = startScaler({ azurite, controlPlane, targets: [target] });
+    const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets: [target] });
     const step = async (seconds: number) => {
       await scaler.tickAfter(seconds);
-      return replicasOf(admin, w.namespace, w.deployment);
+      return replicasOf(services.admin, w.namespace, w.deployment);
     };
     expect(await step(0)).toBe(2); // failure 1: hold
     expect(await step(15)).toBe(2); // failure 2: hold (fallback needs more than failureThreshold)
@@ -86,7 +58,7 @@ describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
     expect(hold!.triggerErrors[0]).toContain('queue "not-created-yet" does not exist');
     expect(fallback).toMatchObject({ action: 'fallback', finalReplicas: 3 });
 
-    const queue = (await import('@azure/storage-queue')).QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('not-created-yet');
+    const queue = (await import('@azure/storage-queue')).QueueServiceClient.fromConnectionString(services.azurite.connectionString).getQueueClient('not-created-yet');
     await queue.create();
     await Promise.all(Array.from({ length: 40 }, () => queue.sendMessage('m')));
     expect(await step(15)).toBe(6); // 40 / 5 = 8, limited by max(2 x 3, 4) = 6
@@ -96,34 +68,34 @@ describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
   });
 
   test('an unreachable cluster fails its targets only; the others scale', async () => {
-    const w = await workloads(0);
-    const queue = await createQueue(azurite, 12);
+    const w = await services.workloads({ replicas: 0 });
+    const queue = await createQueue(services.azurite, 12);
     const scaler = startScaler({
-      azurite,
-      controlPlane,
-      clusters: { down: { ...clusterEntry(controlPlane), server: 'https://127.0.0.1:1' } },
+      azurite: services.azurite,
+      controlPlane: services.controlPlane,
+      clusters: { down: { ...clusterEntry(services.controlPlane), server: 'https://127.0.0.1:1' } },
       targets: [queueTarget(w.namespace, w.deployment, queue.name), { ...queueTarget(w.namespace, 'elsewhere', queue.name), cluster: 'down' }],
     });
     const result = await scaler.tickAfter(0);
-    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(3);
+    expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(3);
     const failed = result.evaluated.filter((e) => e.error);
     expect(failed.map((e) => e.target.cluster)).toEqual(['down']);
     expect(failed[0]!.error).toContain('cannot reach the cluster');
   });
 
   test('two evaluations racing on one target lose no update', async () => {
-    const w = await workloads(0);
-    const queue = await createQueue(azurite, 100);
+    const w = await services.workloads({ replicas: 0 });
+    const queue = await createQueue(services.azurite, 100);
     const table = `race${Date.now()}`;
     const target = queueTarget(w.namespace, w.deployment, queue.name, { advanced: { horizontalPodAutoscalerConfig: { behavior: {} } } });
-    const a = startScaler({ azurite, controlPlane, table, targets: [target] });
-    const b = startScaler({ azurite, controlPlane, table, targets: [target] });
+    const a = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, table, targets: [target] });
+    const b = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, table, targets: [target] });
     let before = 0;
     for (let i = 0; i < 4; i++) {
       const seconds = i === 0 ? 0 : 15;
       const [ra, rb] = await Promise.all([a.tickAfter(seconds), b.tickAfter(seconds)]);
       expect([...ra.evaluated, ...rb.evaluated].filter((e) => e.error)).toEqual([]);
-      const replicas = await replicasOf(admin, w.namespace, w.deployment);
+      const replicas = await replicasOf(services.admin, w.namespace, w.deployment);
       const record = [...(await a.runtime.store.loadAll()).values()][0]!;
       // Every change that reached the cluster in this tick is in the state, whichever
       // evaluation made it and whichever saved first.
@@ -136,9 +108,9 @@ describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
   });
 
   test('each ScaleDecision carries an explain input that replays to the same decision', async () => {
-    const w = await workloads(1);
-    const queue = await createQueue(azurite, 33);
-    const scaler = startScaler({ azurite, controlPlane, targets: [queueTarget(w.namespace, w.deployment, queue.name, { minReplicaCount: 1 })] });
+    const w = await services.workloads({ replicas: 1 });
+    const queue = await createQueue(services.azurite, 33);
+    const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets: [queueTarget(w.namespace, w.deployment, queue.name, { minReplicaCount: 1 })] });
     await scaler.tickAfter(0);
     await scaler.tickAfter(15);
     expect(scaler.telemetry.decisions).toHaveLength(2);

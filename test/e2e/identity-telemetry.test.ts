@@ -3,16 +3,14 @@
 // tokens (Azurite in oauth mode over HTTPS), and decisions reach App Insights ingestion.
 import { QueueClient, StorageSharedKeyCredential } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { replay } from '../../shared/runtime/explain.js';
-import { createEvaluationLoop } from '../../shared/runtime/loop.js';
-import { createRuntime } from '../../shared/runtime/wiring.js';
+import { replay, createEvaluationLoop, createRuntime } from '../../shared/runtime/index.js';
 import { startArmEndpoint, type ArmEndpoint } from '../support/arm-endpoint.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from '../support/azurite.js';
-import { AKS_SERVER_APP_ID, ARM_RESOURCE, STORAGE_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from '../../local/azurite.js';
+import { AKS_SERVER_APP_ID, ARM_RESOURCE, STORAGE_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../../local/identity-endpoint.js';
+import { adminKubeConfig } from '../../local/kube-clients.js';
+import { createWorkloads, grantScaleRole } from '../../local/kube-workloads.js';
 import { isEvent, startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
+import { SCALER_CLIENT_ID, testIdentities } from '../../local/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
 import { replicasOf } from './scaler.js';
 

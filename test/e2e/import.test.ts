@@ -11,10 +11,10 @@ import { importCommand } from '../../cli/commands/import.js';
 import type { ImportNote } from '../../cli/import/scaled-objects.js';
 import { loadConfig, type Target } from '../../shared/config/index.js';
 import { runCli } from '../cli/capture.js';
-import { BYSTANDER_USER, kubeToken, type ControlPlaneInfo } from '../support/control-plane.js';
+import { BYSTANDER_USER, kubeToken, type ControlPlaneInfo } from '../../local/control-plane.js';
 import { createScaledObject, installScaledObjectCrd } from '../support/keda-crd.js';
-import { adminKubeConfig, kubeConfigWithToken } from '../support/kube-clients.js';
-import { createWorkloads } from '../support/kube-workloads.js';
+import { adminKubeConfig, kubeConfigWithToken } from '../../local/kube-clients.js';
+import { createWorkloads } from '../../local/kube-workloads.js';
 import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
 
 const AKS_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shop-rg/providers/Microsoft.ContainerService/managedClusters/shop-aks';

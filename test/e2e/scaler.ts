@@ -6,11 +6,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { AppsV1Api } from '@kubernetes/client-node';
 import type { Kube, WorkloadRef } from '../../shared/kube/index.js';
 import type { ScaleDecisionEvent, ScaledByOtherEvent, Telemetry } from '../../shared/telemetry/index.js';
-import { createEvaluationLoop, type EvaluationLoop } from '../../shared/runtime/loop.js';
-import { createRuntime, type Runtime } from '../../shared/runtime/wiring.js';
-import type { TickResult } from '../../shared/runtime/evaluate-all.js';
-import type { Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
+import { createEvaluationLoop, type EvaluationLoop, createRuntime, type Runtime, type TickResult } from '../../shared/runtime/index.js';
+import type { Azurite } from '../../local/azurite.js';
+import type { ControlPlaneInfo } from '../../local/control-plane.js';
 
 export const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 

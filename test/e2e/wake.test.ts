@@ -4,21 +4,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { QueueClient } from '@azure/storage-queue';
-import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { AppsV1Api } from '@kubernetes/client-node';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { loadConfig } from '../../shared/config/index.js';
 import { decideWake } from '../../shared/engine/wake.js';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
+import { targetKey, createWaker, wakeQueuesOf, type WakeQueue } from '../../shared/runtime/index.js';
 import { pollOnce, queueTriggerSettings, type PollResult, type QueueTriggerSettings } from '../../shared/runtime/queue-poller.js';
-import { createWaker, wakeQueuesOf, type WakeQueue } from '../../shared/runtime/wake.js';
 import { createTableStore, type StateStore, type StoredRecord } from '../../shared/state/index.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import type { Workloads } from '../../local/kube-workloads.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import {
   countingKube, createQueue, hostInvocation, queueClient, queueTarget, replicasOf, scalerSettings, startScaler, T0,
   type HostLogLine, type ScaleWrite,
@@ -30,24 +25,9 @@ const HOST_QUEUES: QueueTriggerSettings = { ...queueTriggerSettings(JSON.parse(r
 const fresh = (prefix: string): string => `${prefix}${randomBytes(4).toString('hex')}`;
 
 describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
+  const services = useLocalServices();
   /** process.env values replaced by a host started in the current test. */
   const replacedEnv = new Map<string, string | undefined>();
-
-  beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-  });
-  afterAll(async () => {
-    await azurite?.stop();
-    await identity?.stop();
-  });
   afterEach(() => {
     for (const [name, value] of replacedEnv) {
       if (value === undefined) delete process.env[name];
@@ -56,14 +36,8 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     replacedEnv.clear();
   });
 
-  async function workloads(replicas: number): Promise<Workloads> {
-    const w = await createWorkloads(admin, { replicas });
-    await grantScaleRole(admin, w.namespace);
-    return w;
-  }
-
   const resourceVersionOf = async (w: Workloads, name = w.deployment): Promise<string | undefined> =>
-    (await admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace: w.namespace })).metadata?.resourceVersion;
+    (await services.admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace: w.namespace })).metadata?.resourceVersion;
 
   async function texts(queue: QueueClient): Promise<string[]> {
     if (!(await queue.exists())) return [];
@@ -90,7 +64,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
    * and registers one function per wake queue at import, as in the host).
    */
   async function startHost(targets: unknown[]) {
-    const settings = scalerSettings({ azurite, controlPlane, targets });
+    const settings = scalerSettings({ azurite: services.azurite, controlPlane: services.controlPlane, targets });
     for (const [name, value] of Object.entries(settings)) {
       if (!replacedEnv.has(name)) replacedEnv.set(name, process.env[name]);
       process.env[name] = value;
@@ -104,7 +78,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       if (!queue) throw new Error(`no function for wake queue ${name}: ${queues.map((q) => q.functionName).join(', ')}`);
       return queue;
     };
-    const store = createTableStore({ connectionString: azurite.connectionString, table: settings.SCALER_STATE_TABLE! });
+    const store = createTableStore({ connectionString: services.azurite.connectionString, table: settings.SCALER_STATE_TABLE! });
     const config = loadConfig(settings);
     const invocations: { functionName: string; dequeueCount: number; logs: HostLogLine[]; error?: unknown }[] = [];
     /** One invocation as the host makes it: the message's bytes and an InvocationContext. */
@@ -129,7 +103,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       invoke,
       /** One poll of the queue trigger with host.json's settings (visibility timeout 0). */
       poll: (queueName: string): Promise<PollResult> =>
-        pollOnce(queueClient(azurite, queueName), queueClient(azurite, `${queueName}-poison`), HOST_QUEUES, (body, message) => invoke(queueName, body, message).then(() => undefined)),
+        pollOnce(queueClient(services.azurite, queueName), queueClient(services.azurite, `${queueName}-poison`), HOST_QUEUES, (body, message) => invoke(queueName, body, message).then(() => undefined)),
       record: (target: { id: string }): Promise<StoredRecord | undefined> => store.load(targetKey(config.targets.find((t) => t.id === target.id)!)),
       logsOf: (level: HostLogLine['level']): string[] => invocations.flatMap((i) => i.logs.filter((l) => l.level === level).map((l) => l.message)),
     };
@@ -150,9 +124,9 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
 
   describe('signal and forward mode', () => {
     test('signal mode: one message wakes a Deployment at 0 straight to the wake answer, and records it', async () => {
-      const w = await workloads(0);
-      const work = await createQueue(azurite, 12);
-      const wake = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 0 });
+      const work = await createQueue(services.azurite, 12);
+      const wake = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: wake.name } })]);
       const target = host.config.targets[0]!;
 
@@ -162,7 +136,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       const after = Date.now();
 
       // 12 messages / queueLength 5 -> 3; from 0 the no-behavior path allows max(2 x 0, 4) = 4.
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(3);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(3);
       const wanted = decideWake(target, { specReplicas: 0, statusReplicas: 0, annotations: {}, triggers: [{ value: 12 }] }, {}, before);
       expect({ replicas: wanted.replicas, action: wanted.action }).toEqual({ replicas: 3, action: 'activate' });
       const record = (await host.record(target))!;
@@ -182,9 +156,9 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     });
 
     test('forward mode: the message wakes the Deployment and lands on the work queue', async () => {
-      const w = await workloads(0);
-      const work = await createQueue(azurite, 12);
-      const inbox = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 0 });
+      const work = await createQueue(services.azurite, 12);
+      const inbox = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: inbox.name, forwardTo: work.name } })]);
       const target = host.config.targets[0]!;
 
@@ -192,7 +166,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       expect(await host.poll(inbox.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
 
       // The wake read the work queue before forwarding: 12 -> 3, as in signal mode.
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(3);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(3);
       expect(host.logsOf('information')).toEqual([`${inbox.name}: ${targetKey(target)} woken; forwarded to ${work.name}`]);
       expect(await texts(inbox)).toEqual([]);
       const onWork = await drain(work);
@@ -204,32 +178,32 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       { name: 'paused: true in the configuration', paused: true, annotation: false },
       { name: 'the autoscaling.keda.sh/paused annotation', paused: false, annotation: true },
     ])('a paused target at 0 is left alone ($name)', async ({ paused, annotation }) => {
-      const w = await workloads(0);
+      const w = await services.workloads({ replicas: 0 });
       if (annotation) {
-        await admin.makeApiClient(AppsV1Api).patchNamespacedDeployment({
+        await services.admin.makeApiClient(AppsV1Api).patchNamespacedDeployment({
           name: w.deployment,
           namespace: w.namespace,
           body: [{ op: 'add', path: '/metadata/annotations', value: { 'autoscaling.keda.sh/paused': 'true' } }],
         });
       }
-      const work = await createQueue(azurite, 12);
-      const wake = await createQueue(azurite);
+      const work = await createQueue(services.azurite, 12);
+      const wake = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { paused, wake: { queueName: wake.name } })]);
       const version = await resourceVersionOf(w);
 
       await wake.sendMessage('wake up');
       expect(await host.poll(wake.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
 
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(0);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(0);
       expect(await resourceVersionOf(w)).toBe(version);
       expect(host.logsOf('information')).toEqual([`${wake.name}: ${targetKey(host.config.targets[0]!)} paused`]);
       expect(await texts(wake)).toEqual([]);
     });
 
     test('a target at its idleReplicaCount is asleep too: woken to the wake answer', async () => {
-      const w = await workloads(1);
-      const work = await createQueue(azurite, 22);
-      const wake = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 1 });
+      const work = await createQueue(services.azurite, 22);
+      const wake = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { minReplicaCount: 3, idleReplicaCount: 1, wake: { queueName: wake.name } })]);
       const target = host.config.targets[0]!;
 
@@ -237,16 +211,16 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       expect(await host.poll(wake.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
 
       // 22 / 5 -> 5, limited from 1 by max(2 x 1, 4) = 4; at least minReplicaCount 3.
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(4);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(4);
       const wanted = decideWake(target, { specReplicas: 1, statusReplicas: 0, annotations: {}, triggers: [{ value: 22 }] }, {}, Date.now());
       expect(wanted.replicas).toBe(4);
       expect(host.logsOf('information')).toEqual([`${wake.name}: ${targetKey(target)} woken`]);
     });
 
     test('a target already awake: lastActiveTime is recorded, and no scale is written', async () => {
-      const w = await workloads(2);
-      const work = await createQueue(azurite);
-      const wake = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 2 });
+      const work = await createQueue(services.azurite);
+      const wake = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: wake.name } })]);
       const target = host.config.targets[0]!;
       const version = await resourceVersionOf(w);
@@ -255,7 +229,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       await wake.sendMessage('');
       expect(await host.poll(wake.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
 
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(2);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(2);
       expect(await resourceVersionOf(w)).toBe(version);
       const record = (await host.record(target))!;
       expect(Date.parse(record.state.lastActiveTime!)).toBeGreaterThanOrEqual(before);
@@ -276,9 +250,9 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     };
 
     test('what arrives on the work queue equals what was sent to the wake queue', async () => {
-      const w = await workloads(0);
-      const work = await createQueue(azurite);
-      const inbox = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 0 });
+      const work = await createQueue(services.azurite);
+      const inbox = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: inbox.name, forwardTo: work.name } })]);
       const sent = Object.values(PAYLOADS);
       for (const text of sent) await inbox.sendMessage(text);
@@ -291,7 +265,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       const named = (list: string[]): string[] => list.map((t) => Object.keys(PAYLOADS).find((k) => PAYLOADS[k] === t) ?? `unexpected: ${JSON.stringify(t.slice(0, 80))}`).sort();
       expect(named(received)).toEqual(Object.keys(PAYLOADS).sort());
       expect(received.sort()).toEqual([...sent].sort());
-      expect(await texts(queueClient(azurite, `${inbox.name}-poison`))).toEqual([]);
+      expect(await texts(queueClient(services.azurite, `${inbox.name}-poison`))).toEqual([]);
     });
 
     test('a carriage return changes only as a direct send and receive through the storage client changes it', async () => {
@@ -299,12 +273,12 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       // literally, so "\r" does not survive even without the wake path (docs/wake.md): the
       // forward must add no change of its own.
       const text = 'line 1\r\nline 2\r';
-      const control = await createQueue(azurite);
+      const control = await createQueue(services.azurite);
       await control.sendMessage(text);
       const direct = await drain(control);
-      const w = await workloads(0);
-      const work = await createQueue(azurite);
-      const inbox = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 0 });
+      const work = await createQueue(services.azurite);
+      const inbox = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: inbox.name, forwardTo: work.name } })]);
       await inbox.sendMessage(text);
       expect(await host.poll(inbox.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
@@ -312,9 +286,9 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     });
 
     test('a failed forward fails the invocation; the message stays for the retry, which forwards it once', async () => {
-      const w = await workloads(0);
-      const work = queueClient(azurite); // not created yet: the forward fails
-      const inbox = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 0 });
+      const work = queueClient(services.azurite); // not created yet: the forward fails
+      const inbox = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: inbox.name, forwardTo: work.name } })]);
       const payload = PAYLOADS['JSON with big integers and odd whitespace']!;
       await inbox.sendMessage(payload);
@@ -325,20 +299,20 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       expect(String(host.invocations[0]!.error)).toMatch(new RegExp(`^ScalerError: wake queue ${inbox.name}: forwarding the message to queue ${work.name} failed: .*404`));
       // Still there, unchanged; the wake itself went through (work queue unreadable: min 1).
       expect(await texts(inbox)).toEqual([payload]);
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(1);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(1);
 
       await work.create();
       expect(await host.poll(inbox.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
       expect(await drain(work)).toEqual([payload]);
       expect(await texts(inbox)).toEqual([]);
-      expect(await queueClient(azurite, `${inbox.name}-poison`).exists()).toBe(false);
+      expect(await queueClient(services.azurite, `${inbox.name}-poison`).exists()).toBe(false);
     });
 
     test('after maxDequeueCount failed forwards the message lands in <queue>-poison, unchanged', async () => {
       expect(HOST_QUEUES.maxDequeueCount).toBe(5);
-      const w = await workloads(0);
-      const work = queueClient(azurite); // never created
-      const inbox = await createQueue(azurite);
+      const w = await services.workloads({ replicas: 0 });
+      const work = queueClient(services.azurite); // never created
+      const inbox = await createQueue(services.azurite);
       const host = await startHost([queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: inbox.name, forwardTo: work.name } })]);
       const payload = PAYLOADS['base64 of random bytes']!;
       await inbox.sendMessage(payload);
@@ -349,15 +323,15 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       expect(results).toEqual([failed, failed, failed, failed, { handled: 0, failed: 0, poisoned: 1 }, { handled: 0, failed: 0, poisoned: 0 }]);
       expect(host.invocations.map((i) => i.dequeueCount)).toEqual([1, 2, 3, 4, 5]);
       expect(await texts(inbox)).toEqual([]);
-      expect(await drain(queueClient(azurite, `${inbox.name}-poison`))).toEqual([payload]);
+      expect(await drain(queueClient(services.azurite, `${inbox.name}-poison`))).toEqual([payload]);
     });
   });
 
   describe('a burst costs a handful of Kubernetes calls', () => {
     test('1,000 concurrent signals for one target at 0: one read, one write, the wake answer', async () => {
-      const w = await workloads(0);
-      const work = await createQueue(azurite, 12);
-      const scaler = startScaler({ azurite, controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: fresh('w') } })] });
+      const w = await services.workloads({ replicas: 0 });
+      const work = await createQueue(services.azurite, 12);
+      const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: fresh('w') } })] });
       const kube = countingKube(scaler.runtime.kube);
       const waker = createWaker({ ...scaler.runtime, kube });
       const [queue] = wakeQueuesOf(scaler.runtime.targets.map((t) => t.target));
@@ -365,7 +339,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       const handled = await Promise.all(Array.from({ length: 1000 }, () => waker.handle(queue!, 'wake')));
 
       expect({ reads: kube.reads, writes: kube.writes }).toEqual({ reads: 1, writes: 1 });
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(3);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(3);
       const results = handled.flatMap((h) => h.outcomes.map((o) => o.result));
       expect(results.filter((r) => r !== 'woken' && r !== 'recently-confirmed')).toEqual([]);
       expect(scaler.telemetry.decisions.map((d) => [d.action, d.finalReplicas])).toEqual([['activate', 3]]);
@@ -373,10 +347,10 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     });
 
     test('1,000 messages through the queue trigger (batches of 32, forward mode): every one forwarded, a handful of calls', { timeout: 120_000 }, async () => {
-      const w = await workloads(0);
-      const work = await createQueue(azurite, 12);
-      const inbox = await createQueue(azurite);
-      const scaler = startScaler({ azurite, controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: inbox.name, forwardTo: work.name } })] });
+      const w = await services.workloads({ replicas: 0 });
+      const work = await createQueue(services.azurite, 12);
+      const inbox = await createQueue(services.azurite);
+      const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: inbox.name, forwardTo: work.name } })] });
       // The real clock from here on: the confirmation window expires as it would in the host.
       const started = performance.now();
       Object.defineProperty(scaler.clock, 'now', { get: () => T0 + (performance.now() - started) });
@@ -387,7 +361,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       for (let i = 0; i < sent.length; i += 100) await Promise.all(sent.slice(i, i + 100).map((t) => inbox.sendMessage(t)));
 
       let largest = 0;
-      const poison = queueClient(azurite, `${inbox.name}-poison`);
+      const poison = queueClient(services.azurite, `${inbox.name}-poison`);
       const total = await pollUntilEmpty(async () => {
         let inBatch = 0;
         const r = await pollOnce(inbox, poison, HOST_QUEUES, async (body) => {
@@ -404,7 +378,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       // One read, then one more each time the 5 s confirmation window runs out.
       expect(kube.reads).toBeLessThanOrEqual(1 + Math.ceil(seconds / 5));
       expect(kube.reads).toBeLessThanOrEqual(5);
-      expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(3);
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(3);
       const forwarded = (await drain(work)).filter((t) => t.startsWith('burst '));
       expect(forwarded.sort()).toEqual([...sent].sort());
     });
@@ -413,14 +387,14 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
   describe('garbage on a signal queue is said and settled', () => {
     /** Two targets (a Deployment and a StatefulSet) at 0 sharing one signal queue. */
     async function twoTargets() {
-      const w = await workloads(0);
-      const work = await createQueue(azurite, 12);
+      const w = await services.workloads({ replicas: 0 });
+      const work = await createQueue(services.azurite, 12);
       const wakeName = fresh('w');
       const host = await startHost([
         queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: wakeName } }),
         queueTarget(w.namespace, w.statefulSet, work.name, { kind: 'StatefulSet', wake: { queueName: wakeName } }),
       ]);
-      const replicas = async (): Promise<[number, number]> => [await replicasOf(admin, w.namespace, w.deployment), await replicasOf(admin, w.namespace, w.statefulSet, 'StatefulSet')];
+      const replicas = async (): Promise<[number, number]> => [await replicasOf(services.admin, w.namespace, w.deployment), await replicasOf(services.admin, w.namespace, w.statefulSet, 'StatefulSet')];
       return { w, host, wakeName, replicas };
     }
 
@@ -453,26 +427,26 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
   });
 
   test('a cooldown shorter than the confirmation window: a message after the scale-down wakes again', async () => {
-    const w = await workloads(0);
-    const work = await createQueue(azurite);
-    const scaler = startScaler({ azurite, controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { cooldownPeriod: 2, pollingInterval: 1, wake: { queueName: fresh('w') } })] });
+    const w = await services.workloads({ replicas: 0 });
+    const work = await createQueue(services.azurite);
+    const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { cooldownPeriod: 2, pollingInterval: 1, wake: { queueName: fresh('w') } })] });
     const waker = createWaker(scaler.runtime);
     const [queue] = wakeQueuesOf(scaler.runtime.targets.map((t) => t.target));
     const results = async (): Promise<string[]> => (await waker.handle(queue!, 'wake')).outcomes.map((o) => o.result);
 
     expect(await results()).toEqual(['woken']);
-    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(1);
+    expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(1);
     await scaler.tickAfter(3); // empty queue, 3 s > cooldown 2 s since the wake: to 0
-    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(0);
+    expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(0);
     scaler.clock.now += 1000; // 4 s after the wake
     expect(await results()).toEqual(['woken']);
-    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(1);
+    expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(1);
   });
 
   test('two instances recording activity at once: lastActiveTime only moves forward', async () => {
-    const w = await workloads(2);
-    const work = await createQueue(azurite);
-    const scaler = startScaler({ azurite, controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: fresh('w') } })] });
+    const w = await services.workloads({ replicas: 2 });
+    const work = await createQueue(services.azurite);
+    const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets: [queueTarget(w.namespace, w.deployment, work.name, { wake: { queueName: fresh('w') } })] });
     const [queue] = wakeQueuesOf(scaler.runtime.targets.map((t) => t.target));
     const key = targetKey(scaler.runtime.targets[0]!.target);
     // Instance A's first state write is held until instance B has recorded a later activity.
@@ -510,11 +484,11 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
 
   test('wake and evaluation racing on one target: never back to 0 inside the cooldown, no state write lost', { timeout: 120_000 }, async () => {
     const COOLDOWN_S = 10;
-    const w = await workloads(0);
-    const work = await createQueue(azurite); // empty: the evaluation alone would keep it at 0
+    const w = await services.workloads({ replicas: 0 });
+    const work = await createQueue(services.azurite); // empty: the evaluation alone would keep it at 0
     const scaler = startScaler({
-      azurite,
-      controlPlane,
+      azurite: services.azurite,
+      controlPlane: services.controlPlane,
       // The race is about logic, not latency: 300 rounds against one Azurite on a busy machine
       // must not turn a slow answer into a failed evaluation.
       timeoutMs: 60_000,
@@ -559,7 +533,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       const to = scaler.clock.now;
 
       const record = (await scaler.runtime.store.load(key))!;
-      const actual = await replicasOf(admin, w.namespace, w.deployment);
+      const actual = await replicasOf(services.admin, w.namespace, w.deployment);
       const active = Date.parse(record.state.lastActiveTime ?? new Date(0).toISOString());
       if (active < lastActive) problems.push(`round ${round}: lastActiveTime went back from ${new Date(lastActive).toISOString()} to ${record.state.lastActiveTime}`);
       lastActive = Math.max(lastActive, active);

@@ -5,7 +5,7 @@
 // (the upstream no-behavior path: max(2x, 4) up, 300 s window down).
 import { describe, expect, test } from 'vitest';
 import { decide } from '../../shared/engine/decide.js';
-import { FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT } from '../../shared/engine/pause.js';
+import { FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT } from '../../shared/engine/keda-annotations.js';
 import type {
   Action,
   Decision,

@@ -1,15 +1,10 @@
-// KEDA's pause annotations (scaledobject_types.go): paused, paused-replicas (wins over paused),
-// paused-scale-in, paused-scale-out, force-activation. Boolean annotations are read as KEDA's
-// getBoolAnnotation does: Go's strconv.ParseBool, and a value that is not a boolean counts as true.
+// KEDA's pause annotations (scaledobject_types.go) on the scale target, as a decision reads them:
+// paused, paused-replicas (wins over paused), paused-scale-in, paused-scale-out, force-activation.
+// Boolean annotations are read as KEDA's getBoolAnnotation does: Go's strconv.ParseBool, and a
+// value that is not a boolean counts as true (test/engine/keda-annotations.test.ts has the rules).
 import { describe, expect, test } from 'vitest';
-import {
-  FORCE_ACTIVATION,
-  PAUSED,
-  PAUSED_REPLICAS,
-  PAUSED_SCALE_IN,
-  PAUSED_SCALE_OUT,
-  readPause,
-} from '../../shared/engine/pause.js';
+import { FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT } from '../../shared/engine/keda-annotations.js';
+import { readPause } from '../../shared/engine/pause.js';
 
 describe('annotation names', () => {
   test('are KEDA\'s', () => {
@@ -57,6 +52,9 @@ describe('readPause: paused and paused-replicas', () => {
     },
     { name: 'paused-replicas that is not a number pauses at the current count', annotations: { [PAUSED_REPLICAS]: 'abc' }, want: { paused: true } },
     { name: 'paused-replicas negative pauses at the current count', annotations: { [PAUSED_REPLICAS]: '-2' }, want: { paused: true } },
+    { name: 'paused-replicas: "+2" is 2 to strconv.ParseInt', annotations: { [PAUSED_REPLICAS]: '+2' }, want: { paused: true, replicas: 2 } },
+    { name: 'paused-replicas: " 2 " is not a number to strconv.ParseInt: the current count', annotations: { [PAUSED_REPLICAS]: ' 2 ' }, want: { paused: true } },
+    { name: 'paused-replicas beyond int32 pauses at the current count', annotations: { [PAUSED_REPLICAS]: '2147483648' }, want: { paused: true } },
   ];
   test.each(cases)('$name', (c) => {
     const got = readPause(c.config ?? false, c.annotations);

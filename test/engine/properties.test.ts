@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { decide } from '../../shared/engine/decide.js';
 import { historyHorizonSeconds, longestPolicyPeriod } from '../../shared/engine/events.js';
 import { LEGACY_DOWNSCALE_WINDOW_SECONDS } from '../../shared/engine/normalize.js';
-import { FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT, readPause } from '../../shared/engine/pause.js';
+import { FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT } from '../../shared/engine/keda-annotations.js';
+import { readPause } from '../../shared/engine/pause.js';
 import type {
   Fallback,
   Observation,

@@ -5,8 +5,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import type { TokenCredential } from '@azure/identity';
 import { loadConfig, type Settings } from '../../shared/config/index.js';
-import { wakeQueueClients, wakeQueuesOf } from '../../shared/runtime/wake.js';
-import { createRuntime, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom } from '../../shared/runtime/wiring.js';
+import { wakeQueueClients, wakeQueuesOf, createRuntime, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom } from '../../shared/runtime/index.js';
 import type { Telemetry } from '../../shared/telemetry/index.js';
 import { bicepparamStrings, blocks, entries, evaluateString, paramDefaults, readRepoFile, varExpression } from './bicep-text.js';
 
@@ -144,7 +143,7 @@ describe('the app settings that infra/ writes', () => {
     ]);
     expect(credentialFor.mock.calls).toEqual([[HOST_CLIENT_ID], [HOST_CLIENT_ID]]);
     // Forward mode sends to wake.forwardTo in the account of the target's first trigger, as main.bicep grants.
-    expect(main.text).toContain("accountName: g.value[0].triggers[0].metadata.accountName\n    queueName: g.value[0].wake.forwardTo");
+    expect(main.text).toContain('accountName: t.triggers[0].metadata[triggerTypes[t.triggers[0].type].accountField]\n  queueName: t.wake.forwardTo');
   });
 
   test('a setting computed in a way this reader cannot follow fails loudly, not silently', () => {

@@ -3,6 +3,7 @@
 // not a comment), and resource and module blocks are cut out by matching braces.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Grants } from '../../shared/sources/index.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const INFRA_DIR = join(REPO_ROOT, 'infra');
@@ -265,4 +266,9 @@ export function rbacRenderCommand(namespace: string, objectId: string): string {
   const sed = /sed .*? infra\/kubernetes\/rbac\.yaml/.exec(filled);
   if (!sed) throw new Error(`no sed over infra/kubernetes/rbac.yaml in: ${filled}`);
   return sed[0];
+}
+
+/** infra/trigger-types.json as infra/main.bicep loads it (written from the trigger registry). */
+export function triggerTypesFile(): { $comment: string; triggerTypes: Record<string, Grants> } {
+  return JSON.parse(readRepoFile('infra/trigger-types.json').text) as { $comment: string; triggerTypes: Record<string, Grants> };
 }

@@ -1,7 +1,7 @@
 // Static checks over infra/: no Bicep compiler runs offline, so these read what is written.
 // Every check also runs on a small bad snippet, to show that it can fail.
 import { describe, expect, test } from 'vitest';
-import { blocks, entries, readInfraFiles, readRepoFile, stripComments, varExpression, type SourceFile } from './bicep-text.js';
+import { blocks, entries, readInfraFiles, readRepoFile, stripComments, triggerTypesFile, varExpression, type SourceFile } from './bicep-text.js';
 import {
   ALLOWED_ROLES, BUILT_IN_ROLES, FORBIDDEN_ROLES, checkCustomRoles, checkIdentityBasedStorage, checkLocalAuthOff,
   checkNoSecrets, checkRoleAssignments, checkRoleIds,
@@ -31,8 +31,10 @@ describe('role ids', () => {
 
   test('every GUID in infra/ is an allowed built-in role, a named var with its name in a comment', () => {
     expect(checkRoleIds(bicep)).toEqual([]);
-    // The roles the design needs are all there, each declared once per file that uses it.
-    const used = new Set(bicep.flatMap((f) => [...f.text.matchAll(/^var \w+ = '([0-9a-f-]{36})'/gm)].map((m) => BUILT_IN_ROLES[m[1]!])));
+    // The roles the design needs are all there: each declared once per file that uses it, or
+    // (the trigger types' roles) in infra/trigger-types.json, checked in trigger-types.test.ts.
+    const triggerRoles = Object.values(triggerTypesFile().triggerTypes).flatMap((t) => [t.read.name, t.send.name]);
+    const used = new Set([...bicep.flatMap((f) => [...f.text.matchAll(/^var \w+ = '([0-9a-f-]{36})'/gm)].map((m) => BUILT_IN_ROLES[m[1]!])), ...triggerRoles]);
     expect(used).toEqual(ALLOWED_ROLES);
   });
 

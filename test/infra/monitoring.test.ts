@@ -92,7 +92,8 @@ describe('the KQL asks for what the telemetry adapter sends', () => {
     target: 'prod/shop/worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'worker',
     triggerValues: [42, 7], triggerErrors: [null, null], currentReplicas: 1, desiredReplicas: 5, finalReplicas: 5,
     action: 'scale-up', code: 'ScaleUpLimit', reason: 'r', applied: true, error: 'e', durationMs: 3,
-    explain: { now: '2026-01-01T00:00:00Z', spec: {}, observation: { specReplicas: 1, triggers: [] } as never, state: {} },
+    // Two azure-queue triggers: each reading goes out as that type's metric (the registry's).
+    explain: { now: '2026-01-01T00:00:00Z', spec: { scaleTargetRef: { name: 'worker' }, triggers: [{ type: 'azure-queue', metadata: {} }, { type: 'azure-queue', metadata: {} }] }, observation: { specReplicas: 1, triggers: [] } as never, state: {} },
   };
   telemetry.decision(event);
   telemetry.scaledByOther({ target: 'prod/shop/worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'worker', expectedReplicas: 4, foundReplicas: 9, writer: { manager: 'kubectl', operation: 'Update', subresource: 'scale', time: '2026-01-01T00:00:00.000Z' } });

@@ -7,10 +7,10 @@ import { KubeError } from '../../shared/errors.js';
 import { createCredentialFactory } from '../../shared/identity.js';
 import { createKube, ScaleConflictError, type Kube, type WorkloadRef } from '../../shared/kube/index.js';
 import { startArmEndpoint, type ArmEndpoint } from '../support/arm-endpoint.js';
-import { ARM_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
+import { ARM_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../../local/identity-endpoint.js';
+import { adminKubeConfig } from '../../local/kube-clients.js';
+import { createWorkloads, grantScaleRole, type Workloads } from '../../local/kube-workloads.js';
+import { SCALER_CLIENT_ID, testIdentities } from '../../local/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
 
 const SUBSCRIPTION = '00000000-0000-4000-8000-000000000001';

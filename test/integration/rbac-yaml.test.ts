@@ -15,9 +15,9 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { Cluster } from '../../shared/config/index.js';
 import { createKube, type Kube, type WorkloadKind, type WorkloadRef } from '../../shared/kube/index.js';
 import { rbacRenderCommand, REPO_ROOT } from '../infra/bicep-text.js';
-import { AUTOSCALER_USER, kubeToken, type ControlPlaneInfo } from '../support/control-plane.js';
-import { adminKubeConfig, kubeConfigWithToken } from '../support/kube-clients.js';
-import { createWorkloads, type Workloads } from '../support/kube-workloads.js';
+import { AUTOSCALER_USER, kubeToken, type ControlPlaneInfo } from '../../local/control-plane.js';
+import { adminKubeConfig, kubeConfigWithToken } from '../../local/kube-clients.js';
+import { createWorkloads, type Workloads } from '../../local/kube-workloads.js';
 import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
 
 const CLUSTER = 'local';

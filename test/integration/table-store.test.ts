@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll } from 'vitest';
 import { createTableStore } from '../../shared/state/index.js';
 import { toRowKey } from '../../shared/state/table-store.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { runStateStoreContract } from '../state/contract.js';
 
 let azurite: Azurite;

@@ -1,13 +1,12 @@
-// checkScale keeps only the annotations the engine reads (the KEDA pause keys of
-// shared/engine/pause.ts): every reading passes through it, so a workload's other annotations
-// (kubectl's last-applied-configuration holds the whole manifest, env values included) never
+// checkScale keeps only the annotations the engine reads (the KEDA keys of
+// shared/engine/keda-annotations.ts): every reading passes through it, so a workload's other
+// annotations (kubectl's last-applied-configuration holds the whole manifest, env values included) never
 // reach the evaluation, the wake path, plan or a decision's telemetry.
 import { describe, expect, test } from 'vitest';
 import { decide, type ScalingSpec } from '../../shared/engine/index.js';
-import * as pause from '../../shared/engine/pause.js';
-import { ENGINE_ANNOTATIONS, FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT } from '../../shared/engine/pause.js';
+import * as kedaAnnotations from '../../shared/engine/keda-annotations.js';
+import { ENGINE_ANNOTATIONS, FORCE_ACTIVATION, PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT } from '../../shared/engine/index.js';
 import { checkScale, readCheckedScale, type Kube, type WorkloadRef } from '../../shared/kube/index.js';
-import { observe } from '../../shared/runtime/evaluate-target.js';
 
 const REF: WorkloadRef = { cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'worker' };
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -29,8 +28,8 @@ const NOISE = {
 const reading = (annotations: Record<string, string>) => ({ specReplicas: 3, statusReplicas: 3, resourceVersion: '42', uid: '5f0c7e3a-uid', annotations });
 
 describe('checkScale: the annotations kept', () => {
-  test('ENGINE_ANNOTATIONS is every KEDA annotation the pause module names, each once', () => {
-    const named = (Object.values(pause) as unknown[]).filter((v): v is string => typeof v === 'string' && v.startsWith('autoscaling.keda.sh/'));
+  test('ENGINE_ANNOTATIONS is every KEDA annotation the annotations module names, each once', () => {
+    const named = (Object.values(kedaAnnotations) as unknown[]).filter((v): v is string => typeof v === 'string' && v.startsWith('autoscaling.keda.sh/'));
     expect([...ENGINE_ANNOTATIONS].sort()).toEqual([...named].sort());
     expect(new Set(ENGINE_ANNOTATIONS).size).toBe(5);
   });
@@ -77,7 +76,7 @@ describe('the pause behaviour still works from the kept annotations', () => {
     { name: 'without a KEDA key the target scales as usual', replicas: 0, annotations: {}, value: 12, want: { action: 'activate', replicas: 3 } },
   ])('$name, with last-applied-configuration beside it', ({ replicas, annotations, value, want }) => {
     const checked = checkScale(REF, { ...reading({ ...NOISE, ...annotations }), specReplicas: replicas, statusReplicas: replicas });
-    const observation = observe(checked, [{ value }]);
+    const observation = { specReplicas: checked.specReplicas, statusReplicas: checked.statusReplicas, annotations: checked.annotations, triggers: [{ value }] };
     const state = { lastActiveTime: ago(3600), createdTime: ago(7200), recommendations: [] };
     const decision = decide(spec, observation, state, NOW);
     expect(decision).toMatchObject(want);

@@ -2,17 +2,11 @@
 // the real kube-apiserver and Azurite. Everything the fast clock writes (lastEvaluated,
 // lastActiveTime, scale events, recommendations, lastWakeConfirmed) lies hours in the future for
 // the other one; none of it may keep a target from being evaluated, woken, scaled up or scaled in.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
-import { createWaker, wakeQueuesOf } from '../../shared/runtime/wake.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import { targetKey, createWaker, wakeQueuesOf } from '../../shared/runtime/index.js';
+import type { Workloads } from '../../local/kube-workloads.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import { createQueue, queueClient, queueTarget, replicasOf } from '../e2e/scaler.js';
 import type { QueueClient } from '@azure/storage-queue';
 import { recordCount } from './figures.js';
@@ -23,10 +17,7 @@ const SKEW_MS = 3 * 3_600_000;
 const COOLDOWN_S = 300;
 
 describe.runIf(controlPlaneEnabled)('clock skew between instances: a clock three hours ahead', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
+  const services = useLocalServices();
   let ahead: ReliabilityScaler;
   let reader: ReliabilityScaler;
   let w: Workloads;
@@ -35,33 +26,25 @@ describe.runIf(controlPlaneEnabled)('clock skew between instances: a clock three
   let checks = 0;
 
   beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-    w = await createWorkloads(admin, { replicas: 0, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    queue = await createQueue(azurite, 0);
+    w = await services.workloads({ replicas: 0, prefix: 'rel' });
+    queue = await createQueue(services.azurite, 0);
     // The behavior path (autoscaling/v2 defaults made explicit): scale events and both windows count.
     const targets = [queueTarget(w.namespace, w.deployment, queue.name, {
       cooldownPeriod: COOLDOWN_S,
-      wake: { queueName: queueClient(azurite).name },
+      wake: { queueName: queueClient(services.azurite).name },
       advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleUp: { stabilizationWindowSeconds: 0 }, scaleDown: { stabilizationWindowSeconds: 300 } } } },
     })];
     const table = `skew${Date.now().toString(36)}`;
-    ahead = startReliabilityScaler({ azurite, controlPlane, targets, table, timeoutMs: TIMEOUT_MS });
-    reader = startReliabilityScaler({ azurite, controlPlane, targets, table, timeoutMs: TIMEOUT_MS });
+    ahead = startReliabilityScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets, table, timeoutMs: TIMEOUT_MS });
+    reader = startReliabilityScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets, table, timeoutMs: TIMEOUT_MS });
     ahead.clock.now += SKEW_MS;
     key = targetKey(reader.runtime.targets[0]!.target);
   }, 120_000);
   afterAll(async () => {
     recordCount('security-checks', 'a state row written by an instance whose clock is 3 h ahead: evaluated, scaled up, scaled in, woken (real Table Storage and kube-apiserver)', checks);
-    await azurite?.stop();
-    await identity?.stop();
   });
 
-  const replicas = (): Promise<number> => replicasOf(admin, w.namespace, w.deployment);
+  const replicas = (): Promise<number> => replicasOf(services.admin, w.namespace, w.deployment);
   const fill = async (n: number): Promise<void> => {
     await queue.clearMessages();
     for (let i = 0; i < n; i++) await queue.sendMessage(`m${i}`);

@@ -2,17 +2,12 @@
 // one account (the other account is reached directly), and one in front of the Table service
 // that holds the state. For each fault: what the tick did, that nothing was scaled down, that
 // the next healthy tick recovers, and that the other account's target was not held up.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
+import { targetKey } from '../../shared/runtime/index.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import type { Workloads } from '../../local/kube-workloads.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import { createQueue, queueTarget, replicasOf } from '../e2e/scaler.js';
 import { recordFigure } from './figures.js';
 import { generic, originOf, setReplicas, startReliabilityScaler, throughProxies, type ReliabilityScaler } from './harness.js';
@@ -75,10 +70,7 @@ const TABLE_CASES: TableFaultCase[] = [
 ];
 
 describe.runIf(controlPlaneEnabled)('faults in front of Azure Storage (Azurite)', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
+  const services = useLocalServices();
   let queueProxy: FaultProxy;
   let tableProxy: FaultProxy;
   let scaler: ReliabilityScaler;
@@ -86,26 +78,20 @@ describe.runIf(controlPlaneEnabled)('faults in front of Azure Storage (Azurite)'
   const keys = {} as Record<'faulty' | 'healthy', string>;
 
   beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-    queueProxy = await startFaultProxy({ target: originOf(azurite.queueEndpoint) });
-    tableProxy = await startFaultProxy({ target: originOf(azurite.tableEndpoint) });
+    queueProxy = await startFaultProxy({ target: originOf(services.azurite.queueEndpoint) });
+    tableProxy = await startFaultProxy({ target: originOf(services.azurite.tableEndpoint) });
     const targets = [];
     for (const name of ['faulty', 'healthy'] as const) {
-      workloads[name] = await createWorkloads(admin, { replicas: BEFORE, prefix: 'rel' });
-      await grantScaleRole(admin, workloads[name].namespace);
-      const queue = await createQueue(azurite, 20);
+      workloads[name] = await services.workloads({ replicas: BEFORE, prefix: 'rel' });
+      const queue = await createQueue(services.azurite, 20);
       const target = queueTarget(workloads[name].namespace, workloads[name].deployment, queue.name);
       // The faulty target's queue is in the "account" behind the proxy.
       (target.triggers as { metadata: Record<string, string> }[])[0]!.metadata.connectionFromEnv = name === 'faulty' ? 'QUEUES_FAULTY' : 'QUEUES';
       targets.push(target);
     }
     scaler = startReliabilityScaler({
-      azurite, controlPlane, targets, timeoutMs: TIMEOUT_MS,
-      settings: { QUEUES_FAULTY: throughProxies(azurite, { queue: queueProxy }), AzureWebJobsStorage: throughProxies(azurite, { table: tableProxy }) },
+      azurite: services.azurite, controlPlane: services.controlPlane, targets, timeoutMs: TIMEOUT_MS,
+      settings: { QUEUES_FAULTY: throughProxies(services.azurite, { queue: queueProxy }), AzureWebJobsStorage: throughProxies(services.azurite, { table: tableProxy }) },
     });
     for (const name of ['faulty', 'healthy'] as const) keys[name] = targetKey(scaler.runtime.targets.find((t) => t.target.namespace === workloads[name].namespace)!.target);
     const first = await scaler.tick(0);
@@ -114,13 +100,11 @@ describe.runIf(controlPlaneEnabled)('faults in front of Azure Storage (Azurite)'
   afterAll(async () => {
     await queueProxy?.stop();
     await tableProxy?.stop();
-    await azurite?.stop();
-    await identity?.stop();
   });
 
-  const replicas = (name: 'faulty' | 'healthy'): Promise<number> => replicasOf(admin, workloads[name].namespace, workloads[name].deployment);
+  const replicas = (name: 'faulty' | 'healthy'): Promise<number> => replicasOf(services.admin, workloads[name].namespace, workloads[name].deployment);
   const resetReplicas = async (): Promise<void> => {
-    for (const name of ['faulty', 'healthy'] as const) await setReplicas(admin, workloads[name].namespace, workloads[name].deployment, BEFORE);
+    for (const name of ['faulty', 'healthy'] as const) await setReplicas(services.admin, workloads[name].namespace, workloads[name].deployment, BEFORE);
   };
 
   /** The next healthy tick: both targets at what their queues want, nothing failed, state agrees with the cluster. */
@@ -155,7 +139,7 @@ describe.runIf(controlPlaneEnabled)('faults in front of Azure Storage (Azurite)'
     expect(await replicas('healthy')).toBe(WANTED);
     const othersMs = tick.doneMs.get(keys.healthy)!;
     expect(othersMs).toBeLessThan(TIMEOUT_MS);
-    await setReplicas(admin, workloads.faulty.namespace, workloads.faulty.deployment, BEFORE);
+    await setReplicas(services.admin, workloads.faulty.namespace, workloads.faulty.deployment, BEFORE);
     await expectRecovery();
     recordFigure({
       type: 'fault', service: 'queue', fault: c.fault, outcome: `held (TriggerError): ${generic(faulty.event!.triggerErrors[0]!)}`,

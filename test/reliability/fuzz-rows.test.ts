@@ -9,12 +9,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../shared/config/index.js';
 import type { Kube, WorkloadRef } from '../../shared/kube/index.js';
-import { evaluateAll } from '../../shared/runtime/evaluate-all.js';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
-import { createWorkloadOwners } from '../../shared/runtime/owners.js';
+import { evaluateAll, targetKey, createWorkloadOwners } from '../../shared/runtime/index.js';
 import { createTableStore, type StoredRecord } from '../../shared/state/index.js';
 import { toRowKey } from '../../shared/state/table-store.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { recordingTelemetry, T0 } from '../e2e/scaler.js';
 import { recordCount } from './figures.js';
 
@@ -138,7 +136,7 @@ describe('stored state rows of any shape, through the real Table Storage', () =>
     };
     const telemetry = recordingTelemetry();
     const result = await evaluateAll({
-      targets: config.targets.map((target) => ({ target, spec: target.input, sources: [{ read: async () => 0 }] })),
+      targets: config.targets.map((target) => ({ target, sources: [{ read: async () => 0 }] })),
       kube, store, telemetry, now: () => T0, concurrency: 32, config, owners: createWorkloadOwners(config.targets), saveFailures: new Map(),
     });
     expect(result.error).toBeUndefined();

@@ -7,10 +7,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ScaleConflictError, type Kube, type ScaleReading } from '../../shared/kube/index.js';
 import { messageText } from '../../shared/runtime/host.js';
-import { createWaker, wakeQueuesOf, type HandledMessage, type WakeQueue } from '../../shared/runtime/wake.js';
-import { createRuntime, type Runtime } from '../../shared/runtime/wiring.js';
+import { createWaker, wakeQueuesOf, type HandledMessage, type WakeQueue, createRuntime, type Runtime } from '../../shared/runtime/index.js';
 import { createMemoryStore } from '../../shared/state/index.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
+import { startAzurite, type Azurite } from '../../local/azurite.js';
 import { createQueue, recordingTelemetry, T0 } from '../e2e/scaler.js';
 import { recordCount } from './figures.js';
 

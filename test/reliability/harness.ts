@@ -2,8 +2,8 @@
 // with short call timeouts, and telemetry that notes when each target's evaluation ended.
 import { performance } from 'node:perf_hooks';
 import { AppsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import type { TickResult } from '../../shared/runtime/evaluate-all.js';
-import type { Azurite } from '../support/azurite.js';
+import { type TickResult } from '../../shared/runtime/index.js';
+import type { Azurite } from '../../local/azurite.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { recordingTelemetry, startScaler, type ScalerOptions, type ScalerUnderTest } from '../e2e/scaler.js';
 

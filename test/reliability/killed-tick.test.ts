@@ -7,20 +7,14 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueClient } from '@azure/storage-queue';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { targetKey, createEvaluationLoop, createRuntime } from '../../shared/runtime/index.js';
+import type { Workloads } from '../../local/kube-workloads.js';
+import { SCALER_CLIENT_ID } from '../../local/test-identities.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import { createQueue, queueTarget, recordingTelemetry, replicasOf, scalerSettings, T0 } from '../e2e/scaler.js';
-import { createEvaluationLoop } from '../../shared/runtime/loop.js';
-import { createRuntime } from '../../shared/runtime/wiring.js';
 import { recordCount } from './figures.js';
 import { setReplicas } from './harness.js';
 
@@ -42,27 +36,14 @@ interface ChildRun {
 }
 
 describe.runIf(controlPlaneEnabled)('a tick killed mid-way', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
-
+  const services = useLocalServices();
   beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
     await mkdir(new URL('.', `file://${BUNDLE}`), { recursive: true });
     await build({
       entryPoints: [fileURLToPath(new URL('./tick-child.ts', import.meta.url))],
       outfile: BUNDLE, bundle: true, format: 'esm', platform: 'node', target: 'node22', packages: 'external', logLevel: 'warning',
     });
   }, 120_000);
-  afterAll(async () => {
-    await azurite?.stop();
-    await identity?.stop();
-  });
 
   /** Runs the child; `killAfterMs` kills it (SIGKILL) that long after it said "started". */
   function runChild(settings: Record<string, string>, now: number, options: { dieAfterWrite?: number; killAfterMs?: number }): Promise<ChildRun> {
@@ -100,13 +81,12 @@ describe.runIf(controlPlaneEnabled)('a tick killed mid-way', () => {
     const workloads: Workloads[] = [];
     const queues: QueueClient[] = [];
     for (let i = 0; i < TARGETS; i++) {
-      const w = await createWorkloads(admin, { replicas: 0, prefix: 'rel' });
-      await grantScaleRole(admin, w.namespace);
+      const w = await services.workloads({ replicas: 0, prefix: 'rel' });
       workloads.push(w);
-      queues.push(await createQueue(azurite));
+      queues.push(await createQueue(services.azurite));
     }
     const settings = scalerSettings({
-      azurite, controlPlane, table: `killed${Date.now()}`,
+      azurite: services.azurite, controlPlane: services.controlPlane, table: `killed${Date.now()}`,
       targets: workloads.map((w, i) => queueTarget(w.namespace, w.deployment, queues[i]!.name, { cooldownPeriod: 30, advanced: { horizontalPodAutoscalerConfig: { behavior: {} } } })),
     });
     const env = { ...settings, AZURE_CLIENT_ID: SCALER_CLIENT_ID };
@@ -132,7 +112,7 @@ describe.runIf(controlPlaneEnabled)('a tick killed mid-way', () => {
       const records = await runtime.store.loadAll();
       for (const [i, w] of workloads.entries()) {
         const key = targetKey(runtime.targets[i]!.target);
-        expect(records.get(key)?.lastReplicas, `${round}: ${w.namespace}`).toBe(await replicasOf(admin, w.namespace, w.deployment));
+        expect(records.get(key)?.lastReplicas, `${round}: ${w.namespace}`).toBe(await replicasOf(services.admin, w.namespace, w.deployment));
       }
     }
 
@@ -148,7 +128,7 @@ describe.runIf(controlPlaneEnabled)('a tick killed mid-way', () => {
     let killedAfterWrite = 0;
     for (const n of AFTER_WRITE) {
       // Every workload at 0 (an operator's doing) with work waiting: every target has a scale write to make.
-      for (const w of workloads) await setReplicas(admin, w.namespace, w.deployment, 0);
+      for (const w of workloads) await setReplicas(services.admin, w.namespace, w.deployment, 0);
       await Promise.all(queues.map((q) => q.sendMessage('work')));
       clock.now += 31_000; // past pollingInterval: targets at 0 are due
 

@@ -2,24 +2,13 @@
 // table, on one moving clock, against the real kube-apiserver and Azurite: over a thousand
 // interleaved operations, with quiet spells long enough for the cooldown to run out (so the
 // target does go to zero) and bursts of wakes around them.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { evaluateAll, type TickResult } from '../../shared/runtime/evaluate-all.js';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
-import { replay } from '../../shared/runtime/explain.js';
-import { createEvaluationLoop } from '../../shared/runtime/loop.js';
-import { createWaker, wakeQueuesOf, type HandledMessage } from '../../shared/runtime/wake.js';
-import { createRuntime, type Runtime } from '../../shared/runtime/wiring.js';
+import { describe, expect, test } from 'vitest';
+import { evaluateAll, type TickResult, targetKey, replay, createEvaluationLoop, createWaker, wakeQueuesOf, type HandledMessage, createRuntime, type Runtime } from '../../shared/runtime/index.js';
 import type { Kube } from '../../shared/kube/index.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import { createQueue, queueTarget, recordingTelemetry, replicasOf, scalerSettings, T0 } from '../e2e/scaler.js';
 import { recordCount } from './figures.js';
 
@@ -78,30 +67,14 @@ function recordingKube(kube: Kube, by: string, recorder: Recorder, clock: { now:
 }
 
 describe.runIf(controlPlaneEnabled)('races: evaluation and wake on one target', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
-
-  beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-  });
-  afterAll(async () => {
-    await azurite?.stop();
-    await identity?.stop();
-  });
+  const services = useLocalServices();
 
   test(`${OPERATIONS + 2 * BOUNDARY_ROUNDS} interleaved wakes and evaluations from two instances: no lost write, no scale to zero inside the cooldown, state agrees with the last decision`, async () => {
     const seed = Number(process.env.RACE_SEED ?? Date.now() % 1_000_000);
     const rnd = random(seed);
-    const w = await createWorkloads(admin, { replicas: 0, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    const work = await createQueue(azurite);
-    const wakeQueue = await createQueue(azurite);
+    const w = await services.workloads({ replicas: 0, prefix: 'rel' });
+    const work = await createQueue(services.azurite);
+    const wakeQueue = await createQueue(services.azurite);
     const table = `race${Date.now()}`;
     const clock = { now: T0 };
     /** Running means: a tick's state query, and a wake from its start to its scale write. */
@@ -116,7 +89,7 @@ describe.runIf(controlPlaneEnabled)('races: evaluation and wake on one target', 
     });
     const instances = (['a', 'b'] as const).map((by) => {
       const telemetry = recordingTelemetry();
-      const runtime: Runtime = createRuntime(scalerSettings({ azurite, controlPlane, targets: [target], table }), { telemetry, now: () => clock.now });
+      const runtime: Runtime = createRuntime(scalerSettings({ azurite: services.azurite, controlPlane: services.controlPlane, targets: [target], table }), { telemetry, now: () => clock.now });
       runtime.kube = recordingKube(runtime.kube, by, recorder, clock);
       // How long a tick's state query takes, to aim the boundary rounds (below).
       const store = runtime.store;
@@ -192,7 +165,7 @@ describe.runIf(controlPlaneEnabled)('races: evaluation and wake on one target', 
 
     async function checkpoint(): Promise<void> {
       const record = await instances[0]!.runtime.store.load(key);
-      const replicas = await replicasOf(admin, w.namespace, w.deployment);
+      const replicas = await replicasOf(services.admin, w.namespace, w.deployment);
       // No lost write: the state knows the count the cluster has, and every recorded activity.
       expect({ lastReplicas: record?.lastReplicas, replicas }).toEqual({ lastReplicas: replicas, replicas });
       const latestWake = Math.max(T0, ...wakes.map((x) => x.clock));
@@ -257,7 +230,7 @@ describe.runIf(controlPlaneEnabled)('races: evaluation and wake on one target', 
     let rounds = 0;
     for (let r = 0; r < BOUNDARY_ROUNDS; r++) {
       clock.now += (COOLDOWN_S + 1) * 1000;
-      if ((await replicasOf(admin, w.namespace, w.deployment)) > 0) await evaluateOnce(instances[0]!);
+      if ((await replicasOf(services.admin, w.namespace, w.deployment)) > 0) await evaluateOnce(instances[0]!);
       clock.now += 1_000; // due again (pollingInterval 1 s at zero)
       const [waker, evaluator] = r % 2 === 0 ? [instances[0]!, instances[1]!] : [instances[1]!, instances[0]!];
       // Aimed so that the wake's scale write lands between the tick's state query and its scale read.
@@ -293,7 +266,7 @@ describe.runIf(controlPlaneEnabled)('races: evaluation and wake on one target', 
     const final = await evaluateAll(instances[0]!.runtime);
     const decision = final.evaluated[0]!.event!;
     const record = (await instances[0]!.runtime.store.load(key))!;
-    const replicas = await replicasOf(admin, w.namespace, w.deployment);
+    const replicas = await replicasOf(services.admin, w.namespace, w.deployment);
     expect({ final: decision.finalReplicas, recorded: record.lastReplicas }).toEqual({ final: replicas, recorded: replicas });
     const again = replay(JSON.parse(JSON.stringify(decision.explain)));
     expect(again.replicas).toBe(decision.finalReplicas);

@@ -8,22 +8,17 @@
 // and settings in test/infra; this file adds the scaler's own behaviour on top.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../shared/config/index.js';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
+import { targetKey, createWaker, wakeQueueClients, wakeQueuesOf } from '../../shared/runtime/index.js';
 import { pollOnce, queueTriggerSettings, type QueueTriggerSettings } from '../../shared/runtime/queue-poller.js';
-import { createWaker, wakeQueueClients, wakeQueuesOf } from '../../shared/runtime/wake.js';
 import { startArmEndpoint, type ArmEndpoint } from '../support/arm-endpoint.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { ARM_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
+import { ARM_RESOURCE } from '../../local/identity-endpoint.js';
+import { createWorkloads, type Workloads } from '../../local/kube-workloads.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled, sharedTestCa } from '../support/vitest/provided.js';
 import { clusterEntry, createQueue, queueTarget, replicasOf, startScaler, type ScalerUnderTest } from '../e2e/scaler.js';
 import { recordCount } from './figures.js';
 import { setReplicas, startReliabilityScaler } from './harness.js';
@@ -126,27 +121,19 @@ describe('configuration cannot point the scaler at arbitrary places', () => {
 });
 
 describe.runIf(controlPlaneEnabled)('the scaler on kube-apiserver with RBAC', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
+  const services = useLocalServices();
   let proxy: FaultProxy;
   let nonEntraProxy: FaultProxy;
   let arm: ArmEndpoint;
   let checks = 0;
 
   beforeAll(async () => {
-    controlPlane = sharedControlPlane();
     const ca = await sharedTestCa();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-    proxy = await startFaultProxy({ target: controlPlane.server, targetCaPem: controlPlane.caPem, tls: await ca.issue('kube-proxy') });
-    nonEntraProxy = await startFaultProxy({ target: controlPlane.server, targetCaPem: controlPlane.caPem, tls: await ca.issue('kube-proxy-local-accounts') });
+    proxy = await startFaultProxy({ target: services.controlPlane.server, targetCaPem: services.controlPlane.caPem, tls: await ca.issue('kube-proxy') });
+    nonEntraProxy = await startFaultProxy({ target: services.controlPlane.server, targetCaPem: services.controlPlane.caPem, tls: await ca.issue('kube-proxy-local-accounts') });
     arm = await startArmEndpoint({
       ca, clusters: [{ subscriptionId: SUBSCRIPTION, resourceGroup: 'rg', name: 'local-accounts', server: nonEntraProxy.url, caPem: ca.certPem, entraId: false }],
-      acceptsToken: (t) => identity.issuedFor(t)?.resource === ARM_RESOURCE,
+      acceptsToken: (t) => services.identity.issuedFor(t)?.resource === ARM_RESOURCE,
     });
   });
   afterAll(async () => {
@@ -154,19 +141,16 @@ describe.runIf(controlPlaneEnabled)('the scaler on kube-apiserver with RBAC', ()
     await proxy?.stop();
     await nonEntraProxy?.stop();
     await arm?.stop();
-    await azurite?.stop();
-    await identity?.stop();
   });
 
   test('it asks the cluster only for the workloads it scales (get, and update of /scale); a namespace without the Role stays untouched', async () => {
-    const granted: Workloads = await createWorkloads(admin, { replicas: 0, prefix: 'rel' });
-    await grantScaleRole(admin, granted.namespace);
-    const ungranted: Workloads = await createWorkloads(admin, { replicas: 2, prefix: 'rel' });
-    const work = await createQueue(azurite, 12);
-    const wakeQueue = await createQueue(azurite);
+    const granted: Workloads = await services.workloads({ replicas: 0, prefix: 'rel' });
+    const ungranted: Workloads = await createWorkloads(services.admin, { replicas: 2, prefix: 'rel' });
+    const work = await createQueue(services.azurite, 12);
+    const wakeQueue = await createQueue(services.azurite);
     const scaler = startReliabilityScaler({
-      azurite, controlPlane, timeoutMs: 5_000,
-      clusters: { audited: { server: proxy.url, certificateAuthorityData: Buffer.from(controlPlane.caPem).toString('base64') } },
+      azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: 5_000,
+      clusters: { audited: { server: proxy.url, certificateAuthorityData: Buffer.from(services.controlPlane.caPem).toString('base64') } },
       targets: [
         { ...queueTarget(granted.namespace, granted.deployment, work.name, { wake: { queueName: wakeQueue.name }, cooldownPeriod: 0 }), cluster: 'audited' },
         { ...queueTarget(granted.namespace, granted.statefulSet, work.name, { kind: 'StatefulSet' }), cluster: 'audited' },
@@ -176,12 +160,12 @@ describe.runIf(controlPlaneEnabled)('the scaler on kube-apiserver with RBAC', ()
     });
     // Up from 0, a 409 on the way (the scale changed under it), down to 0, woken again.
     await scaler.tick(0);
-    await setReplicas(admin, granted.namespace, granted.deployment, 1);
+    await setReplicas(services.admin, granted.namespace, granted.deployment, 1);
     proxy.inject({ times: 1, match: (r) => r.method === 'PUT', fault: { kind: 'status', status: 409, body: '{"kind":"Status","reason":"Conflict"}' } });
     await scaler.tick(15);
     await work.clearMessages();
     for (let i = 0; i < 4; i++) await scaler.tick(15);
-    expect(await replicasOf(admin, granted.namespace, granted.deployment)).toBe(0);
+    expect(await replicasOf(services.admin, granted.namespace, granted.deployment)).toBe(0);
     const [queue] = wakeQueuesOf(scaler.runtime.config.targets);
     await work.sendMessage('more');
     expect((await createWaker(scaler.runtime).handle(queue!, '{}')).outcomes.map((o) => o.result)).toEqual(['woken']);
@@ -197,17 +181,16 @@ describe.runIf(controlPlaneEnabled)('the scaler on kube-apiserver with RBAC', ()
     const refused = scaler.telemetry.failed.filter((f) => f.includes(ungranted.namespace) || f.includes('kube-system'));
     expect(refused.length).toBeGreaterThan(0);
     for (const f of refused) expect(f).toMatch(/forbidden; the scaler identity needs get on deployments and update on their scale subresource in namespace (rel-[0-9a-f]+|kube-system)/);
-    expect(await replicasOf(admin, ungranted.namespace, ungranted.deployment)).toBe(2);
+    expect(await replicasOf(services.admin, ungranted.namespace, ungranted.deployment)).toBe(2);
     const keys = scaler.runtime.targets.map((t) => targetKey(t.target));
     expect(keys).toHaveLength(4);
   }, 120_000);
 
   test('a cluster without Entra ID is refused before any request reaches it (no token is sent)', async () => {
-    const w = await createWorkloads(admin, { replicas: 1, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    const work = await createQueue(azurite, 12);
+    const w = await services.workloads({ replicas: 1, prefix: 'rel' });
+    const work = await createQueue(services.azurite, 12);
     const scaler = startReliabilityScaler({
-      azurite, controlPlane, timeoutMs: 5_000,
+      azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: 5_000,
       clusters: { 'local-accounts': { resourceId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/local-accounts`, armEndpoint: arm.url } },
       targets: [{ ...queueTarget(w.namespace, w.deployment, work.name), cluster: 'local-accounts' }],
     });
@@ -219,7 +202,7 @@ describe.runIf(controlPlaneEnabled)('the scaler on kube-apiserver with RBAC', ()
     // The cluster was looked at through ARM only: not one request reached its API server.
     expect(nonEntraProxy.log).toEqual([]);
     expect(arm.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'GET 200']);
-    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(1);
+    expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(1);
     checks += 2;
   }, 60_000);
 });
@@ -248,36 +231,23 @@ async function pollWakeQueues(scaler: ScalerUnderTest, rounds: number): Promise<
 // loaded works: its wake queues are polled as the Functions host polls them, the loop ticks, and
 // nothing happens to the other target's queue or workload.
 describe.runIf(controlPlaneEnabled)('one target cannot damage another, and a bad setting never stops the app', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
+  const services = useLocalServices();
   let checks = 0;
 
-  beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-  });
   afterAll(async () => {
     recordCount('security-checks', 'configurations where one target could damage another, or a setting broke every tick, run on Azurite and kube-apiserver: the offender refused at load, the other target\'s queue and workload untouched (each poll round and tick checked)', checks);
-    await azurite?.stop();
-    await identity?.stop();
   });
 
   test("a wake queue that is another target's work queue: refused at load; the work stays while the wake functions poll, and its target is not scaled to 0", async () => {
-    const w = await createWorkloads(admin, { replicas: 2, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    const work = await createQueue(azurite, 12);
-    const other = await createQueue(azurite);
-    const signals = await createQueue(azurite);
+    const w = await services.workloads({ replicas: 2, prefix: 'rel' });
+    const work = await createQueue(services.azurite, 12);
+    const other = await createQueue(services.azurite);
+    const signals = await createQueue(services.azurite);
     // A reads `work`. B's wake queue is `work` too (the app's own storage is the same Azurite
     // account): one poll of B's wake function used to delete all of A's messages, and A went to 0.
     // C has a wake queue of its own, so a wake function does run.
     const scaler = startScaler({
-      azurite, controlPlane, timeoutMs: 5_000,
+      azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: 5_000,
       targets: [
         queueTarget(w.namespace, w.deployment, work.name, { name: 'a', cooldownPeriod: 0 }),
         queueTarget(w.namespace, w.statefulSet, other.name, { name: 'b', kind: 'StatefulSet', wake: { queueName: work.name } }),
@@ -294,7 +264,7 @@ describe.runIf(controlPlaneEnabled)('one target cannot damage another, and a bad
     for (let round = 0; round < 4; round++) {
       expect(await pollWakeQueues(scaler, 3)).toEqual({ queues: [signals.name], handled: 0 });
       await scaler.tickAfter(15);
-      replicas.push(await replicasOf(admin, w.namespace, w.deployment));
+      replicas.push(await replicasOf(services.admin, w.namespace, w.deployment));
       expect((await work.getProperties()).approximateMessagesCount).toBe(12);
       checks++;
     }
@@ -305,13 +275,12 @@ describe.runIf(controlPlaneEnabled)('one target cannot damage another, and a bad
   }, 120_000);
 
   test('forwarding that loops between two wake queues: both refused; a message on either stays put', async () => {
-    const w = await createWorkloads(admin, { replicas: 1, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    const [work, inboxA, inboxB] = await Promise.all([createQueue(azurite), createQueue(azurite), createQueue(azurite)]);
+    const w = await services.workloads({ replicas: 1, prefix: 'rel' });
+    const [work, inboxA, inboxB] = await Promise.all([createQueue(services.azurite), createQueue(services.azurite), createQueue(services.azurite)]);
     // Both wake queues named in the account of the triggers (the Azurite account), as forwardTo is.
     const scaler = startScaler({
-      azurite, controlPlane, timeoutMs: 5_000,
-      settings: { SCALER_WAKE_devstoreaccount1: azurite.connectionString },
+      azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: 5_000,
+      settings: { SCALER_WAKE_devstoreaccount1: services.azurite.connectionString },
       targets: [
         queueTarget(w.namespace, w.deployment, work.name, { name: 'a', wake: { queueName: inboxA.name, accountName: 'devstoreaccount1', forwardTo: inboxB.name } }),
         queueTarget(w.namespace, w.statefulSet, work.name, { name: 'b', kind: 'StatefulSet', wake: { queueName: inboxB.name, accountName: 'devstoreaccount1', forwardTo: inboxA.name } }),
@@ -329,15 +298,14 @@ describe.runIf(controlPlaneEnabled)('one target cannot damage another, and a bad
   }, 60_000);
 
   test('two cluster names for one API server (the same cluster): one owner, so only one target scales the Deployment, tick after tick', async () => {
-    const w = await createWorkloads(admin, { replicas: 0, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    const busy = await createQueue(azurite, 20);
-    const idle = await createQueue(azurite);
+    const w = await services.workloads({ replicas: 0, prefix: 'rel' });
+    const busy = await createQueue(services.azurite, 20);
+    const idle = await createQueue(services.azurite);
     // `alias` is the same server written another way (scheme in capitals, trailing slashes).
-    const entry = clusterEntry(controlPlane);
+    const entry = clusterEntry(services.controlPlane);
     const alias = { ...entry, server: `${entry.server.replace(/^https:/, 'HTTPS:')}//` };
     const scaler = startScaler({
-      azurite, controlPlane, timeoutMs: 5_000,
+      azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: 5_000,
       clusters: { alias },
       targets: [
         queueTarget(w.namespace, w.deployment, busy.name, { name: 'busy' }),
@@ -351,7 +319,7 @@ describe.runIf(controlPlaneEnabled)('one target cannot damage another, and a bad
     const replicas: number[] = [];
     for (let tick = 0; tick < 6; tick++) {
       await scaler.tickAfter(15);
-      replicas.push(await replicasOf(admin, w.namespace, w.deployment));
+      replicas.push(await replicasOf(services.admin, w.namespace, w.deployment));
       checks++;
     }
     // 20 messages, queueLength 5: 4, and it stays there.
@@ -360,11 +328,10 @@ describe.runIf(controlPlaneEnabled)('one target cannot damage another, and a bad
   }, 120_000);
 
   test('bad settings (SCALER_CONCURRENCY -1, SCALER_SCHEDULE every second, SCALER_STATE_TABLE with a hyphen): each reported once, the defaults used, and every tick scales', async () => {
-    const w = await createWorkloads(admin, { replicas: 0, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    const work = await createQueue(azurite, 8);
+    const w = await services.workloads({ replicas: 0, prefix: 'rel' });
+    const work = await createQueue(services.azurite, 8);
     const scaler = startScaler({
-      azurite, controlPlane, timeoutMs: 5_000,
+      azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: 5_000,
       settings: { SCALER_CONCURRENCY: '-1', SCALER_SCHEDULE: '* * * * * *', SCALER_STATE_TABLE: 'scaler-state' },
       targets: [queueTarget(w.namespace, w.deployment, work.name)],
     });
@@ -380,27 +347,26 @@ describe.runIf(controlPlaneEnabled)('one target cannot damage another, and a bad
       expect(result.evaluated.map((e) => e.error)).toEqual([undefined]);
       checks++;
     }
-    expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(2);
+    expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(2);
     // Reported once, when the runtime was built, not on every tick.
     expect(scaler.telemetry.failed.filter((f) => reported.some((r) => f.endsWith(r)))).toHaveLength(3);
   }, 60_000);
 
   test('SCALER_TARGETS as a YAML stream with one malformed document: the well-formed targets load and scale', async () => {
-    const w = await createWorkloads(admin, { replicas: 0, prefix: 'rel' });
-    await grantScaleRole(admin, w.namespace);
-    const work = await createQueue(azurite, 8);
+    const w = await services.workloads({ replicas: 0, prefix: 'rel' });
+    const work = await createQueue(services.azurite, 8);
     const deployment = queueTarget(w.namespace, w.deployment, work.name);
     const statefulSet = queueTarget(w.namespace, w.statefulSet, work.name, { kind: 'StatefulSet' });
     // The middle document repeats a key: only that target is refused.
     const broken = `namespace: ${w.namespace}\nname: broken\nscaleTargetRef: {name: absent}\nmaxReplicaCount: 3\nmaxReplicaCount: 4\ntriggers: [{type: azure-queue, metadata: {queueName: ${work.name}, connectionFromEnv: QUEUES}}]\n`;
     const scaler = startScaler({
-      azurite, controlPlane, timeoutMs: 5_000,
+      azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: 5_000,
       targets: [],
       settings: { SCALER_TARGETS: `${stringify(deployment)}---\n${broken}---\n${stringify(statefulSet)}` },
     });
     expect(scaler.runtime.config.errors.map((e) => e.message)).toEqual([`target ${w.namespace}/broken: not valid JSON or YAML: Map keys must be unique at line 17, column 1`]);
     await scaler.tickAfter(0);
-    expect([await replicasOf(admin, w.namespace, w.deployment), await replicasOf(admin, w.namespace, w.statefulSet, 'StatefulSet')]).toEqual([2, 2]);
+    expect([await replicasOf(services.admin, w.namespace, w.deployment), await replicasOf(services.admin, w.namespace, w.statefulSet, 'StatefulSet')]).toEqual([2, 2]);
     checks++;
   }, 60_000);
 });

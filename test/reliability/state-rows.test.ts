@@ -3,24 +3,17 @@
 // allows, and rows of targets that were removed. One bad row costs only its own target its
 // history; nothing scales down on the strength of a history that is missing or was not saved.
 import { TableClient } from '@azure/data-tables';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decide, type ScalerState } from '../../shared/engine/index.js';
 import { MAX_HISTORY_ENTRIES } from '../../shared/engine/history-limit.js';
 import { parseTarget } from '../../shared/config/index.js';
-import { targetKey } from '../../shared/runtime/evaluate-target.js';
-import { STATE_RETENTION_MS } from '../../shared/runtime/evaluate-all.js';
-import { createWaker, wakeQueuesOf } from '../../shared/runtime/wake.js';
+import { targetKey, STATE_RETENTION_MS, createWaker, wakeQueuesOf } from '../../shared/runtime/index.js';
 import { createTableStore } from '../../shared/state/index.js';
 import { entitySize, ENTITY_LIMIT_BYTES, STATE_PART_CHARS, toRow, toRowKey } from '../../shared/state/table-store.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import type { ControlPlaneInfo } from '../support/control-plane.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../support/identity-endpoint.js';
-import { adminKubeConfig } from '../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, type Workloads } from '../support/kube-workloads.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../support/test-identities.js';
-import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
+import type { Workloads } from '../../local/kube-workloads.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import { createQueue, queueClient, queueTarget, replicasOf, startScaler } from '../e2e/scaler.js';
 import { recordCount } from './figures.js';
 import { originOf, setReplicas, startReliabilityScaler, throughProxies, type ReliabilityScaler } from './harness.js';
@@ -39,10 +32,7 @@ const BAD_ROWS: { name: string; row: Record<string, unknown>; field: RegExp }[] 
 ];
 
 describe.runIf(controlPlaneEnabled)('stored state that is not what the code assumed', () => {
-  let controlPlane: ControlPlaneInfo;
-  let identity: IdentityEndpoint;
-  let azurite: Azurite;
-  let admin: KubeConfig;
+  const services = useLocalServices();
   let tableProxy: FaultProxy;
   let scaler: ReliabilityScaler;
   let table: TableClient;
@@ -51,47 +41,39 @@ describe.runIf(controlPlaneEnabled)('stored state that is not what the code assu
   let checks = 0;
 
   beforeAll(async () => {
-    controlPlane = sharedControlPlane();
-    identity = await startIdentityEndpoint({ identities: testIdentities(controlPlane) });
-    useIdentityEndpoint(identity, SCALER_CLIENT_ID);
-    azurite = await startAzurite();
-    admin = adminKubeConfig(controlPlane);
-    tableProxy = await startFaultProxy({ target: originOf(azurite.tableEndpoint) });
+    tableProxy = await startFaultProxy({ target: originOf(services.azurite.tableEndpoint) });
     const targets = [];
     for (const name of ['victim', 'healthy', 'woken'] as const) {
-      workloads[name] = await createWorkloads(admin, { replicas: name === 'woken' ? 0 : 4, prefix: 'rel' });
-      await grantScaleRole(admin, workloads[name].namespace);
-      const queue = await createQueue(azurite, name === 'healthy' ? 20 : 0);
+      workloads[name] = await services.workloads({ replicas: name === 'woken' ? 0 : 4, prefix: 'rel' });
+      const queue = await createQueue(services.azurite, name === 'healthy' ? 20 : 0);
       targets.push(queueTarget(workloads[name].namespace, workloads[name].deployment, queue.name, {
         cooldownPeriod: COOLDOWN_S,
-        ...(name === 'woken' ? { wake: { queueName: queueClient(azurite).name } } : {}),
+        ...(name === 'woken' ? { wake: { queueName: queueClient(services.azurite).name } } : {}),
       }));
     }
     const table = `rows${Date.now().toString(36)}`;
-    scaler = startReliabilityScaler({ azurite, controlPlane, targets, timeoutMs: TIMEOUT_MS, table, settings: { AzureWebJobsStorage: throughProxies(azurite, { table: tableProxy }) } });
+    scaler = startReliabilityScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets, timeoutMs: TIMEOUT_MS, table, settings: { AzureWebJobsStorage: throughProxies(services.azurite, { table: tableProxy }) } });
     for (const name of ['victim', 'healthy', 'woken'] as const) keys[name] = targetKey(scaler.runtime.targets.find((t) => t.target.namespace === workloads[name].namespace)!.target);
     const first = await scaler.tick(0);
     expect(first.result.evaluated.map((e) => e.error)).toEqual([undefined, undefined, undefined]);
   }, 120_000);
   beforeAll(() => {
-    table = TableClient.fromConnectionString(azurite.connectionString, scaler.runtime.config.stateTable, { allowInsecureConnection: true });
+    table = TableClient.fromConnectionString(services.azurite.connectionString, scaler.runtime.config.stateTable, { allowInsecureConnection: true });
   });
   afterAll(async () => {
     recordCount('security-checks', 'stored state rows of the wrong shape, failed saves, the largest history, rows of removed targets (real Table Storage)', checks);
     await tableProxy?.stop();
-    await azurite?.stop();
-    await identity?.stop();
   });
 
-  const replicas = (name: keyof typeof workloads): Promise<number> => replicasOf(admin, workloads[name].namespace, workloads[name].deployment);
+  const replicas = (name: keyof typeof workloads): Promise<number> => replicasOf(services.admin, workloads[name].namespace, workloads[name].deployment);
   const writeRaw = (key: string, row: Record<string, unknown>): Promise<unknown> => table.upsertEntity({ partitionKey: 'targets', rowKey: toRowKey(key), ...row }, 'Replace');
 
   test.each(BAD_ROWS)('a row where $name: only its target loses its history, says so, holds, and the row is replaced', async ({ row, field }) => {
-    await setReplicas(admin, workloads.victim.namespace, workloads.victim.deployment, 4);
+    await setReplicas(services.admin, workloads.victim.namespace, workloads.victim.deployment, 4);
     // Long after any cooldown: with a history it would go to zero now.
     const tick0 = await scaler.tick(COOLDOWN_S + 60);
     expect(tick0.result.evaluated.find((e) => targetKey(e.target) === keys.victim)?.event?.finalReplicas).toBe(0);
-    await setReplicas(admin, workloads.victim.namespace, workloads.victim.deployment, 4);
+    await setReplicas(services.admin, workloads.victim.namespace, workloads.victim.deployment, 4);
     await writeRaw(keys.victim, row);
     scaler.telemetry.failed.length = 0;
 
@@ -121,7 +103,7 @@ describe.runIf(controlPlaneEnabled)('stored state that is not what the code assu
     const queues = wakeQueuesOf(scaler.runtime.config.targets);
     const waker = createWaker(scaler.runtime);
     for (const { row } of BAD_ROWS) {
-      await setReplicas(admin, workloads.woken.namespace, workloads.woken.deployment, 0);
+      await setReplicas(services.admin, workloads.woken.namespace, workloads.woken.deployment, 0);
       await writeRaw(keys.woken, row);
       scaler.clock.now += 60_000; // past the waker's confirmation window
       const handled = await waker.handle(queues[0]!, '{}');
@@ -133,8 +115,8 @@ describe.runIf(controlPlaneEnabled)('stored state that is not what the code assu
   }, 60_000);
 
   test('after a failed save, the target holds until a save succeeds, and the activity that was not saved still counts', async () => {
-    const queue = queueClient(azurite, (scaler.runtime.targets.find((t) => targetKey(t.target) === keys.victim)!.target.triggers[0]!.metadata as { queueName: string }).queueName);
-    await setReplicas(admin, workloads.victim.namespace, workloads.victim.deployment, 4);
+    const queue = queueClient(services.azurite, (scaler.runtime.targets.find((t) => targetKey(t.target) === keys.victim)!.target.triggers[0]!.metadata as { queueName: string }).queueName);
+    await setReplicas(services.admin, workloads.victim.namespace, workloads.victim.deployment, 4);
     for (let i = 0; i < 20; i++) await queue.sendMessage('work');
     await scaler.tick(15); // active at 4 (20 messages, queueLength 5), saved
     // Active again, but the save fails: the row keeps the older activity.
@@ -196,7 +178,7 @@ describe.runIf(controlPlaneEnabled)('stored state that is not what the code assu
       scaleDownEvents: longest.map((timestamp) => ({ change: 2_147_483_647, timestamp, outdated: false })),
       triggerFailures: [2_147_483_647],
     };
-    const store = createTableStore({ connectionString: azurite.connectionString, table: 'extremerows' });
+    const store = createTableStore({ connectionString: services.azurite.connectionString, table: 'extremerows' });
     // The longest key a target can have: cluster (63), namespace (63) and workload name (253).
     const longestKey = `${'c'.repeat(63)}/${'n'.repeat(63)}/${'w'.repeat(253)}`;
     for (const [key, s] of [[`${longestKey.slice(0, -1)}1`, state], [longestKey, bounded]] as const) {
@@ -230,8 +212,8 @@ describe.runIf(controlPlaneEnabled)('stored state that is not what the code assu
       expect((await scaler.tick(0)).result.deletedRows).toBeUndefined();
       // A scaler sharing the table whose configuration has an error deletes nothing.
       const withError = startScaler({
-        azurite, controlPlane, timeoutMs: TIMEOUT_MS, table: scaler.runtime.config.stateTable,
-        targets: scaler.runtime.targets.map((t) => t.spec), settings: { SCALER_CONCURRENCY: 'many' },
+        azurite: services.azurite, controlPlane: services.controlPlane, timeoutMs: TIMEOUT_MS, table: scaler.runtime.config.stateTable,
+        targets: scaler.runtime.targets.map((t) => t.target.input), settings: { SCALER_CONCURRENCY: 'many' },
       });
       expect(withError.runtime.config.errors.length).toBeGreaterThan(0);
       withError.clock.now = Date.now() + STATE_RETENTION_MS + 3_600_000;

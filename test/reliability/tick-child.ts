@@ -3,8 +3,7 @@
 // "started" once the runtime is built, "wrote <namespace> <replicas>" after each scale write,
 // and "done <summary>" at the end. With dieAfterWrite = n it kills itself (SIGKILL) right after
 // its n-th scale write, before the state of that evaluation is saved: the worst place to die.
-import { createEvaluationLoop } from '../../shared/runtime/loop.js';
-import { createRuntime } from '../../shared/runtime/wiring.js';
+import { createEvaluationLoop, createRuntime } from '../../shared/runtime/index.js';
 import type { Telemetry } from '../../shared/telemetry/index.js';
 
 interface Input {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseTarget, type Target } from '../../shared/config/index.js';
-import { isDue } from '../../shared/runtime/evaluate-all.js';
+import { isDue } from '../../shared/runtime/index.js';
 
 const target = (pollingInterval: number): Target => {
   const parsed = parseTarget({ scaleTargetRef: { name: 'w' }, pollingInterval, triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'acct' } }] });

@@ -6,8 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../shared/config/index.js';
 import type { Kube } from '../../shared/kube/index.js';
-import { createWaker, wakeQueuesOf } from '../../shared/runtime/wake.js';
-import { createRuntime, type Runtime } from '../../shared/runtime/wiring.js';
+import { createWaker, wakeQueuesOf, createRuntime, type Runtime } from '../../shared/runtime/index.js';
 import { createMemoryStore } from '../../shared/state/index.js';
 import type { Telemetry } from '../../shared/telemetry/index.js';
 

@@ -2,7 +2,7 @@
 // a name that stays the same across restarts and the connection the host reads it with.
 import { describe, expect, test } from 'vitest';
 import { loadConfig, type Target } from '../../shared/config/index.js';
-import { wakeQueuesOf } from '../../shared/runtime/wake.js';
+import { wakeQueuesOf } from '../../shared/runtime/index.js';
 
 const trigger = (queueName: string, accountName = 'work'): unknown => ({ type: 'azure-queue', metadata: { queueName, accountName } });
 const target = (name: string, wake: { queueName: string; accountName?: string; forwardTo?: string } | undefined, queueName = 'orders'): Record<string, unknown> => ({

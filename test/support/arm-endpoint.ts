@@ -1,6 +1,6 @@
-import { listenHttps, sendJson } from './loopback-server.js';
+import { listenHttps, sendJson } from '../../local/loopback-server.js';
 import { armError, clusterUserCredentialsBody, managedClusterBody, type ArmCluster } from './arm-managed-cluster.js';
-import type { TestCa } from './test-ca.js';
+import type { TestCa } from '../../local/test-ca.js';
 
 export interface ArmRequest {
   method: string;

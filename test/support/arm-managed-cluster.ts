@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import { KUBE_VERSION } from './control-plane-binaries.js';
-import { AKS_SERVER_APP_ID } from './identity-endpoint.js';
+import { KUBE_VERSION } from '../../local/control-plane-binaries.js';
+import { AKS_SERVER_APP_ID } from '../../local/identity-endpoint.js';
 
 /** A managed cluster as the local ARM endpoint describes it. */
 export interface ArmCluster {

@@ -3,7 +3,7 @@ import { request as httpsRequest, createServer as createHttpsServer, type Server
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readBody } from './loopback-server.js';
+import { readBody } from '../../local/loopback-server.js';
 
 /** What the proxy does to a request. */
 export type Fault =

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { listenHttps, readBody, sendJson } from './loopback-server.js';
-import type { TestCa } from './test-ca.js';
+import { listenHttps, readBody, sendJson } from '../../local/loopback-server.js';
+import type { TestCa } from '../../local/test-ca.js';
 
 /** An Application Insights envelope as the ingestion endpoint receives it (fields tests read). */
 export interface TelemetryEnvelope {
@@ -43,7 +43,7 @@ const DEFAULT_WAIT_MS = 10_000;
 /**
  * A local Application Insights ingestion endpoint: POST /v2.1/track with a JSON array (or
  * newline-delimited JSON) of envelopes, gzip or plain. HTTPS because the SDK rewrites an http://
- * IngestionEndpoint to https://, so clients must trust the test CA (trust-ca.ts).
+ * IngestionEndpoint to https://, so clients must trust the test CA (local/trust-ca.ts).
  */
 export async function startTelemetrySink(ca: TestCa): Promise<TelemetrySink> {
   const instrumentationKey = randomUUID();

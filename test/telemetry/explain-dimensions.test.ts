@@ -3,7 +3,8 @@
 // would overflow the item), App Insights stores the row (cutting each value at 8,192), and
 // replayInputOf reads the row back for `explain`, which decides the same again.
 import { describe, expect, test } from 'vitest';
-import { replay, replayInputOf, type ExplainInput } from '../../shared/runtime/explain.js';
+import type { ReplayDocument } from '../../shared/engine/index.js';
+import { replay, replayInputOf } from '../../shared/runtime/index.js';
 import {
   EXPLAIN,
   EXPLAIN_ENCODING,
@@ -33,7 +34,7 @@ const rowOf = (properties: Record<string, string>) => ({
   customDimensions: stored(properties),
 });
 
-const withUntrustedHistory = (d: ExplainInput): ExplainInput => ({ ...d, observation: { ...d.observation, historyNotTrusted: 'the last save of its state failed (HTTP 503)' } });
+const withUntrustedHistory = (d: ReplayDocument): ReplayDocument => ({ ...d, observation: { ...d.observation, historyNotTrusted: 'the last save of its state failed (HTTP 503)' } });
 
 const partsOf = (properties: Record<string, string>): string[] => Object.keys(properties).filter((k) => k === EXPLAIN || k.startsWith(`${EXPLAIN}.`));
 

@@ -3,7 +3,7 @@
 // compresses no better than a real one).
 import type { ScaleEvent } from '../../shared/engine/index.js';
 import { MAX_HISTORY_ENTRIES } from '../../shared/engine/history-limit.js';
-import type { ExplainInput } from '../../shared/runtime/explain.js';
+import type { ReplayDocument } from '../../shared/engine/index.js';
 import type { ScaleDecisionEvent } from '../../shared/telemetry/index.js';
 import { explainJson } from '../../shared/telemetry/explain-dimensions.js';
 
@@ -32,8 +32,8 @@ const spec = {
  * A small document whose explainJson is exactly `chars` characters: a second trigger failed,
  * with an error text of `padding` repeated as often as it fits, then "x" to the exact length.
  */
-export function documentOfLength(chars: number, padding = 'x'): ExplainInput {
-  const withError = (error: string): ExplainInput => ({
+export function documentOfLength(chars: number, padding = 'x'): ReplayDocument {
+  const withError = (error: string): ReplayDocument => ({
     now: new Date(NOW).toISOString(),
     spec: { ...spec, triggers: [spec.triggers[0], spec.triggers[0]] },
     observation: { specReplicas: 4, statusReplicas: 4, annotations: {}, triggers: [{ value: 30 }, { error }] },
@@ -47,7 +47,7 @@ export function documentOfLength(chars: number, padding = 'x'): ExplainInput {
 }
 
 /** A document with `entries` in each history list (HISTORY_BOUND: the worst case). */
-export function documentWithHistory(entries: number): ExplainInput {
+export function documentWithHistory(entries: number): ReplayDocument {
   let seed = 20_261_127;
   const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
   const at = (i: number): string => new Date(NOW - (entries - i) * 15_000 + Math.floor(random() * 1_000)).toISOString();
@@ -70,7 +70,7 @@ export function documentWithHistory(entries: number): ExplainInput {
 }
 
 /** A ScaleDecision carrying `explain`, its other fields as a real one has them. */
-export function decisionEvent(explain: ExplainInput): ScaleDecisionEvent {
+export function decisionEvent(explain: ReplayDocument): ScaleDecisionEvent {
   const triggers = explain.observation.triggers;
   return {
     target: 'prod/shop/orders-worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'orders-worker',

@@ -6,9 +6,9 @@ import { startArmEndpoint, type ArmEndpoint } from '../../support/arm-endpoint.j
 import type { ArmCluster } from '../../support/arm-managed-cluster.js';
 import {
   AKS_SERVER_APP_ID, ARM_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint,
-} from '../../support/identity-endpoint.js';
-import { kubeConfigWithToken } from '../../support/kube-clients.js';
-import { SCALER_CLIENT_ID, testIdentities } from '../../support/test-identities.js';
+} from '../../../local/identity-endpoint.js';
+import { kubeConfigWithToken } from '../../../local/kube-clients.js';
+import { SCALER_CLIENT_ID, testIdentities } from '../../../local/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../../support/vitest/provided.js';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-00000000c0de';

@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startAzurite, type Azurite } from '../../support/azurite.js';
+import { startAzurite, type Azurite } from '../../../local/azurite.js';
 
 describe('Azurite queue and table services (shared key, http)', () => {
   let azurite: Azurite;

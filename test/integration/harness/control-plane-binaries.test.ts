@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ETCD_VERSION, KUBE_VERSION, controlPlaneCacheBin, findControlPlaneBinaries, missingControlPlaneMessage,
-} from '../../support/control-plane-binaries.js';
+} from '../../../local/control-plane-binaries.js';
 
 describe('finding kube-apiserver and etcd', () => {
   let assets: string;

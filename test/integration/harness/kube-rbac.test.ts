@@ -1,8 +1,8 @@
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { AUTOSCALER_USER, kubeToken } from '../../support/control-plane.js';
-import { adminKubeConfig, kubeConfigWithToken } from '../../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, SCALE_ROLE_RULES, type Workloads } from '../../support/kube-workloads.js';
+import { AUTOSCALER_USER, kubeToken } from '../../../local/control-plane.js';
+import { adminKubeConfig, kubeConfigWithToken } from '../../../local/kube-clients.js';
+import { createWorkloads, grantScaleRole, SCALE_ROLE_RULES, type Workloads } from '../../../local/kube-workloads.js';
 import { controlPlaneEnabled, sharedControlPlane } from '../../support/vitest/provided.js';
 
 const forbidden = { code: 403 };

@@ -2,15 +2,15 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type AccessToken, ty
 import { QueueServiceClient } from '@azure/storage-queue';
 import { AppsV1Api, AuthenticationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, test } from 'vitest';
-import { startAzurite, type Azurite } from '../../support/azurite.js';
+import { startAzurite, type Azurite } from '../../../local/azurite.js';
 import {
   AKS_SERVER_APP_ID, STORAGE_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint,
-} from '../../support/identity-endpoint.js';
-import { AUTOSCALER_USER } from '../../support/control-plane.js';
-import { unsignedJwt } from '../../support/jwt.js';
-import { adminKubeConfig, kubeConfigWithToken } from '../../support/kube-clients.js';
-import { createWorkloads, grantScaleRole, SCALE_ROLE_RULES } from '../../support/kube-workloads.js';
-import { BYSTANDER_CLIENT_ID, SCALER_CLIENT_ID, testIdentities } from '../../support/test-identities.js';
+} from '../../../local/identity-endpoint.js';
+import { AUTOSCALER_USER } from '../../../local/control-plane.js';
+import { unsignedJwt } from '../../../local/jwt.js';
+import { adminKubeConfig, kubeConfigWithToken } from '../../../local/kube-clients.js';
+import { createWorkloads, grantScaleRole, SCALE_ROLE_RULES } from '../../../local/kube-workloads.js';
+import { BYSTANDER_CLIENT_ID, SCALER_CLIENT_ID, testIdentities } from '../../../local/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../../support/vitest/provided.js';
 
 const AKS_SCOPE = `${AKS_SERVER_APP_ID}/.default`;

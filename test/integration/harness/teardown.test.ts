@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
-import { startAzurite } from '../../support/azurite.js';
-import { findControlPlaneBinaries } from '../../support/control-plane-binaries.js';
-import { startControlPlane } from '../../support/control-plane.js';
-import { findLeftoverServices, harnessRunId } from '../../support/harness-run.js';
-import { startService } from '../../support/service-process.js';
+import { startAzurite } from '../../../local/azurite.js';
+import { findControlPlaneBinaries } from '../../../local/control-plane-binaries.js';
+import { startControlPlane } from '../../../local/control-plane.js';
+import { findLeftoverServices, harnessRunId } from '../../../local/harness-run.js';
+import { startService } from '../../../local/service-process.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../../support/vitest/provided.js';
 
 // Other files of the run start services at the same time: look only at our own pids.

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDefaultHttpClient, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listenHttps, type LoopbackServer } from '../../support/loopback-server.js';
-import { createTestCa, type TestCa } from '../../support/test-ca.js';
-import { trustCa } from '../../support/trust-ca.js';
+import { listenHttps, type LoopbackServer } from '../../../local/loopback-server.js';
+import { createTestCa, type TestCa } from '../../../local/test-ca.js';
+import { trustCa } from '../../../local/trust-ca.js';
 
 // A CA of its own, not the run's CA that the setup file already trusts.
 describe('trustCa', () => {

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { controlPlaneRequired, findControlPlaneBinaries, missingControlPlaneMessage } from '../control-plane-binaries.js';
-import { startControlPlane, type ControlPlane } from '../control-plane.js';
-import { findLeftoverServices, harnessRunId } from '../harness-run.js';
-import { createTestCa } from '../test-ca.js';
+import { controlPlaneRequired, findControlPlaneBinaries, missingControlPlaneMessage } from '../../../local/control-plane-binaries.js';
+import { startControlPlane, type ControlPlane } from '../../../local/control-plane.js';
+import { findLeftoverServices, harnessRunId } from '../../../local/harness-run.js';
+import { createTestCa } from '../../../local/test-ca.js';
 import type { ProvidedTestCa } from './provided-context.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { ControlPlaneInfo } from '../control-plane.js';
-import type { TestCaPem } from '../test-ca.js';
+import type { ControlPlaneInfo } from '../../../local/control-plane.js';
+import type { TestCaPem } from '../../../local/test-ca.js';
 
 /** The run's throw-away CA, and the run folder (removed at the end) for files made from it. */
 export type ProvidedTestCa = TestCaPem & { runDir: string };

@@ -1,9 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { controlPlaneRequired } from '../control-plane-binaries.js';
-import type { ControlPlaneInfo } from '../control-plane.js';
-import { loadTestCa, type TestCa } from '../test-ca.js';
+import { controlPlaneRequired } from '../../../local/control-plane-binaries.js';
+import type { ControlPlaneInfo } from '../../../local/control-plane.js';
+import { loadTestCa, type TestCa } from '../../../local/test-ca.js';
 import './provided-context.js';
 
 let testCa: Promise<TestCa> | undefined;

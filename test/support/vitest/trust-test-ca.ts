@@ -1,6 +1,6 @@
 // A setup file: every test file's process trusts the run's CA before any test makes a client.
 import { inject } from 'vitest';
-import { trustCa } from '../trust-ca.js';
+import { trustCa } from '../../../local/trust-ca.js';
 import './provided.js';
 
 trustCa(inject('testCa').certPem);

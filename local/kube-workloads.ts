@@ -21,15 +21,15 @@ export function shippedScaleRoleRules(): V1PolicyRule[] {
   return role.rules;
 }
 
-/** The repository root, from src (test/support) or from dist (dist/test/support). */
+/** The repository root, from the sources (local/) or from the build (dist/local/). */
 function repoRootUrl(): URL {
-  let url = new URL('../../', import.meta.url);
+  let url = new URL('../', import.meta.url);
   if (fileURLToPath(url).endsWith(`${sep}dist${sep}`)) url = new URL('../', url);
   return url;
 }
 
 /**
- * The harness's own proof rules (issue 3): read and patch /scale directly, as a user of the API
+ * The harness's own proof rules: read and patch /scale directly, as a user of the API
  * would. Broader than the shipped Role, which the scaler's tests use.
  */
 export const SCALE_ROLE_RULES: V1PolicyRule[] = [

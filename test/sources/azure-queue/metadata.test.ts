@@ -3,9 +3,8 @@
 // KEDA's sample names (sample_acc, sample_queue) are not valid Azure names, which we check, so
 // the rows use sampleacc and sample-queue. Where we differ from KEDA the row says so.
 import { describe, expect, test } from 'vitest';
-import { azureQueueMetadataSchema, queueServiceUrl } from '../../shared/sources/azure-queue-metadata.js';
-import { formatPath } from '../../shared/config/target.js';
-import { parseConfig } from '../../shared/config/values.js';
+import { formatPath, parseConfig } from '../../../shared/schema/index.js';
+import { azureQueueMetadataSchema, queueServiceUrl } from '../../../shared/sources/azure-queue/metadata.js';
 
 type Outcome = { ok: Record<string, unknown> } | { errors: string[] };
 

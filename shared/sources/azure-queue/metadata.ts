@@ -1,8 +1,10 @@
 // The azure-queue trigger's metadata, declared as KEDA declares it (azure_queue_scaler.go tags):
 // queueName required; queueLength 5; activationQueueLength 0; queueLengthStrategy all|visibleonly;
-// accountName + cloud / endpointSuffix. Numbers may be strings, as in a ScaledObject.
+// accountName + cloud / endpointSuffix. Numbers may be strings, as in a ScaledObject. Ours:
+// identityClientId, and the local-development keys connectionFromEnv and queueServiceUri.
 import { z } from 'zod';
-import { checked, clientId, fields, integer, isHostSuffix, isRecord, oneOf, serviceUrl, show, text, type CheckIssue } from '../config/values.js';
+import { checked, clientId, fields, integer, isHostSuffix, isRecord, oneOf, serviceUrl, show, text, type CheckIssue, type Settings } from '../../schema/index.js';
+import { parseConnectionString } from './storage-account.js';
 
 /** Storage endpoint suffixes of the named clouds (KEDA's azure_cloud_environment.go). */
 const CLOUD_SUFFIXES: Readonly<Record<string, string>> = {
@@ -85,6 +87,19 @@ export const azureQueueMetadataSchema = z
   }));
 
 export type AzureQueueMetadata = z.output<typeof azureQueueMetadataSchema>;
+
+/** Keys only for a developer's machine (SCALER_LOCAL_DEVELOPMENT): a connection string, an explicit endpoint. */
+export const LOCAL_ONLY = ['connectionFromEnv', 'queueServiceUri'] as const satisfies readonly (keyof AzureQueueMetadata)[];
+
+/**
+ * The app setting connectionFromEnv names is read as a connection string: it must be one (never
+ * repeated: it holds a key). Unset, the read fails and says so.
+ */
+export function checkSettings(m: AzureQueueMetadata, settings: Settings): CheckIssue[] {
+  const setting = m.connectionFromEnv === undefined ? undefined : settings[m.connectionFromEnv]?.trim();
+  if (!setting || parseConnectionString(setting)) return [];
+  return [{ path: ['connectionFromEnv'], message: `app setting ${JSON.stringify(m.connectionFromEnv)} does not hold a storage connection string (key=value pairs separated by ';')` }];
+}
 
 /** The queue service URL of an account, e.g. https://acct.queue.core.windows.net. */
 export const queueServiceUrl = (m: AzureQueueMetadata): string | undefined =>

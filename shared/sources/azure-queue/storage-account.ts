@@ -2,21 +2,10 @@
 // connection string or a service URL. Account and queue names are compared as Azure compares
 // them, in lower case. Connection strings hold keys: nothing here ever puts one in a message.
 import { isIP } from 'node:net';
+import { keyValuePairs } from '../../schema/index.js';
 
 /** The Azurite / storage emulator account behind UseDevelopmentStorage=true. */
-export const DEVELOPMENT_ACCOUNT = 'devstoreaccount1';
-
-/** `key=value` parts separated by ';' (a value may hold '='), keys in lower case; undefined if not that. */
-export function keyValuePairs(text: string): Map<string, string> | undefined {
-  const pairs = new Map<string, string>();
-  for (const part of text.split(';')) {
-    if (!part.trim()) continue;
-    const at = part.indexOf('=');
-    if (at <= 0 || !part.slice(0, at).trim()) return undefined;
-    pairs.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
-  }
-  return pairs;
-}
+const DEVELOPMENT_ACCOUNT = 'devstoreaccount1';
 
 /**
  * A storage connection string as key/value pairs (keys in lower case), or undefined when the

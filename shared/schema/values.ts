@@ -1,8 +1,12 @@
-// Value parsers and schema helpers for configuration written the KEDA way: numbers may be
-// given as strings ("5"), quantities as Kubernetes quantities ("50m"). Messages are written to
-// follow a field path (`triggers[0].metadata.queueLength: "AA" is not an integer`), so they
-// never repeat the field's name.
+// Value parsers and schema helpers for settings written the KEDA way, shared by the
+// configuration and by each trigger type's metadata (shared/sources): numbers may be given as
+// strings ("5"), quantities as Kubernetes quantities ("50m"). Messages are written to follow a
+// field path (`triggers[0].metadata.queueLength: "AA" is not an integer`), so they never repeat
+// the field's name. Imports nothing of the project.
 import { z } from 'zod';
+
+/** App settings (environment variables, local.settings.json Values), as read. */
+export type Settings = Record<string, string | undefined>;
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -22,7 +26,7 @@ const article: Record<string, string> = { object: 'a map', record: 'a map', map:
  * missing field, "must be a map / a list / a string" instead of zod's "Invalid input: ...".
  * Schema-level messages take precedence; they return undefined to fall back to this one.
  */
-export const configErrorMap = (issue: { code?: string; input?: unknown; expected?: string }): string | undefined => {
+const configErrorMap = (issue: { code?: string; input?: unknown; expected?: string }): string | undefined => {
   // A missing enum or literal is an invalid_value whose input is undefined.
   if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_type') {
@@ -35,6 +39,10 @@ export const configErrorMap = (issue: { code?: string; input?: unknown; expected
 
 /** safeParse with the configuration error map. */
 export const parseConfig = <S extends z.ZodType>(schema: S, raw: unknown) => schema.safeParse(raw, { error: configErrorMap });
+
+/** Renders a zod path as `triggers[0].metadata.queueLength`. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 
 /** Levenshtein distance, for "did you mean" hints on misspelt field names. */
 function distance(a: string, b: string): number {
@@ -50,7 +58,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The known name closest to `key` (case-insensitive, at most 2 edits, or a prefix), if any. */
-export function closest(key: string, known: readonly string[]): string | undefined {
+function closest(key: string, known: readonly string[]): string | undefined {
   let best: { name: string; d: number } | undefined;
   for (const name of known) {
     const [a, b] = [key.toLowerCase(), name.toLowerCase()];
@@ -62,7 +70,7 @@ export function closest(key: string, known: readonly string[]): string | undefin
 }
 
 /** `unknown field(s): maxReplicasCount (did you mean maxReplicaCount?)`. */
-export function unknownFields(keys: readonly string[], known: readonly string[], noun = 'field'): string {
+function unknownFields(keys: readonly string[], known: readonly string[], noun = 'field'): string {
   const listed = keys.map((k) => {
     const hint = closest(k, known);
     return hint ? `${k} (did you mean ${hint}?)` : k;
@@ -191,3 +199,15 @@ export function serviceUrl(protocol: RegExp, kind: string) {
 
 /** A DNS name of two or more labels, e.g. queue.core.contoso.example: a host suffix, not a URL. */
 export const isHostSuffix = (v: string): boolean => /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(v);
+
+/** `key=value` parts separated by ';' (a value may hold '='), keys in lower case; undefined if not that. */
+export function keyValuePairs(text: string): Map<string, string> | undefined {
+  const pairs = new Map<string, string>();
+  for (const part of text.split(';')) {
+    if (!part.trim()) continue;
+    const at = part.indexOf('=');
+    if (at <= 0 || !part.slice(0, at).trim()) return undefined;
+    pairs.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  return pairs;
+}

@@ -1,45 +1,16 @@
 // Azure Storage Queue length, as KEDA's azure-queue scaler reads it: the approximate count
 // (`all`, includes in-flight messages), or a peek of up to 32 visible messages that falls back
 // to the approximate count when the peek is full (`visibleonly`).
-import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import { RestError } from '@azure/core-rest-pipeline';
-import type { TokenCredential } from '@azure/identity';
-import type { Settings } from '../config/settings.js';
-import { SourceError } from '../errors.js';
-import { queueServiceUrl, type AzureQueueMetadata } from './azure-queue-metadata.js';
-import type { Source, SourceDeps } from './source.js';
+import type { QueueClient } from '@azure/storage-queue';
+import { SourceError } from '../../errors.js';
+import { deadline, type Source, type SourceDeps } from '../source.js';
+import { QUEUE_TIMEOUT_MS, queueClientIn, where } from './clients.js';
+import { grants } from './grants.js';
+import type { AzureQueueMetadata } from './metadata.js';
 
 /** The REST API caps a peek at 32 messages. */
-export const PEEK_LIMIT = 32;
-
-// One retry (KEDA retries once too). tryTimeoutInMs is not honoured by the client (12.x on
-// @typespec/ts-http-runtime): a stalled account would hang the read, so reads carry a deadline.
-const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 10_000, retryDelayInMs: 200 } };
-
-/** A queue read (both tries) that takes longer than this fails, and the trigger holds. */
-export const QUEUE_TIMEOUT_MS = 10_000;
-
-/** The caller's signal, if any, and a deadline `timeoutMs` from now. */
-export const deadline = (timeoutMs: number, signal?: AbortSignal): AbortSignal =>
-  signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-
-function where(m: AzureQueueMetadata): string {
-  return m.accountName ? `queue "${m.queueName}" in account "${m.accountName}"` : `queue "${m.queueName}"`;
-}
-
-/**
- * A client for `queueName` in the account that `m` names: by its connection string for local
- * development (connectionFromEnv), else by URL with `credential`.
- */
-export function queueClientIn(m: AzureQueueMetadata, queueName: string, credential: TokenCredential, settings: Settings): QueueClient {
-  if (m.connectionFromEnv) {
-    const connection = settings[m.connectionFromEnv];
-    if (!connection) throw new SourceError(`${where(m)}: app setting "${m.connectionFromEnv}" (connectionFromEnv) is not set`);
-    return QueueServiceClient.fromConnectionString(connection, PIPELINE).getQueueClient(queueName);
-  }
-  const service = queueServiceUrl(m)!;
-  return new QueueClient(`${service.replace(/\/$/, '')}/${queueName}`, credential, PIPELINE);
-}
+const PEEK_LIMIT = 32;
 
 /** Turns SDK failures into a message an operator can act on. */
 function explainFailure(m: AzureQueueMetadata, e: unknown): SourceError {
@@ -48,7 +19,7 @@ function explainFailure(m: AzureQueueMetadata, e: unknown): SourceError {
   const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
   if (status === 404) return new SourceError(`${where(m)} does not exist (404 ${code ?? 'QueueNotFound'})`, { cause: e });
   if (status === 403 || status === 401) {
-    return new SourceError(`${where(m)}: access denied (${status} ${code ?? ''}); the scaler identity needs Storage Queue Data Reader on the queue`, { cause: e });
+    return new SourceError(`${where(m)}: access denied (${status} ${code ?? ''}); the scaler identity needs ${grants.read.name} on the queue`, { cause: e });
   }
   if (status === 429 || status === 503) return new SourceError(`${where(m)}: throttled by the storage service (${status}); try a longer pollingInterval`, { cause: e });
   if (e instanceof Error && e.name === 'AbortError') return new SourceError(`${where(m)}: no answer within the time allowed (the storage service is slow or unreachable)`, { cause: e });

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 
 /**
- * Every service process the harness starts carries two environment variables, so that a final
+ * Every service process startService starts carries two environment variables, so that a final
  * check can find the ones that outlived their test run by reading /proc, whoever started them
- * (the vitest main process or a worker that crashed before its afterAll).
+ * (the vitest main process or a worker that crashed before its afterAll). The CLI's services
+ * carry them too; nothing checks for those.
  */
 export const HARNESS_RUN_ENV = 'AQS_HARNESS_RUN';
 export const HARNESS_SERVICE_ENV = 'AQS_HARNESS_SERVICE';

@@ -62,7 +62,7 @@ export function kubeToken(info: ControlPlaneInfo, user: string): string {
 }
 
 /**
- * A real kube-apiserver and etcd on loopback, flags as envtest's defaults (testinfra.md §2) with
+ * A real kube-apiserver and etcd on loopback, flags as envtest's defaults with
  * these differences: users authenticate with a static token file (so a managed identity
  * endpoint can hand out their tokens), the serving certificate comes from the run's test CA,
  * and --advertise-address is set because an offline machine has no default route to derive it

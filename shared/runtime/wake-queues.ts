@@ -1,0 +1,93 @@
+// The wake queues of a configuration, one queue-triggered function each, and which of a
+// queue's targets a message on it names (the wake path's first step; docs/wake.md).
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { appSettings, connectionOf, type Settings, type Target } from '../config/index.js';
+import type { CredentialFactory } from '../identity.js';
+import { targetKey } from './targets.js';
+
+/** Queue messages are at most 64 KiB; anything larger was not meant as a signal. */
+const SIGNAL_MAX_BYTES = 64 * 1024;
+
+export interface WakeQueue {
+  /** Stable across restarts: wake-<queue>, or wake-<account>--<queue> for another account. */
+  functionName: string;
+  queueName: string;
+  accountName?: string | undefined;
+  /** The Functions connection prefix: the app's own storage, or SCALER_WAKE_<account>. */
+  connection: string;
+  targets: Target[];
+  /** Forward mode when any of its targets forwards. */
+  forwards: boolean;
+}
+
+/** Depends on the configuration only, so the host can register the functions at start-up. */
+export function wakeQueuesOf(targets: Target[]): WakeQueue[] {
+  const queues = new Map<string, WakeQueue>();
+  for (const t of targets) {
+    const wake = t.wake;
+    if (!wake) continue;
+    const id = `${wake.accountName ?? ''}/${wake.queueName}`;
+    let queue = queues.get(id);
+    if (!queue) {
+      queue = {
+        // Queue names never hold "--", so wake-<account>--<queue> cannot collide with wake-<queue>.
+        functionName: wake.accountName ? `wake-${wake.accountName}--${wake.queueName}` : `wake-${wake.queueName}`,
+        queueName: wake.queueName,
+        accountName: wake.accountName,
+        connection: wake.accountName ? `SCALER_WAKE_${wake.accountName}` : 'AzureWebJobsStorage',
+        targets: [],
+        forwards: false,
+      };
+      queues.set(id, queue);
+    }
+    queue.targets.push(t);
+    queue.forwards ||= wake.forwardTo !== undefined;
+  }
+  return [...queues.values()];
+}
+
+/** Which targets a signal names: `{"target": "ns/name"}` or `{"targets": [...]}`, else all. */
+export function selectTargets(queue: WakeQueue, text: string): { targets: Target[]; warnings: string[] } {
+  const all = { targets: queue.targets, warnings: [] as string[] };
+  if (queue.forwards) return all;
+  if (text.trim() === '') return { ...all, warnings: [`empty message on wake queue ${queue.queueName}: waking all its targets`] };
+  if (Buffer.byteLength(text) > SIGNAL_MAX_BYTES) {
+    return { ...all, warnings: [`message of ${Buffer.byteLength(text)} bytes on wake queue ${queue.queueName} is not a signal: waking all its targets`] };
+  }
+  let signal: unknown;
+  try {
+    signal = JSON.parse(text);
+  } catch {
+    return { ...all, warnings: [`message on wake queue ${queue.queueName} is not JSON: waking all its targets`] };
+  }
+  const named = typeof signal === 'object' && signal !== null ? ((signal as { targets?: unknown }).targets ?? (signal as { target?: unknown }).target) : undefined;
+  if (named === undefined) return all;
+  // Names as text: String() throws on some parsed JSON ({"toString": 0}), JSON.stringify does not.
+  const names = (Array.isArray(named) ? named : [named]).map((n) => (typeof n === 'string' ? n : JSON.stringify(n) ?? String(n)));
+  // Said, not settled in silence: the producer meant to wake something.
+  if (names.length === 0) return { targets: [], warnings: [`signal on wake queue ${queue.queueName} names no target (an empty list): nothing woken`] };
+  const matches = (t: Target, name: string): boolean => [t.id, t.name, targetKey(t)].includes(name);
+  const warnings = names
+    .filter((n) => !queue.targets.some((t) => matches(t, n)))
+    .map((n) => `signal on wake queue ${queue.queueName} names unknown target "${n.slice(0, 200)}" (its targets: ${queue.targets.map((t) => t.id).join(', ')})`);
+  return { targets: queue.targets.filter((t) => names.some((n) => matches(t, n))), warnings };
+}
+
+/**
+ * A wake queue and its poison queue as the Functions host would open them from the function's
+ * connection: the setting itself as a connection string (local development), or
+ * <connection>__queueServiceUri (or __accountName) with the identity of <connection>__clientId.
+ */
+export function wakeQueueClients(queue: WakeQueue, settings: Settings, credentialFor: CredentialFactory): { queue: QueueClient; poison: QueueClient } {
+  // As checked at load (shared/config/app-settings.ts): a bad value was reported there, and is not used.
+  const { connectionString, accountName, queueServiceUri, serviceUri, clientId } = connectionOf(appSettings(settings), queue.connection);
+  const poisonName = `${queue.queueName}-poison`;
+  if (connectionString) {
+    const service = QueueServiceClient.fromConnectionString(connectionString);
+    return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
+  }
+  const uri = queueServiceUri ?? serviceUri ?? (accountName ? `https://${accountName}.queue.core.windows.net` : undefined);
+  if (!uri) throw new Error(`wake queue ${queue.queueName}: connection ${queue.connection} is not set (${queue.connection}, or ${queue.connection}__queueServiceUri with __credential and __clientId)`);
+  const service = new QueueServiceClient(uri, credentialFor(clientId));
+  return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
+}

@@ -1,0 +1,138 @@
+// Every path of the wake path (shared/runtime/wake.ts), on the in-memory Kubernetes and state
+// stand-ins: select the targets, wake one (awake: activity only; asleep: activity, then the
+// scale, then the wake recorded; paused; a 409 once and twice; a workload another target owns),
+// one wake per target for a burst, and forward (sent to every forwardTo; a failed send, a failed
+// wake). The end-to-end suites run the same against kube-apiserver and Azurite.
+import { describe, expect, test } from 'vitest';
+import { loadConfig } from '../../shared/config/index.js';
+import { PAUSED } from '../../shared/engine/index.js';
+import { createRuntime, createWaker, targetKey, wakeQueuesOf, workloadOf, type Runtime, type WakeQueue } from '../../shared/runtime/index.js';
+import { createMemoryStore } from '../../shared/state/index.js';
+import { recordingTelemetry, type RecordingTelemetry } from '../e2e/scaler.js';
+import { createMemoryKube, type MemoryKube } from '../support/memory-kube.js';
+
+const T0 = Date.parse('2026-11-27T10:00:00.000Z');
+
+interface WakeBench {
+  runtime: Runtime;
+  kube: MemoryKube;
+  telemetry: RecordingTelemetry;
+  clock: { now: number };
+  queue: WakeQueue;
+  sent: { queue: string; text: string }[];
+  keys: string[];
+  waker: ReturnType<typeof createWaker>;
+}
+
+/** Targets on one wake queue, each on a Deployment at `replicas` (per name), each queue at `queueLength`. */
+function wakeBench(names: string[], options: { replicas?: number; annotations?: Record<string, string>; forward?: boolean; sendFails?: boolean } = {}): WakeBench {
+  const settings = {
+    SCALER_LOCAL_DEVELOPMENT: 'true',
+    AzureWebJobsStorage__accountName: 'scalerapp',
+    SCALER_CLUSTERS: JSON.stringify({ test: { context: 'test' } }),
+    SCALER_TARGETS: JSON.stringify(names.map((name) => ({
+      name, namespace: 'shop', scaleTargetRef: { name },
+      triggers: [{ type: 'azure-queue', metadata: { queueName: `${name}-work`, accountName: 'shopdata' } }],
+      wake: { queueName: 'inbox', ...(options.forward ? { forwardTo: `${name}-work` } : {}) },
+    }))),
+  };
+  expect(loadConfig(settings).errors).toEqual([]);
+  const telemetry = recordingTelemetry();
+  const clock = { now: T0 };
+  const kube = createMemoryKube();
+  const runtime: Runtime = { ...createRuntime(settings, { telemetry, store: createMemoryStore(), now: () => clock.now }), kube };
+  // The queue sources read 12 messages each (no Azure Storage here).
+  runtime.targets = runtime.targets.map((t) => ({ ...t, sources: [{ read: async () => 12 }] }));
+  for (const t of runtime.targets) kube.create(workloadOf(t.target), options.replicas ?? 0, options.annotations);
+  const sent: { queue: string; text: string }[] = [];
+  const waker = createWaker(runtime, async (_t, queue, text) => {
+    if (options.sendFails) throw new Error('QueueNotFound');
+    sent.push({ queue, text });
+  });
+  return { runtime, kube, telemetry, clock, queue: wakeQueuesOf(runtime.config.targets)[0]!, sent, keys: runtime.targets.map((t) => targetKey(t.target)), waker };
+}
+
+describe('the wake path, step by step', () => {
+  test('select: a signal naming one target wakes it and only it', async () => {
+    const b = wakeBench(['a', 'b']);
+    const handled = await b.waker.handle(b.queue, '{"target": "shop/b"}');
+    expect(handled.outcomes).toEqual([{ target: b.keys[1], result: 'woken', replicas: 3 }]);
+    expect(b.kube.writes.map((w) => w.ref.name)).toEqual(['b']);
+  });
+
+  test('an awake target: the message counts as activity, nothing is written to the cluster', async () => {
+    const b = wakeBench(['a'], { replicas: 2 });
+    const handled = await b.waker.handle(b.queue, '{}');
+    expect(handled.outcomes).toEqual([{ target: b.keys[0], result: 'awake', replicas: 2 }]);
+    expect(b.kube.writes).toEqual([]);
+    expect((await b.runtime.store.load(b.keys[0]!))?.state.lastActiveTime).toBe(new Date(T0).toISOString());
+  });
+
+  test('an asleep target: the activity is recorded before the scale is written, then the wake is recorded and told', async () => {
+    const b = wakeBench(['a']);
+    let recordedBeforeWrite: string | null | undefined;
+    b.kube.beforeWrite = () => void b.runtime.store.load(b.keys[0]!).then((r) => (recordedBeforeWrite = r?.state.lastActiveTime));
+    const handled = await b.waker.handle(b.queue, '{}');
+    expect(handled.outcomes).toEqual([{ target: b.keys[0], result: 'woken', replicas: 3 }]);
+    expect(recordedBeforeWrite).toBe(new Date(T0).toISOString());
+    expect(await b.runtime.store.load(b.keys[0]!)).toMatchObject({ lastReplicas: 3, workloadUid: 'uid-1', state: { scaledToZero: false } });
+    expect(b.telemetry.decisions.map((d) => d.reason)).toEqual([expect.stringMatching(/^woken by a message on wake queue inbox: activated/)]);
+  });
+
+  test('a paused target is left alone: no write, nothing recorded', async () => {
+    const b = wakeBench(['a'], { annotations: { [PAUSED]: 'true' } });
+    const handled = await b.waker.handle(b.queue, '{}');
+    expect(handled.outcomes).toEqual([{ target: b.keys[0], result: 'paused' }]);
+    expect(b.kube.writes).toEqual([]);
+    expect(await b.runtime.store.load(b.keys[0]!)).toBeUndefined();
+  });
+
+  test('a 409 once: it looks again and wakes', async () => {
+    const b = wakeBench(['a']);
+    let raced = false;
+    b.kube.beforeWrite = (ref) => {
+      if (!raced) b.kube.scaleAs(ref, 0, 'another-wake');
+      raced = true;
+    };
+    expect((await b.waker.handle(b.queue, '{}')).outcomes.map((o) => o.result)).toEqual(['woken']);
+  });
+
+  test('a 409 twice: the wake fails, and a signal fails its invocation (the host retries it)', async () => {
+    const b = wakeBench(['a']);
+    b.kube.beforeWrite = (ref) => b.kube.scaleAs(ref, 0, 'another-wake');
+    await expect(b.waker.handle(b.queue, '{}')).rejects.toThrow(/wake queue inbox: .*conflict, the scale changed since it was read/);
+    expect(b.telemetry.failed).toEqual([expect.stringMatching(/^wake /)]);
+  });
+
+  test('a burst: one wake in flight per target, then nothing at all for the confirmation window', async () => {
+    const b = wakeBench(['a']);
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => b.waker.handle(b.queue, '{}')));
+    expect(outcomes.every((h) => h.outcomes[0]!.result === 'woken')).toBe(true);
+    expect([b.kube.reads, b.kube.writes.length]).toEqual([1, 1]);
+    b.clock.now += 1_000;
+    expect((await b.waker.handle(b.queue, '{}')).outcomes[0]!.result).toBe('recently-confirmed');
+    expect(b.kube.reads).toBe(1);
+  });
+
+  test('forward: the message goes to every forwardTo, as it came', async () => {
+    const b = wakeBench(['a', 'b'], { forward: true });
+    const handled = await b.waker.handle(b.queue, '{"target": "shop/a", "id": 12345678901234567890}');
+    expect(handled.forwarded.sort()).toEqual(['a-work', 'b-work']);
+    // A JSON signal is not interpreted in forward mode: both targets are woken.
+    expect(handled.outcomes.map((o) => o.result)).toEqual(['woken', 'woken']);
+    expect(b.sent.map((s) => s.text)).toEqual(['{"target": "shop/a", "id": 12345678901234567890}', '{"target": "shop/a", "id": 12345678901234567890}']);
+  });
+
+  test('forward: a failed send fails the invocation, naming the wake queue', async () => {
+    const b = wakeBench(['a'], { forward: true, sendFails: true });
+    await expect(b.waker.handle(b.queue, 'order 1')).rejects.toThrow('wake queue inbox: QueueNotFound');
+  });
+
+  test('forward: a failed wake does not stop the forward; it is a warning', async () => {
+    const b = wakeBench(['a'], { forward: true });
+    b.kube.beforeWrite = (ref) => b.kube.scaleAs(ref, 0, 'another-wake');
+    const handled = await b.waker.handle(b.queue, 'order 1');
+    expect(handled.forwarded).toEqual(['a-work']);
+    expect(handled.warnings).toEqual([expect.stringMatching(/^wake of .* failed, forwarding anyway: /)]);
+  });
+});

@@ -1,19 +1,63 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/**
- * Forbids `files` to import modules whose path matches `regex` (a RegExp source, slashes
- * unescaped), statically, with export-from, or with import(). docs/architecture.md says who may
- * import what.
- */
-function forbidImports(files, regex, message) {
+// Who may import whom (docs/architecture.md, "Parts"). Each folder of shared/ is a part; a part
+// imports another only through its index.ts, and only the parts listed here. The engine imports
+// nothing at all, not even packages.
+const PARTS = {
+  engine: [],
+  errors: [],
+  redact: [],
+  schema: [],
+  identity: ['errors', 'redact'],
+  state: ['engine', 'errors'],
+  sources: ['engine', 'errors', 'identity', 'schema'],
+  config: ['engine', 'errors', 'schema', 'sources'],
+  kube: ['config', 'engine', 'errors', 'identity'],
+  telemetry: ['engine', 'errors', 'redact', 'schema'],
+  runtime: ['config', 'engine', 'errors', 'identity', 'kube', 'redact', 'schema', 'sources', 'state', 'telemetry'],
+};
+const ALL_PARTS = Object.keys(PARTS);
+// The folders around shared/: the entry points, the command line, the benchmarks.
+const OUTSIDE = {
+  functions: ['runtime'],
+  cli: ['config', 'engine', 'errors', 'runtime', 'schema', 'sources', 'telemetry'],
+  bench: ALL_PARTS,
+};
+const SEE = '(docs/architecture.md, "Parts")';
+
+const either = (names) => `(${names.join('|')})`;
+
+/** One rule set for `files`: the import patterns it may not use, statically, with export-from, or with import(). */
+function forbid(files, patterns) {
   return {
     files,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
-      'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message }],
+      'no-restricted-imports': ['error', { patterns }],
+      'no-restricted-syntax': ['error', ...patterns.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message }))],
     },
   };
+}
+
+/** What a part of shared/ may not import: other parts but those allowed, any part past its index, test/ and local/. */
+function partRules(part, allowed) {
+  const others = ALL_PARTS.filter((p) => p !== part && !allowed.includes(p));
+  return forbid([`shared/${part}/**/*.ts`], [
+    ...(others.length ? [{ regex: `^(\\.\\./)+${either(others)}/`, message: `shared/${part} may import only ${allowed.join(', ') || 'itself'} ${SEE}` }] : []),
+    ...(allowed.length ? [{ regex: `^(\\.\\./)+${either(allowed)}/(?!index\\.js$)`, message: `import another part through its index.ts ${SEE}` }] : []),
+    { regex: '(^|/)(test|local)/', message: `the app imports neither test/ nor local/ ${SEE}` },
+    ...(part === 'engine' ? [{ regex: '^(?!\\./)', message: `the engine is pure: it imports nothing outside itself ${SEE}` }] : []),
+  ]);
+}
+
+/** What a folder around shared/ may not import: parts but those allowed, any part past its index, test/ (and local/ for the app). */
+function outsideRules(folder, allowed) {
+  const others = ALL_PARTS.filter((p) => !allowed.includes(p));
+  return forbid([`${folder}/**/*.ts`], [
+    ...(others.length ? [{ regex: `^(\\.\\./)+shared/${either(others)}/`, message: `${folder}/ may import only ${allowed.join(', ')} of shared/ ${SEE}` }] : []),
+    { regex: '^(\\.\\./)+shared/[a-z-]+/(?!index\\.js$)', message: `import a part of shared/ through its index.ts ${SEE}` },
+    { regex: folder === 'functions' ? '(^|/)(test|local)/' : '(^|/)test/', message: `shipped code does not import test/${folder === 'functions' ? ' nor local/' : ': what it needs from there belongs in local/'} ${SEE}` },
+  ]);
 }
 
 export default tseslint.config(
@@ -23,24 +67,10 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-restricted-imports': 'off',
     },
   },
-  // What ships never imports the tests; the tests import it. The app (functions, shared) does not
-  // start local services either: only the CLI and the benchmarks (compiled into dist/ as well) do.
-  forbidImports(['functions/**/*.ts', 'shared/**/*.ts'], '(^|/)(test|local)/',
-    'the app (functions/, shared/) imports neither test/ nor local/ (docs/architecture.md)'),
-  forbidImports(['cli/**/*.ts', 'bench/**/*.ts'], '(^|/)test/',
-    'shipped code does not import test/: what it needs from there belongs in local/ (docs/architecture.md)'),
+  ...Object.entries(PARTS).map(([part, allowed]) => partRules(part, allowed)),
+  ...Object.entries(OUTSIDE).map(([folder, allowed]) => outsideRules(folder, allowed)),
   // The local services stand in for the outside world, so they use none of the scaler's code.
-  forbidImports(['local/**/*.ts'], '^\\.\\./',
-    'local/ imports only local/ and packages: not test/, nor the scaler\'s own code (docs/architecture.md)'),
-  {
-    // The engine is pure: it imports nothing outside itself (docs/architecture.md). These patterns
-    // replace the ones above for shared/engine, and forbid every path out of it.
-    files: ['shared/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['../*', 'node:*', '@*', '!./*'] }],
-    },
-  },
+  forbid(['local/**/*.ts'], [{ regex: '^\\.\\./', message: `local/ imports only local/ and packages ${SEE}` }]),
 );

@@ -11,7 +11,7 @@ export interface Command {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
 /** Reads a file, or standard input when the path is `-` or absent. */
 export async function readInput(path: string | undefined): Promise<string> {

@@ -1,5 +1,5 @@
 // Telemetry for a terminal: one readable line per decision.
-import { messageOf } from '../shared/errors.js';
+import { messageOf } from '../shared/errors/index.js';
 import { describeScaledByOther } from '../shared/runtime/index.js';
 import type { Telemetry } from '../shared/telemetry/index.js';
 

@@ -2,11 +2,11 @@
 // process environment, which wins.
 import { readFile } from 'node:fs/promises';
 import type { Settings } from '../shared/config/index.js';
-import { ConfigError } from '../shared/errors.js';
+import { ConfigError } from '../shared/errors/index.js';
 
-export const DEFAULT_SETTINGS_FILE = 'local.settings.json';
+const DEFAULT_SETTINGS_FILE = 'local.settings.json';
 
-export async function readLocalSettings(path: string, required: boolean): Promise<Settings> {
+async function readLocalSettings(path: string, required: boolean): Promise<Settings> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -14,7 +14,7 @@ import { AUTOSCALER_USER } from './control-plane.js';
  * The Role the project ships (infra/kubernetes/rbac.yaml): get the workloads, update their
  * /scale. The scaler's tests run with exactly these rules.
  */
-export function shippedScaleRoleRules(): V1PolicyRule[] {
+function shippedScaleRoleRules(): V1PolicyRule[] {
   const yaml = readFileSync(fileURLToPath(new URL('infra/kubernetes/rbac.yaml', repoRootUrl())), 'utf8');
   const role = parseAllDocuments(yaml).map((d) => d.toJS() as { kind?: string; rules?: V1PolicyRule[] }).find((d) => d.kind === 'Role');
   if (!role?.rules) throw new Error('infra/kubernetes/rbac.yaml has no Role with rules');

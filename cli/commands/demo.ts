@@ -1,5 +1,5 @@
 // `demo`: the scaler end to end on a laptop (cli/demo/run.ts), for `npm run demo`.
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../shared/errors/index.js';
 import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 
 const HELP = `Usage: aks-queue-scaler demo [--short] [--report FILE]

@@ -1,7 +1,7 @@
 // `explain`: replays one decision from its recorded input (docs/engine.md).
 import { parse as parseYaml } from 'yaml';
 import { replay } from '../../shared/runtime/index.js';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../shared/errors/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandLine, readInput, type Command } from '../command.js';
 
 const HELP = `Usage: aks-queue-scaler explain [FILE|-]

@@ -1,7 +1,7 @@
 // `import`: KEDA ScaledObjects from a cluster -> SCALER_TARGETS, with a report of everything
 // that could not be carried over (cli/import/scaled-objects.ts decides; this file does I/O).
 import { stringify as toYaml } from 'yaml';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../shared/errors/index.js';
 import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { loadKubeConfig, readScaledObjects } from '../import/read-scaled-objects.js';
 import { allCarried, checkTargetsText, importScaledObjects, type ImportNote, type Outcome } from '../import/scaled-objects.js';

@@ -1,6 +1,6 @@
 // `plan`: a dry run. Reads the real queues, clusters and state; prints what each target would
 // do now and why; changes nothing.
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../shared/errors/index.js';
 import { planAll, type PlannedTarget, createRuntime } from '../../shared/runtime/index.js';
 import { createJsonLinesTelemetry } from '../../shared/telemetry/index.js';
 import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';

@@ -3,9 +3,8 @@
 import { Cron } from 'croner';
 import { startAzurite, type Azurite } from '../../local/azurite.js';
 import type { Settings } from '../../shared/config/index.js';
-import { messageOf } from '../../shared/errors.js';
-import { createEvaluationLoop, summarize, createWaker, wakeQueueClients, wakeQueuesOf, createRuntime, DEFAULT_SCHEDULE, type Runtime } from '../../shared/runtime/index.js';
-import { pollQueue, queueTriggerSettings } from '../../shared/runtime/queue-poller.js';
+import { messageOf } from '../../shared/errors/index.js';
+import { createEvaluationLoop, createRuntime, createWaker, DEFAULT_SCHEDULE, pollQueue, queueTriggerSettings, summarize, wakeQueueClients, wakeQueuesOf, type Runtime } from '../../shared/runtime/index.js';
 import { readHostJson } from '../host-json.js';
 import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { createDecisionLines } from '../decision-lines.js';

@@ -1,7 +1,7 @@
 // `validate`: every problem in the settings, with target, field and reason.
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../shared/config/index.js';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../shared/errors/index.js';
 import { EXIT_FAILED, EXIT_OK, noPositionals, parseCommandLine, type Command } from '../command.js';
 import { loadSettings } from '../local-settings.js';
 

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../shared/errors/index.js';
 import { createEvaluationLoop, createRuntime } from '../../shared/runtime/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../../shared/telemetry/index.js';
 import { startAzurite } from '../../local/azurite.js';
@@ -25,7 +25,7 @@ import { renderReport } from './report.js';
 import { DEMO_CLUSTER, demoTarget, describeScenario, QUEUES_SETTING, SCENARIOS, type DemoScenario } from './scenario.js';
 import { formatSeconds, tickHeader, tickLine, type DemoTick } from './tick.js';
 
-export const DEFAULT_REPORT = 'demo-report.html';
+const DEFAULT_REPORT = 'demo-report.html';
 
 export interface DemoOptions {
   /** Fewer messages, a shorter cooldown and faster ticks (CI). */

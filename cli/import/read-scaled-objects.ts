@@ -1,7 +1,7 @@
 // Reads KEDA ScaledObjects from a cluster through a kubeconfig (the user's own credentials, as
 // kubectl would use them). Only `list` on scaledobjects.keda.sh is needed.
 import { ApiException, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { ScalerError } from '../../shared/errors.js';
+import { ScalerError } from '../../shared/errors/index.js';
 
 export const SCALED_OBJECTS = { group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects' } as const;
 const PAGE = 500;

@@ -22,7 +22,7 @@
 import { loadConfig, loadTargets, parseTarget } from '../../shared/config/index.js';
 import type { Cluster } from '../../shared/config/index.js';
 import { needToBePaused, PAUSED_REPLICAS, WORKLOAD_ANNOTATIONS } from '../../shared/engine/index.js';
-import type { ConfigError } from '../../shared/errors.js';
+import type { ConfigError } from '../../shared/errors/index.js';
 import { isRecord, show } from '../../shared/schema/index.js';
 import { definitionOf, isTriggerType, triggerTypeNames, type ImportOutcome } from '../../shared/sources/index.js';
 

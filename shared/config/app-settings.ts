@@ -3,7 +3,7 @@
 // reported once, at load, naming the setting; the default is used, so the app still runs.
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 import { clientId, GUID, keyValuePairs, parseConfig, serviceUrl, show, type Settings } from '../schema/index.js';
 import { accountNameSchema, parseConnectionString } from '../sources/index.js';
 

@@ -1,5 +1,5 @@
 export { loadConfig, loadTargets, type Config, type Settings } from './settings.js';
-export { parseTarget, triggerTypesOf, type Target, type TriggerSpec, type WakeSpec } from './target.js';
+export { parseTarget, type Target, type TriggerSpec, type WakeSpec } from './target.js';
 export type { Cluster } from './clusters.js';
 export {
   appSettings, checkAppSettings, connectionOf, DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, MIN_TICK_SECONDS,

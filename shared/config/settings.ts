@@ -1,6 +1,6 @@
 // App settings -> validated configuration. Every problem is collected with the target, the
 // field path and the reason; a bad target never stops the good ones.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/index.js';
 import { formatPath, parseConfig, type Settings } from '../schema/index.js';
 import { definitionOf } from '../sources/index.js';
 import { appSettings as appSettingsOf, checkAppSettings, type AppSettings } from './app-settings.js';
@@ -60,12 +60,16 @@ function loadClusters(settings: Settings, local: boolean, errors: ConfigError[])
   return clusters;
 }
 
+/** The target with its cluster: the only one SCALER_CLUSTERS names when it gives none (even a refused one: the check then says so). */
+function withDefaultCluster(target: Target, clusters: Clusters): Target {
+  const names = [...clusters.valid.keys(), ...clusters.refused];
+  return !target.cluster && names.length === 1 ? { ...target, cluster: names[0]! } : target;
+}
+
 /** Cross-field checks that need the other settings: the cluster exists, and each trigger type's local-only keys and settings. */
 function checkTarget(target: Target, clusters: Clusters, local: boolean, settings: Settings): { path: string; reason: string }[] {
   const issues: { path: string; reason: string }[] = [];
   const names = [...clusters.valid.keys(), ...clusters.refused];
-  // The only cluster is the default, even when it was refused (the target then says so).
-  if (!target.cluster && names.length === 1) target.cluster = names[0]!;
   if (!target.cluster) {
     issues.push({ path: 'cluster', reason: clusters.unreadable ? 'cannot be chosen: SCALER_CLUSTERS could not be read' : names.length === 0 ? 'is required, and SCALER_CLUSTERS names no cluster' : `is required when SCALER_CLUSTERS names several clusters (${names.join(', ')})` });
   } else if (clusters.refused.has(target.cluster)) {
@@ -138,7 +142,7 @@ export function loadTargets(
       found.push({ where: describeRaw(item.value, index), issues: result.issues });
       return;
     }
-    const target = result.target;
+    const target = withDefaultCluster(result.target, refusedClusters);
     const issues = checkTarget(target, refusedClusters, local, queues.settings);
     found.push({ where: `target ${target.id}`, issues });
     const sameId = ids.get(target.id);

@@ -227,16 +227,6 @@ function flattenScaledObject(raw: unknown): unknown {
   };
 }
 
-/**
- * The trigger types of a target as written (Target.input, the replay document's spec), in
- * trigger order: what telemetry names each trigger's metric by. Undefined where it names none.
- */
-export function triggerTypesOf(input: unknown): (string | undefined)[] {
-  const flat = flattenScaledObject(input);
-  const triggers = isRecord(flat) && Array.isArray(flat.triggers) ? (flat.triggers as unknown[]) : [];
-  return triggers.map((t) => (isRecord(t) && typeof t.type === 'string' ? t.type : undefined));
-}
-
 /** Where a target is named in messages before it has validated: namespace/name if known. */
 export function describeRaw(raw: unknown, index: number): string {
   const flat = flattenScaledObject(raw);

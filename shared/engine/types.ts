@@ -109,26 +109,24 @@ export const actions = [
 export type Action = (typeof actions)[number];
 
 /** Reason codes, named as the HPA controller and KEDA name them. */
-export const reasonCodes = [
+export type ReasonCode =
   // HPA clamps (horizontal.go)
-  'DesiredWithinRange',
-  'ScaleUpLimit',
-  'ScaleDownLimit',
-  'TooManyReplicas',
-  'TooFewReplicas',
+  | 'DesiredWithinRange'
+  | 'ScaleUpLimit'
+  | 'ScaleDownLimit'
+  | 'TooManyReplicas'
+  | 'TooFewReplicas'
   // KEDA executor
-  'ScaleTargetActivated',
-  'ScaleTargetDeactivated',
-  'ScalerCooldown',
-  'ScalerNotActive',
-  'TriggerError',
-  'FallbackActive',
-  'Paused',
-  'PausedReplicas',
+  | 'ScaleTargetActivated'
+  | 'ScaleTargetDeactivated'
+  | 'ScalerCooldown'
+  | 'ScalerNotActive'
+  | 'TriggerError'
+  | 'FallbackActive'
+  | 'Paused'
+  | 'PausedReplicas'
   // Ours: a scale-down held because the stored history is missing or was not saved.
-  'HistoryNotTrusted',
-] as const;
-export type ReasonCode = (typeof reasonCodes)[number];
+  | 'HistoryNotTrusted';
 
 /** A replica count together with the reason it has that value. */
 export interface Clamped {

@@ -5,7 +5,7 @@
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
-import { KubeError } from '../errors.js';
+import { KubeError } from '../errors/index.js';
 
 export interface ClusterEndpoint {
   server: string;
@@ -29,7 +29,7 @@ interface KubeconfigClusters {
 }
 
 /** How long each ARM call of the discovery may take. */
-export const ARM_TIMEOUT_MS = 10_000;
+const ARM_TIMEOUT_MS = 10_000;
 
 export async function discoverAksCluster(cluster: AksCluster, credential: TokenCredential, timeoutMs = ARM_TIMEOUT_MS): Promise<ClusterEndpoint> {
   // The token scope stays management.azure.com even when a local ARM stand-in is the endpoint.

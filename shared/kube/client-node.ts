@@ -3,9 +3,9 @@
 // have rotated, the server moved). The bearer token comes from @azure/identity on every
 // request, so it is refreshed as it expires.
 import { ApiException, AppsV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User, type V1ManagedFieldsEntry, type V1ObjectMeta } from '@kubernetes/client-node';
-import type { Cluster } from '../config/clusters.js';
-import { KubeError, messageOf } from '../errors.js';
-import type { CredentialFactory } from '../identity.js';
+import type { Cluster } from '../config/index.js';
+import { KubeError, messageOf } from '../errors/index.js';
+import type { CredentialFactory } from '../identity/index.js';
 import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
 import { sharedToken } from './bearer-token.js';
 import { checkScale, describeRef, FIELD_MANAGER, type Kube, type ReplicasWriter, type ScaleReading, type WorkloadRef } from './kube.js';

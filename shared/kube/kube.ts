@@ -1,7 +1,7 @@
 // The Kubernetes port: read a workload's scale (with the annotations the engine reads) and write
 // its /scale subresource. The runtime's apply step is the only caller of writeScale.
 import { ENGINE_ANNOTATIONS } from '../engine/index.js';
-import { KubeError } from '../errors.js';
+import { KubeError } from '../errors/index.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 

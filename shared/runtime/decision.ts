@@ -4,6 +4,7 @@
 import type { Decision, ReplayDocument, ScalerState, TriggerResult } from '../engine/index.js';
 import { latestTime } from '../engine/index.js';
 import type { ScaleReading } from '../kube/index.js';
+import { metricNameOf } from '../sources/index.js';
 import type { StoredRecord } from '../state/index.js';
 import type { ScaleDecisionEvent } from '../telemetry/index.js';
 import { targetKey, type ConfiguredTarget } from './targets.js';
@@ -52,6 +53,7 @@ export function decisionEvent({ target }: ConfiguredTarget, input: ReplayDocumen
     name: target.scaleTargetRef.name,
     triggerValues: triggers.map((r) => ('value' in r ? r.value : null)),
     triggerErrors: triggers.map((r) => ('error' in r ? r.error : null)),
+    triggerMetrics: target.triggers.map((t) => metricNameOf(t.type)),
     currentReplicas: specReplicas,
     desiredReplicas: decision.desiredReplicas,
     finalReplicas: applied || decision.replicas === specReplicas ? decision.replicas : specReplicas,

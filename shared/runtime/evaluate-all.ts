@@ -2,7 +2,7 @@
 // due, concurrently with a bound, each isolated from the others' failures.
 import pLimit from 'p-limit';
 import type { Target } from '../config/index.js';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../errors/index.js';
 import { batchSaves, canSaveBatch, type StateStore, type StoredRecord } from '../state/index.js';
 import { evaluateTarget, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
 import { targetKey, type ConfiguredTarget } from './targets.js';
@@ -29,7 +29,7 @@ export interface TickResult {
 const DUE_MARGIN_MS = 1_000;
 
 /** How long a state save waits for others to share its batch (a round trip to the table or less). */
-export const SAVE_LINGER_MS = 20;
+const SAVE_LINGER_MS = 20;
 
 /**
  * The row of a target no longer configured is deleted once it has not been written for this long:

@@ -5,7 +5,7 @@
 // sends the evaluation back to observe (within a budget), except a lost save after a scale was
 // written, whose change is merged into the other writer's row so that it is recorded once.
 import { decide, recordScaleChange, type Decision, type ReplayDocument } from '../engine/index.js';
-import { messageOf, StateError } from '../errors.js';
+import { messageOf, StateError } from '../errors/index.js';
 import { readCheckedScale, ScaleConflictError, type Kube } from '../kube/index.js';
 import { StateConflictError, updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';

@@ -1,11 +1,11 @@
 // The runtime of the Functions host: built once per worker process from its app settings, and
 // shared by the timer and the wake functions.
-import { loadConfig } from '../config/index.js';
+import { appSettings, loadConfig } from '../config/index.js';
 import { createEvaluationLoop, type EvaluationLoop } from './loop.js';
 import { createWaker, type HandledMessage, type Waker } from './wake.js';
 import { wakeQueuesOf, type WakeQueue } from './wake-queues.js';
 import { createRuntime, type Runtime } from './wiring.js';
-import { redactedError, redactSecrets } from '../telemetry/index.js';
+import { redactedError, redactSecrets } from '../redact/index.js';
 
 let runtime: Runtime | undefined;
 let loop: EvaluationLoop | undefined;
@@ -17,6 +17,9 @@ export function hostEvaluationLoop(): EvaluationLoop {
   loop ??= createEvaluationLoop(hostRuntime());
   return loop;
 }
+
+/** The timer's schedule, as checked at load: a bad value is reported once (with the configuration) and the default used. */
+export const hostSchedule = (): string => appSettings(process.env).schedule;
 
 /** The wake queues of the configuration, one queue-triggered function each. */
 export const hostWakeQueues = (): WakeQueue[] => wakeQueuesOf(loadConfig(process.env).targets);

@@ -3,12 +3,12 @@ export { createRuntime, DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TAB
 export { createEvaluationLoop, summarize, tickWarnings, type EvaluationLoop } from './loop.js';
 export { evaluateAll, isDue, STATE_RETENTION_MS, type TickDeps, type TickResult } from './evaluate-all.js';
 export { type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
-export { createWaker, confirmWindowMs, WAKE_CONFIRM_MS, type HandledMessage, type WakeOutcome, type Waker } from './wake.js';
+export { createWaker, type HandledMessage, type WakeOutcome, type Waker } from './wake.js';
 export { wakeQueueClients, wakeQueuesOf, type WakeQueue } from './wake-queues.js';
 export { planAll, type PlannedTarget } from './plan.js';
-export { replay, replayInputOf } from './explain.js';
+export { replay } from './explain.js';
 export { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 export { describeScaledByOther } from './other-writer.js';
 export { targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
 export { pollOnce, pollQueue, queueTriggerSettings, type QueueTriggerSettings } from './queue-poller.js';
-export { hostEvaluationLoop, hostWake, hostWakeQueues, messageText } from './host.js';
+export { hostEvaluationLoop, hostSchedule, hostWake, hostWakeQueues, messageText } from './host.js';

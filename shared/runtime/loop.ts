@@ -1,6 +1,6 @@
 // The evaluation loop as the Functions host and `cli run` drive it: a tick never overlaps
 // itself (a slow tick makes the next one skip, as a timer singleton would).
-import { redactSecrets } from '../telemetry/index.js';
+import { redactSecrets } from '../redact/index.js';
 import { evaluateAll, type TickResult } from './evaluate-all.js';
 import type { Runtime } from './wiring.js';
 

@@ -5,7 +5,7 @@
 // metadata.uid. The target listed first in SCALER_TARGETS keeps the workload; the other one
 // holds and says why, so the two never scale it in turn.
 import type { Target } from '../config/index.js';
-import { ScalerError } from '../errors.js';
+import { ScalerError } from '../errors/index.js';
 import { describeRef, type WorkloadRef } from '../kube/index.js';
 import type { StoredRecord } from '../state/index.js';
 import { targetKey } from './targets.js';

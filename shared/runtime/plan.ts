@@ -2,7 +2,7 @@
 // clusters and the state, and writes nothing.
 import pLimit from 'p-limit';
 import { decide, type Decision } from '../engine/index.js';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../errors/index.js';
 import type { StoredRecord } from '../state/index.js';
 import { decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';

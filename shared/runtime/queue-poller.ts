@@ -15,7 +15,7 @@ export interface QueueTriggerSettings {
 }
 
 /** "00:00:01" or "00:00:00.100" -> milliseconds. */
-export function parseTimeSpan(text: string): number {
+function parseTimeSpan(text: string): number {
   const match = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(text.trim());
   if (!match) throw new Error(`"${text}" is not a time span (hh:mm:ss)`);
   return ((Number(match[1]) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1000;

@@ -2,7 +2,7 @@
 // state row, and the workload it scales.
 import type { Target } from '../config/index.js';
 import type { TriggerResult } from '../engine/index.js';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../errors/index.js';
 import { readCheckedScale, type Kube, type ScaleReading, type WorkloadRef } from '../kube/index.js';
 import type { Source } from '../sources/index.js';
 

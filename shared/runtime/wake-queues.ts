@@ -1,8 +1,9 @@
 // The wake queues of a configuration, one queue-triggered function each, and which of a
 // queue's targets a message on it names (the wake path's first step; docs/wake.md).
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
 import { appSettings, connectionOf, type Settings, type Target } from '../config/index.js';
-import type { CredentialFactory } from '../identity.js';
+import type { CredentialFactory } from '../identity/index.js';
+import { connectionQueueClients } from '../sources/index.js';
 import { targetKey } from './targets.js';
 
 /** Queue messages are at most 64 KiB; anything larger was not meant as a signal. */
@@ -75,19 +76,8 @@ export function selectTargets(queue: WakeQueue, text: string): { targets: Target
 
 /**
  * A wake queue and its poison queue as the Functions host would open them from the function's
- * connection: the setting itself as a connection string (local development), or
- * <connection>__queueServiceUri (or __accountName) with the identity of <connection>__clientId.
+ * connection (as checked at load: a bad value was reported there, and is not used).
  */
 export function wakeQueueClients(queue: WakeQueue, settings: Settings, credentialFor: CredentialFactory): { queue: QueueClient; poison: QueueClient } {
-  // As checked at load (shared/config/app-settings.ts): a bad value was reported there, and is not used.
-  const { connectionString, accountName, queueServiceUri, serviceUri, clientId } = connectionOf(appSettings(settings), queue.connection);
-  const poisonName = `${queue.queueName}-poison`;
-  if (connectionString) {
-    const service = QueueServiceClient.fromConnectionString(connectionString);
-    return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
-  }
-  const uri = queueServiceUri ?? serviceUri ?? (accountName ? `https://${accountName}.queue.core.windows.net` : undefined);
-  if (!uri) throw new Error(`wake queue ${queue.queueName}: connection ${queue.connection} is not set (${queue.connection}, or ${queue.connection}__queueServiceUri with __credential and __clientId)`);
-  const service = new QueueServiceClient(uri, credentialFor(clientId));
-  return { queue: service.getQueueClient(queue.queueName), poison: service.getQueueClient(poisonName) };
+  return connectionQueueClients(connectionOf(appSettings(settings), queue.connection), queue.connection, queue.queueName, credentialFor);
 }

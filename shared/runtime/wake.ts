@@ -5,13 +5,11 @@
 // (read the scale; record the activity; asleep, decide and write the scale, then record the
 // wake) -> forward. It never scales down, and a target confirmed awake in the last few seconds
 // costs no call (docs/wake.md).
-import { RestError } from '@azure/core-rest-pipeline';
-import type { QueueClient } from '@azure/storage-queue';
 import type { Target } from '../config/index.js';
 import { decideWake, isAsleep, latestTime, recordScaleChange, type Decision } from '../engine/index.js';
-import { messageOf, ScalerError } from '../errors.js';
+import { messageOf, ScalerError } from '../errors/index.js';
 import { readCheckedScale, ScaleConflictError, type ScaleReading } from '../kube/index.js';
-import { deadline, queueClientIn, QUEUE_TIMEOUT_MS } from '../sources/index.js';
+import { createSender, type Sender } from '../sources/index.js';
 import { updateRecord, type StoredRecord, type TargetRecord } from '../state/index.js';
 import { decisionEvent, decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';
@@ -20,13 +18,13 @@ import { selectTargets, type WakeQueue } from './wake-queues.js';
 import type { Runtime } from './wiring.js';
 
 /** How long a target confirmed awake needs no call at all. */
-export const WAKE_CONFIRM_MS = 5_000;
+const WAKE_CONFIRM_MS = 5_000;
 
 /**
  * How long after recording a message's activity a target is known to be awake: the evaluation
  * may take it down once its cooldown has run from that activity, so never longer than that.
  */
-export const confirmWindowMs = (t: Pick<Target, 'cooldownPeriod'>): number => Math.min(WAKE_CONFIRM_MS, t.cooldownPeriod * 1000);
+const confirmWindowMs = (t: Pick<Target, 'cooldownPeriod'>): number => Math.min(WAKE_CONFIRM_MS, t.cooldownPeriod * 1000);
 
 export type WakeResult = 'woken' | 'awake' | 'recently-confirmed' | 'paused' | 'failed';
 
@@ -165,19 +163,15 @@ async function forward(ctx: WakeContext, queue: WakeQueue, targets: ConfiguredTa
   return [...destinations.keys()];
 }
 
-/** The sender of forward mode: the host's identity, to the queue in the target's first trigger's account. */
+/** The sender of forward mode: the host's identity, to the place the target's first trigger reads from. */
 function queueSender(runtime: Runtime): QueueSender {
-  const clients = new Map<string, QueueClient>();
-  const credential = runtime.credentialFor(runtime.config.storage.clientId);
-  return async (t, queueName, text) => {
-    const metadata = t.target.triggers[0]!.metadata;
-    const id = `${metadata.connectionFromEnv ?? metadata.queueServiceUri ?? metadata.accountName}/${queueName}`;
-    let client = clients.get(id);
-    if (!client) clients.set(id, (client = queueClientIn(metadata, queueName, credential, runtime.settings)));
-    await client.sendMessage(text, { abortSignal: deadline(runtime.timeoutMs ?? QUEUE_TIMEOUT_MS) }).catch((e: unknown) => {
-      const code = e instanceof RestError && e.code ? ` (${e.code})` : '';
-      throw new ScalerError(`forwarding the message to queue ${queueName} failed: ${messageOf(e)}${code}`, { cause: e });
-    });
+  const senders = new Map<string, Sender>();
+  const deps = { credential: runtime.credentialFor(runtime.config.storage.clientId), settings: runtime.settings, timeoutMs: runtime.timeoutMs };
+  return (t, queueName, text) => {
+    const key = targetKey(t.target);
+    let sender = senders.get(key);
+    if (!sender) senders.set(key, (sender = createSender(t.target.triggers[0]!, deps)));
+    return sender.send(queueName, text);
   };
 }
 

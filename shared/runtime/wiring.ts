@@ -1,12 +1,13 @@
 // Builds the adapters from app settings: the only place that knows which implementation of
 // each port runs (imperative shell).
 import { appSettings, loadConfig, type AppSettings, type Config, type Settings } from '../config/index.js';
-import { createCredentialFactory, type CredentialFactory } from '../identity.js';
+import { createCredentialFactory, type CredentialFactory } from '../identity/index.js';
 import { createKube, type Kube } from '../kube/index.js';
 import { createSource } from '../sources/index.js';
-import { createTableStore, type StateStore } from '../state/index.js';
-import type { TableStoreOptions } from '../state/table-store.js';
-import { createAppInsightsTelemetry, createJsonLinesTelemetry, redactAzureSdkLogs, rememberSettingsSecrets, type Telemetry } from '../telemetry/index.js';
+import { createTableStore, type StateStore, type TableStoreOptions } from '../state/index.js';
+
+import { redactAzureSdkLogs, rememberSettingsSecrets } from '../redact/index.js';
+import { createAppInsightsTelemetry, createJsonLinesTelemetry, type Telemetry } from '../telemetry/index.js';
 import type { UnsavedState } from './decision.js';
 import type { ConfiguredTarget } from './targets.js';
 import { createWorkloadOwners, type WorkloadOwners } from './owners.js';

@@ -8,5 +8,3 @@ export {
 } from './triggers.js';
 // Azure Storage queues: the wake path's own queues are storage queues, whatever the triggers.
 export { accountNameSchema, accountOfConnectionString, accountOfUrl, connectionQueueClients, parseConnectionString, queueNameSchema } from './azure-queue/index.js';
-// What the wake path's forward mode uses until it sends with createSender.
-export { QUEUE_TIMEOUT_MS, queueClientIn } from './azure-queue/index.js';

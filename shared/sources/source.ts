@@ -2,7 +2,7 @@
 // failure is a SourceError whose message says what and where. A sender is the other direction,
 // for the wake path's forward mode: a message passed on to a queue next to the one a trigger reads.
 import type { TokenCredential } from '@azure/identity';
-import type { CredentialFactory } from '../identity.js';
+import type { CredentialFactory } from '../identity/index.js';
 import type { Settings } from '../schema/index.js';
 
 export interface Source {

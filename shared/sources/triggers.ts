@@ -28,8 +28,8 @@ export const createSender = (trigger: TypedTrigger, deps: SenderDeps): Sender =>
 /** What `trigger` reads and where, as far as `settings` tell (the queue graph). */
 export const queuesOf = (trigger: TypedTrigger, settings: Settings): QueueRef[] => definitionOf(trigger.type).queuesOf(trigger.metadata, settings);
 
-/** The App Insights metric a reading of `type` is sent as; undefined for a type the scaler does not know. */
-export const metricNameOf = (type: unknown): string | undefined => (isTriggerType(type) ? registry[type].metricName : undefined);
+/** The App Insights metric a reading of a trigger of `type` is sent as. */
+export const metricNameOf = (type: TriggerTypeName): string => registry[type].metricName;
 
 /** infra/trigger-types.json: per type, the roles it needs and the metadata keys that name what they are granted on. */
 export const triggerGrants = (): Record<string, Grants> => Object.fromEntries(triggerTypeNames.map((type) => [type, registry[type].grants]));

@@ -1,7 +1,7 @@
 // The state port: one record per target, written with optimistic concurrency so the timer and
 // the wake path never lose each other's writes.
 import type { ScalerState } from '../engine/index.js';
-import { StateError } from '../errors.js';
+import { StateError } from '../errors/index.js';
 
 export interface TargetRecord {
   /** The engine's state (docs/engine.md). */

@@ -4,7 +4,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { odata, TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import { StateError } from '../errors.js';
+import { StateError } from '../errors/index.js';
 import { checkRecord, unreadableRecord } from './record.js';
 import { StateConflictError, type BatchSaving, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
 
@@ -95,7 +95,7 @@ export type TableLocation = { connectionString: string; table: string } | { url:
  * A Table Storage call that takes longer than this fails (the SDK sets no timeout: a stalled
  * table would hang the tick, and the loop skips every tick while one is running).
  */
-export const TABLE_TIMEOUT_MS = 10_000;
+const TABLE_TIMEOUT_MS = 10_000;
 
 export interface TableStoreOptions {
   /** How long one call (with its retries) may take (TABLE_TIMEOUT_MS). */

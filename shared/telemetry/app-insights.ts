@@ -4,8 +4,6 @@
 import { gzipSync } from 'node:zlib';
 import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
-import { triggerTypesOf } from '../config/index.js';
-import { metricNameOf } from '../sources/index.js';
 import {
   EXPLAIN,
   EXPLAIN_ENCODING,
@@ -17,7 +15,8 @@ import {
   PART_CHARS,
   type ExplainEncoding,
 } from './explain-dimensions.js';
-import { redactDecision, redactedError } from './redact.js';
+import { redactedError } from '../redact/index.js';
+import { redactDecision } from './redact-decision.js';
 import type { ScaleDecisionEvent, Telemetry } from './telemetry.js';
 
 /** Bytes that `properties` take in an envelope's JSON. */
@@ -37,7 +36,7 @@ function explainParts(text: string, encoding: ExplainEncoding): Record<string, s
  * in one value; otherwise parts explain, explain.2, ... with explainParts and explainEncoding:
  * plain JSON while the item stays within its size, else gzip + base64; else, never expected
  * with the state's bounded lists, explainOmitted says why it is not there. replayInputOf
- * (shared/runtime/explain.ts) reads them back.
+ * (explain-dimensions.ts) reads them back.
  */
 export function decisionProperties(e: ScaleDecisionEvent): Record<string, string> {
   const properties: Record<string, string> = {
@@ -84,11 +83,9 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
       const e = redactDecision(event);
       const dimensions = { target: e.target, cluster: e.cluster, namespace: e.namespace, name: e.name };
       client.trackEvent({ name: 'ScaleDecision', properties: decisionProperties(e) });
-      // Each reading as its trigger type's metric (scaler.queue_length for azure-queue): the types
-      // are those of the target as written (the replay document's spec), in trigger order.
-      const types = triggerTypesOf(e.explain.spec);
+      // Each reading as its trigger type's metric (scaler.queue_length for azure-queue).
       e.triggerValues.forEach((value, trigger) => {
-        const name = metricNameOf(types[trigger]);
+        const name = e.triggerMetrics[trigger];
         if (value !== null && name) client.trackMetric({ name, value, properties: { ...dimensions, trigger: String(trigger) } });
       });
       client.trackMetric({ name: 'scaler.replicas', value: e.finalReplicas, properties: dimensions });

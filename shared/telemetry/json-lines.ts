@@ -1,7 +1,8 @@
 // No App Insights configured: structured JSON lines on stdout, which the Functions host and any
 // log collector keep.
-import { messageOf } from '../errors.js';
-import { redactDecision, redactSecrets } from './redact.js';
+import { messageOf } from '../errors/index.js';
+import { redactSecrets } from '../redact/index.js';
+import { redactDecision } from './redact-decision.js';
 import type { Telemetry } from './telemetry.js';
 
 export function createJsonLinesTelemetry(write: (line: string) => void = (l) => process.stdout.write(l)): Telemetry {

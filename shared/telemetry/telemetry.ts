@@ -1,7 +1,6 @@
 // The telemetry port: one ScaleDecision per target per evaluation, and failures. What users
 // read in App Insights (docs/queries.kql) is shaped here.
 import type { Action, ReasonCode } from '../engine/index.js';
-import type { ReplicasWriter } from '../kube/index.js';
 import type { ReplayDocument } from '../engine/index.js';
 
 export interface ScaleDecisionEvent {
@@ -14,6 +13,8 @@ export interface ScaleDecisionEvent {
   /** Per trigger, in spec order: the value read, or null when it failed. */
   triggerValues: (number | null)[];
   triggerErrors: (string | null)[];
+  /** Per trigger: the metric its reading is sent as (its trigger type's, e.g. scaler.queue_length). */
+  triggerMetrics: string[];
   currentReplicas: number;
   desiredReplicas: number;
   finalReplicas: number;
@@ -41,8 +42,8 @@ export interface ScaledByOtherEvent {
   expectedReplicas: number;
   /** The count read now. */
   foundReplicas: number;
-  /** Who set it, as the API server's managedFields say, when they do. */
-  writer?: ReplicasWriter | undefined;
+  /** Who set it, as the API server's managedFields say (a field manager), when they do. */
+  writer?: { manager: string; operation?: string | undefined; subresource?: string | undefined; time?: string | undefined } | undefined;
 }
 
 export interface FailureContext {

@@ -1,4 +1,4 @@
-// Reading the Bicep in infra/ as text: no Bicep compiler runs offline (reference/azure.md §5),
+// Reading the Bicep in infra/ as text: no Bicep compiler runs offline (the Bicep CLI cannot be installed here),
 // so the tests look at what is written. Comments are told apart from strings (a URL's "//" is
 // not a comment), and resource and module blocks are cut out by matching braces.
 import { readdirSync, readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
 import { blocks, lineOf, stripComments, type SourceFile } from './bicep-text.js';
 
 /**
- * Built-in roles by id (reference/azure.md §1.1 and the Azure built-in roles pages): every
+ * Built-in roles by id (the Azure built-in roles pages): every
  * GUID in the Bicep must be one of these, so a typo or an unnamed id cannot slip through.
  */
 export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SourceError } from '../../shared/errors.js';
-import { createCredentialFactory } from '../../shared/identity.js';
+import { SourceError } from '../../shared/errors/index.js';
+import { createCredentialFactory } from '../../shared/identity/index.js';
 import { azureQueueMetadataSchema } from '../../shared/sources/azure-queue/metadata.js';
 import { createAzureQueueSource } from '../../shared/sources/azure-queue/reader.js';
 import { connectionQueueClients, createSender, createSource, type TypedTrigger } from '../../shared/sources/index.js';

@@ -3,8 +3,8 @@
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Cluster } from '../../shared/config/index.js';
-import { KubeError } from '../../shared/errors.js';
-import { createCredentialFactory } from '../../shared/identity.js';
+import { KubeError } from '../../shared/errors/index.js';
+import { createCredentialFactory } from '../../shared/identity/index.js';
 import { createKube, ScaleConflictError, type Kube, type WorkloadRef } from '../../shared/kube/index.js';
 import { startArmEndpoint, type ArmEndpoint } from '../support/arm-endpoint.js';
 import { ARM_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../../local/identity-endpoint.js';

@@ -4,7 +4,7 @@
 import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe } from 'vitest';
 import type { Cluster } from '../../shared/config/index.js';
-import { createCredentialFactory } from '../../shared/identity.js';
+import { createCredentialFactory } from '../../shared/identity/index.js';
 import { createKube } from '../../shared/kube/index.js';
 import { runKubeContract } from '../kube/contract.js';
 import { controlPlaneEnabled } from '../support/vitest/provided.js';

@@ -2,7 +2,7 @@
 // against the client-node adapter on the real kube-apiserver, so the stand-in the runtime's unit
 // tests use behaves as the API server does where the runtime relies on it.
 import { describe, expect, test } from 'vitest';
-import { KubeError } from '../../shared/errors.js';
+import { KubeError } from '../../shared/errors/index.js';
 import { FIELD_MANAGER, readCheckedScale, ScaleConflictError, type Kube, type WorkloadRef } from '../../shared/kube/index.js';
 
 export interface KubeUnderTest {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadConfig, type Config, type Settings } from '../../shared/config/index.js';
-import { ConfigError } from '../../shared/errors.js';
+import { ConfigError } from '../../shared/errors/index.js';
 import { recordCount } from './figures.js';
 
 const RUNS = 600;

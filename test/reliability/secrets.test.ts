@@ -31,7 +31,8 @@ import { SCALER_CLIENT_ID, testIdentities } from '../../local/test-identities.js
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
 import { clusterEntry, createQueue, replicasOf } from '../e2e/scaler.js';
 import { PAUSED_SCALE_IN } from '../../shared/engine/index.js';
-import { replay, replayInputOf } from '../../shared/runtime/index.js';
+import { replay } from '../../shared/runtime/index.js';
+import { replayInputOf } from '../../shared/telemetry/index.js';
 import { createTableStore } from '../../shared/state/index.js';
 import { createAppInsightsTelemetry } from '../../shared/telemetry/index.js';
 import { decisionEvent, documentWithHistory, HISTORY_BOUND } from '../telemetry/replay-documents.js';

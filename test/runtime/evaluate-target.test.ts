@@ -8,7 +8,7 @@ import { loadConfig, type Target } from '../../shared/config/index.js';
 import type { WorkloadRef } from '../../shared/kube/index.js';
 import { evaluateTarget, type EvaluatedTarget, type TargetDeps } from '../../shared/runtime/evaluate-target.js';
 import { createWorkloadOwners, targetKey, workloadOf, type ConfiguredTarget } from '../../shared/runtime/index.js';
-import { StateError } from '../../shared/errors.js';
+import { StateError } from '../../shared/errors/index.js';
 import { createMemoryStore, StateConflictError, type StateStore, type StoredRecord, type TargetRecord } from '../../shared/state/index.js';
 import { recordingTelemetry, type RecordingTelemetry } from '../e2e/scaler.js';
 import { createMemoryKube, type MemoryKube } from '../support/memory-kube.js';

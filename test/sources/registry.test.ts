@@ -40,12 +40,6 @@ describe('the registry', () => {
     expect(read('docs/queries.kql')).toContain(`'${name}'`);
     expect(triggerTypeNames.filter((t) => metricNameOf(t) === name)).toEqual([type]);
   });
-
-  test('an unknown type has no metric', () => {
-    expect(metricNameOf('kafka')).toBeUndefined();
-    expect(metricNameOf(undefined)).toBeUndefined();
-    expect(metricNameOf('constructor')).toBeUndefined();
-  });
 });
 
 describe('boundaries', () => {

@@ -3,7 +3,7 @@
 // each workload has its uid, and the field manager of the last replicas write is kept (as
 // metadata.managedFields would say). Its contract suite (test/kube/contract.ts) also runs
 // against the real kube-apiserver, so it stays honest.
-import { KubeError } from '../../shared/errors.js';
+import { KubeError } from '../../shared/errors/index.js';
 import { FIELD_MANAGER, ScaleConflictError, type Kube, type ReplicasWriter, type ScaleReading, type WorkloadRef } from '../../shared/kube/index.js';
 
 interface Workload {

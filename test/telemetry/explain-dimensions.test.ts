@@ -4,7 +4,8 @@
 // replayInputOf reads the row back for `explain`, which decides the same again.
 import { describe, expect, test } from 'vitest';
 import type { ReplayDocument } from '../../shared/engine/index.js';
-import { replay, replayInputOf } from '../../shared/runtime/index.js';
+import { replay } from '../../shared/runtime/index.js';
+import { replayInputOf } from '../../shared/telemetry/index.js';
 import {
   EXPLAIN,
   EXPLAIN_ENCODING,

@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import { decisionProperties } from '../../shared/telemetry/app-insights.js';
 import { createJsonLinesTelemetry } from '../../shared/telemetry/json-lines.js';
-import { redactDecision, redactedError, redactSecrets, rememberConnectionString, rememberSecret } from '../../shared/telemetry/redact.js';
+import { redactedError, redactSecrets, rememberConnectionString, rememberSecret } from '../../shared/redact/index.js';
+import { redactDecision } from '../../shared/telemetry/index.js';
 import { decisionEvent, documentOfLength } from './replay-documents.js';
 
 const JWT = 'eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL3N0b3JhZ2UuYXp1cmUuY29tIn0.';

@@ -76,6 +76,7 @@ export function decisionEvent(explain: ReplayDocument): ScaleDecisionEvent {
     target: 'prod/shop/orders-worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'orders-worker',
     triggerValues: triggers.map((t) => ('value' in t ? t.value : null)),
     triggerErrors: triggers.map((t) => ('error' in t ? t.error.slice(0, 200) : null)),
+    triggerMetrics: triggers.map(() => 'scaler.queue_length'),
     currentReplicas: explain.observation.specReplicas, desiredReplicas: 6, finalReplicas: 6,
     action: 'scale-up', code: 'ScaleUpLimit', reason: 'HPA wants 6: trigger 0: value 30 (target 5, activation 0, active) -> 6', applied: true,
     durationMs: 41, explain,

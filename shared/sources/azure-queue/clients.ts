@@ -4,8 +4,8 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
-import { messageOf, ScalerError, SourceError } from '../../errors.js';
-import type { CredentialFactory } from '../../identity.js';
+import { messageOf, ScalerError, SourceError } from '../../errors/index.js';
+import type { CredentialFactory } from '../../identity/index.js';
 import type { Settings } from '../../schema/index.js';
 import { deadline, type Sender, type SenderDeps } from '../source.js';
 import { queueServiceUrl, type AzureQueueMetadata } from './metadata.js';

@@ -3,7 +3,7 @@
 // to the approximate count when the peek is full (`visibleonly`).
 import { RestError } from '@azure/core-rest-pipeline';
 import type { QueueClient } from '@azure/storage-queue';
-import { SourceError } from '../../errors.js';
+import { SourceError } from '../../errors/index.js';
 import { deadline, type Source, type SourceDeps } from '../source.js';
 import { QUEUE_TIMEOUT_MS, queueClientIn, where } from './clients.js';
 import { grants } from './grants.js';

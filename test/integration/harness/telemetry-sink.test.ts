@@ -7,7 +7,7 @@ describe('telemetry sink with the applicationinsights SDK', () => {
   let sink: TelemetrySink;
   beforeAll(async () => {
     sink = await startTelemetrySink(await sharedTestCa());
-    // Statsbeat would report to Microsoft's own endpoint; testinfra.md §5.
+    // Statsbeat would report to Microsoft's own endpoint, which this machine cannot reach.
     process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
     appInsights.setup(sink.connectionString)
       .setSendLiveMetrics(false)

@@ -1,8 +1,8 @@
 // Credentials: a user-assigned managed identity in Azure, picked by client id (per trigger or
 // cluster, else AZURE_CLIENT_ID). Local development may use the developer's own sign-in.
 import { DefaultAzureCredential, ManagedIdentityCredential, type GetTokenOptions, type TokenCredential } from '@azure/identity';
-import { ScalerError } from './errors.js';
-import { rememberSecret } from './telemetry/redact.js';
+import { ScalerError } from '../errors/index.js';
+import { rememberSecret } from '../redact/index.js';
 
 export interface CredentialFactory {
   (clientId?: string): TokenCredential;

@@ -1,12 +1,12 @@
 // Secrets out of every text that leaves the process: telemetry (App Insights, JSON lines) and
-// what the functions log. Error messages carry what services answered, and a
+// what the functions log; a part of its own, since the identity remembers its tokens here and
+// telemetry, the host and the command line redact through it. Error messages carry what services answered, and a
 // gateway or a service may echo the request in its error body: the bearer token, a SharedKey
 // signature, the URL with its SAS. Two nets: the secret values this process holds (tokens its
 // credentials were given, keys and SAS in its settings, the identity endpoint's header), and
 // the shapes of secrets (Bearer ..., a JWT, AccountKey=..., sig=...).
 import { format } from 'node:util';
 import { AzureLogger } from '@azure/logger';
-import type { ScaleDecisionEvent } from './telemetry.js';
 
 const REDACTED = '[redacted]';
 /** Tokens are refreshed about hourly; this keeps the last few of each kind without growing. */
@@ -74,30 +74,6 @@ export function redactedError(e: unknown): Error {
   return safe;
 }
 
-/** `value` with every string in it, at any depth, redacted. */
-function redactTexts<T>(value: T): T {
-  if (typeof value === 'string') return redactSecrets(value) as T;
-  if (Array.isArray(value)) return value.map(redactTexts) as T;
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactTexts(v)])) as T;
-  return value;
-}
-
-/**
- * A decision event with the texts that may carry what a service answered redacted: the reason,
- * the error, each trigger's error, and inside the replay document every text of the observation
- * (trigger errors, why the history is not trusted, ...). The rest is numbers, times and the
- * configuration, which holds no secrets (connection strings are refused in it).
- */
-export function redactDecision(e: ScaleDecisionEvent): ScaleDecisionEvent {
-  return {
-    ...e,
-    reason: redactSecrets(e.reason),
-    ...(e.error === undefined ? {} : { error: redactSecrets(e.error) }),
-    triggerErrors: e.triggerErrors.map((t) => (t === null ? null : redactSecrets(t))),
-    explain: { ...e.explain, observation: redactTexts(e.explain.observation) },
-  };
-}
-
 let sdkLogsRedacted = false;
 
 /**
@@ -110,4 +86,12 @@ export function redactAzureSdkLogs(): void {
   sdkLogsRedacted = true;
   const write = AzureLogger.log.bind(AzureLogger);
   AzureLogger.log = (...args: unknown[]) => write(redactSecrets(format(...args)));
+}
+
+/** `value` with every string in it, at any depth, redacted. */
+export function redactTexts<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map(redactTexts) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactTexts(v)])) as T;
+  return value;
 }

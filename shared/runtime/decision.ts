@@ -7,7 +7,7 @@ import type { ScaleReading } from '../kube/index.js';
 import { metricNameOf } from '../sources/index.js';
 import type { StoredRecord } from '../state/index.js';
 import type { ScaleDecisionEvent } from '../telemetry/index.js';
-import { targetKey, type ConfiguredTarget } from './targets.js';
+import { targetDimensions, type ConfiguredTarget } from './targets.js';
 
 /** What an evaluation could not save: why, and the activity it had seen. */
 export interface UnsavedState {
@@ -46,11 +46,7 @@ export function decisionInput({ target }: ConfiguredTarget, record: StoredRecord
 export function decisionEvent({ target }: ConfiguredTarget, input: ReplayDocument, decision: Decision, applied: boolean, durationMs: number, error?: string): ScaleDecisionEvent {
   const { triggers, specReplicas } = input.observation;
   return {
-    target: targetKey(target),
-    cluster: target.cluster,
-    namespace: target.namespace,
-    kind: target.scaleTargetRef.kind,
-    name: target.scaleTargetRef.name,
+    ...targetDimensions(target),
     triggerValues: triggers.map((r) => ('value' in r ? r.value : null)),
     triggerErrors: triggers.map((r) => ('error' in r ? r.error : null)),
     triggerMetrics: target.triggers.map((t) => metricNameOf(t.type)),

@@ -3,7 +3,7 @@
 import { FIELD_MANAGER, type ScaleReading } from '../kube/index.js';
 import type { StoredRecord } from '../state/index.js';
 import type { ScaledByOtherEvent } from '../telemetry/index.js';
-import { targetKey, type ConfiguredTarget } from './targets.js';
+import { targetDimensions, type ConfiguredTarget } from './targets.js';
 
 /** What a writer's field manager most likely is, for the warning. */
 function writerHint(manager: string): string {
@@ -22,11 +22,7 @@ export function scaledByOther({ target }: ConfiguredTarget, record: StoredRecord
   if (expected === undefined || record?.invalid || saveFailed || expected === scale.specReplicas) return undefined;
   if (scale.replicasWriter?.manager === FIELD_MANAGER) return undefined;
   return {
-    target: targetKey(target),
-    cluster: target.cluster,
-    namespace: target.namespace,
-    kind: target.scaleTargetRef.kind,
-    name: target.scaleTargetRef.name,
+    ...targetDimensions(target),
     expectedReplicas: expected,
     foundReplicas: scale.specReplicas,
     writer: scale.replicasWriter,

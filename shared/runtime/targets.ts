@@ -15,6 +15,15 @@ export interface ConfiguredTarget {
 /** State rows are keyed by cluster, namespace and name: the same name may live in several clusters. */
 export const targetKey = (t: Target): string => `${t.cluster}/${t.namespace}/${t.name}`;
 
+/** How telemetry names a target and its workload: the key, and where the workload is. */
+export const targetDimensions = (t: Target): { target: string; cluster: string; namespace: string; kind: string; name: string } => ({
+  target: targetKey(t),
+  cluster: t.cluster,
+  namespace: t.namespace,
+  kind: t.scaleTargetRef.kind,
+  name: t.scaleTargetRef.name,
+});
+
 export const workloadOf = (t: Target): WorkloadRef => ({
   cluster: t.cluster,
   namespace: t.namespace,

@@ -98,6 +98,7 @@ function countingKube(kube: Kube): Kube {
   return {
     readScale: (ref) => (meter.calls.kubeReads++, meter.time('kubeRead', () => kube.readScale(ref))),
     writeScale: (ref, replicas, version) => (meter.calls.kubeWrites++, meter.time('kubeWrite', () => kube.writeScale(ref, replicas, version))),
+    recordEvent: (ref, uid, event) => kube.recordEvent(ref, uid, event),
   };
 }
 

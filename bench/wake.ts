@@ -102,6 +102,7 @@ function timedKube(kube: Kube) {
       timed.wroteAt.set(ref.name, done);
       return version;
     },
+    recordEvent: (...args: Parameters<Kube['recordEvent']>) => kube.recordEvent(...args),
   };
   return timed;
 }

@@ -10,16 +10,23 @@ import {
 } from '@kubernetes/client-node';
 import { AUTOSCALER_USER } from './control-plane.js';
 
-/**
- * The Role the project ships (infra/kubernetes/rbac.yaml): get the workloads, update their
- * /scale. The scaler's tests run with exactly these rules.
- */
-function shippedScaleRoleRules(): V1PolicyRule[] {
-  const yaml = readFileSync(fileURLToPath(new URL('infra/kubernetes/rbac.yaml', repoRootUrl())), 'utf8');
+/** The rules of the Role a file of infra/kubernetes/ ships. */
+function shippedRules(file: 'rbac.yaml' | 'rbac-events.yaml'): V1PolicyRule[] {
+  const yaml = readFileSync(fileURLToPath(new URL(`infra/kubernetes/${file}`, repoRootUrl())), 'utf8');
   const role = parseAllDocuments(yaml).map((d) => d.toJS() as { kind?: string; rules?: V1PolicyRule[] }).find((d) => d.kind === 'Role');
-  if (!role?.rules) throw new Error('infra/kubernetes/rbac.yaml has no Role with rules');
+  if (!role?.rules) throw new Error(`infra/kubernetes/${file} has no Role with rules`);
   return role.rules;
 }
+
+/** The Role the project ships (infra/kubernetes/rbac.yaml): get the workloads, update their /scale. */
+export const shippedScaleRoleRules = (): V1PolicyRule[] => shippedRules('rbac.yaml');
+
+/**
+ * What a recommended setup grants: the shipped Role and the optional one for Kubernetes Events
+ * (infra/kubernetes/rbac-events.yaml). The scaler's tests run with exactly these rules, or with
+ * the first alone where a test says so.
+ */
+export const shippedRoleRules = (): V1PolicyRule[] => [...shippedScaleRoleRules(), ...shippedRules('rbac-events.yaml')];
 
 /** The repository root, from the sources (local/) or from the build (dist/local/). */
 function repoRootUrl(): URL {
@@ -70,11 +77,11 @@ export async function createWorkloads(admin: KubeConfig, options: { replicas: nu
 }
 
 /**
- * Binds `rules` (by default the shipped Role) to `user` in `namespace` and waits until the
+ * Binds `rules` (by default the shipped Roles) to `user` in `namespace` and waits until the
  * authorizer applies them: RBAC reads Roles through an informer, so a request right after the
  * create may still get 403.
  */
-export async function grantScaleRole(admin: KubeConfig, namespace: string, user: string = AUTOSCALER_USER, rules: V1PolicyRule[] = shippedScaleRoleRules()): Promise<void> {
+export async function grantScaleRole(admin: KubeConfig, namespace: string, user: string = AUTOSCALER_USER, rules: V1PolicyRule[] = shippedRoleRules()): Promise<void> {
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   await rbac.createNamespacedRole({ namespace, body: { metadata: { name: SCALE_ROLE_NAME }, rules } });
   await rbac.createNamespacedRoleBinding({

@@ -2,7 +2,7 @@
 // is resolved once per process and cluster, and again after a TLS or 401 failure (the CA may
 // have rotated, the server moved). The bearer token comes from @azure/identity on every
 // request, so it is refreshed as it expires.
-import { ApiException, AppsV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User, type V1ManagedFieldsEntry, type V1ObjectMeta } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User, type V1ManagedFieldsEntry, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Cluster } from '../config/index.js';
 import { KubeError, messageOf } from '../errors/index.js';
 import type { CredentialFactory } from '../identity/index.js';
@@ -69,6 +69,8 @@ function statusMessage(body: unknown): string {
   }
 }
 
+const EVENT_VERB = 'record an event on';
+
 /** Turns client-node failures into messages that say what, where and what to do. */
 function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
   if (e instanceof KubeError) return e;
@@ -79,7 +81,10 @@ function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
     if (status === 409) return new ScaleConflictError(`${what}: conflict, the scale changed since it was read`, status, { cause: e });
     if (status === 404) return new KubeError(`${what}: not found`, status, { cause: e });
     if (status === 403) {
-      return new KubeError(`${what}: forbidden; the scaler identity needs get on ${ref.kind.toLowerCase()}s and update on their scale subresource in namespace ${ref.namespace} (infra/kubernetes/rbac.yaml): ${detail}`, status, { cause: e });
+      const needs = verb === EVENT_VERB
+        ? `create on events in namespace ${ref.namespace}, the optional Role of infra/kubernetes/rbac-events.yaml`
+        : `get on ${ref.kind.toLowerCase()}s and update on their scale subresource in namespace ${ref.namespace} (infra/kubernetes/rbac.yaml)`;
+      return new KubeError(`${what}: forbidden; the scaler identity needs ${needs}: ${detail}`, status, { cause: e });
     }
     if (status === 401) return new KubeError(`${what}: unauthorized; the cluster did not accept the scaler identity's token`, status, { cause: e });
     if (status === 429) {
@@ -148,8 +153,12 @@ function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; sta
 
 interface ClusterClient {
   apps: AppsV1Api;
+  core: CoreV1Api;
   options: ConfigurationOptions;
 }
+
+/** A Kubernetes Event's message is shown on one line by kubectl; longer ones are cut here. */
+const EVENT_MESSAGE_MAX = 1024;
 
 export interface KubeOptions {
   /** How long one call to the Kubernetes API (or to ARM, to find an AKS cluster) may take (KUBE_TIMEOUT_MS). */
@@ -165,10 +174,10 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
     if (!found) {
       const cluster = clusters.get(name);
       if (!cluster) return Promise.reject(new KubeError(`cluster ${name} is not configured in SCALER_CLUSTERS`));
-      found = endpointOf(cluster, credentialFor, timeoutMs).then((endpoint) => ({
-        apps: kubeConfigFor(cluster, endpoint, credentialFor).makeApiClient(AppsV1Api),
-        options: requestOptions(timeoutMs),
-      }));
+      found = endpointOf(cluster, credentialFor, timeoutMs).then((endpoint) => {
+        const kc = kubeConfigFor(cluster, endpoint, credentialFor);
+        return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), options: requestOptions(timeoutMs) };
+      });
       // A failed discovery is not cached: the next evaluation tries again.
       found.catch(() => clients.delete(name));
       clients.set(name, found);
@@ -209,6 +218,26 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
         };
         const scale = ref.kind === 'Deployment' ? await apps.replaceNamespacedDeploymentScale(params, options) : await apps.replaceNamespacedStatefulSetScale(params, options);
         return scale.metadata?.resourceVersion ?? '';
+      });
+    },
+    recordEvent(ref, uid, event) {
+      return call(ref, EVENT_VERB, async ({ core, options }) => {
+        const at = new Date();
+        await core.createNamespacedEvent({
+          namespace: ref.namespace,
+          body: {
+            metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
+            involvedObject: { apiVersion: 'apps/v1', kind: ref.kind, name: ref.name, namespace: ref.namespace, uid },
+            type: event.type,
+            reason: event.reason,
+            message: event.message.length > EVENT_MESSAGE_MAX ? `${event.message.slice(0, EVENT_MESSAGE_MAX - 1)}…` : event.message,
+            source: { component: FIELD_MANAGER },
+            reportingComponent: FIELD_MANAGER,
+            firstTimestamp: at,
+            lastTimestamp: at,
+            count: 1,
+          },
+        }, options);
       });
     },
   };

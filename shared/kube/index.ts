@@ -1,3 +1,3 @@
-export type { Kube, ReplicasWriter, ScaleReading, WorkloadKind, WorkloadRef } from './kube.js';
+export type { Kube, ReplicasWriter, ScaleReading, WorkloadEvent, WorkloadKind, WorkloadRef } from './kube.js';
 export { FIELD_MANAGER, checkScale, describeRef, readCheckedScale } from './kube.js';
 export { AKS_SCOPE, KUBE_TIMEOUT_MS, ScaleConflictError, createKube, type KubeOptions } from './client-node.js';

@@ -1,5 +1,6 @@
-// The Kubernetes port: read a workload's scale (with the annotations the engine reads) and write
-// its /scale subresource. The runtime's apply step is the only caller of writeScale.
+// The Kubernetes port: read a workload's scale (with the annotations the engine reads), write its
+// /scale subresource, and record why on the workload as a Kubernetes Event (where `kubectl
+// describe` shows it). The runtime's apply step and the wake path are the only writers.
 import { ENGINE_ANNOTATIONS } from '../engine/index.js';
 import { KubeError } from '../errors/index.js';
 
@@ -43,11 +44,24 @@ export interface ReplicasWriter {
 /** The field manager the scaler's scale writes carry, so that its own writes are told from others'. */
 export const FIELD_MANAGER = 'aks-queue-scaler';
 
+/** What a Kubernetes Event on a workload says: `kubectl describe` shows Type, Reason, From (FIELD_MANAGER) and Message. */
+export interface WorkloadEvent {
+  type: 'Normal' | 'Warning';
+  /** A reason code (the engine's: ScaleTargetActivated, ScaleUpLimit, ...). */
+  reason: string;
+  message: string;
+}
+
 export interface Kube {
   /** Throws KubeError (404 missing workload, 403 RBAC, unreachable cluster...). */
   readScale(ref: WorkloadRef): Promise<ScaleReading>;
   /** Throws ScaleConflictError when resourceVersion is stale. Returns the new resourceVersion. */
   writeScale(ref: WorkloadRef, replicas: number, resourceVersion: string): Promise<string>;
+  /**
+   * Records `event` on the workload whose uid is `uid`. Throws KubeError: 403 without the optional
+   * events Role (infra/kubernetes/rbac-events.yaml).
+   */
+  recordEvent(ref: WorkloadRef, uid: string, event: WorkloadEvent): Promise<void>;
 }
 
 export const describeRef = (ref: WorkloadRef): string =>

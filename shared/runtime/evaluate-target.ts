@@ -12,6 +12,7 @@ import type { ScaleDecisionEvent, Telemetry } from '../telemetry/index.js';
 import { decisionEvent, decisionInput, type UnsavedState } from './decision.js';
 import { describeScaledByOther, scaledByOther } from './other-writer.js';
 import { claimWorkload, type WorkloadOwners } from './owners.js';
+import { recordScaleEvent } from './workload-events.js';
 import { readTarget, targetKey, workloadOf, type ConfiguredTarget, type Observed } from './targets.js';
 
 export interface TargetDeps {
@@ -26,6 +27,8 @@ export interface TargetDeps {
    * scale down until a save succeeds, and the activity that was not saved still counts.
    */
   saveFailures: Map<string, UnsavedState>;
+  /** cluster/namespace where creating Kubernetes Events was refused (workload-events.ts). */
+  eventsRefused: Set<string>;
 }
 
 export interface EvaluatedTarget {
@@ -199,6 +202,8 @@ export async function evaluateTarget(configured: ConfiguredTarget, stored: Store
     }
     if (error === undefined) deps.saveFailures.delete(ev.key);
     else deps.saveFailures.set(ev.key, { reason: messageOf(error), lastActiveTime: decided.decision.state.lastActiveTime });
+    // The change reached the cluster: say why on the workload too, where kubectl shows it.
+    if (decided.changed) await recordScaleEvent(deps, configured, observed.scale.uid, observed.scale.specReplicas, decided.decision, decided.decision.reason);
     return finish(ev, { event: eventOf(decided.changed, error), error });
   }
 }

@@ -13,6 +13,7 @@ import { createSender, type Sender } from '../sources/index.js';
 import { updateRecord, type StoredRecord, type TargetRecord } from '../state/index.js';
 import { decisionEvent, decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';
+import { recordScaleEvent } from './workload-events.js';
 import { readSources, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
 import { selectTargets, type WakeQueue } from './wake-queues.js';
 import type { Runtime } from './wiring.js';
@@ -111,10 +112,9 @@ async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue):
       throw e;
     }
     await updateRecord(store, key, (fresh) => wokenAt(fresh, t, scale, decision, now, iso));
-    telemetry.decision({
-      ...decisionEvent(t, input, decision, true, ctx.runtime.now() - startedAt),
-      reason: `woken by a message on wake queue ${queue.queueName}: ${decision.reason}`,
-    });
+    const why = `woken by a message on wake queue ${queue.queueName}: ${decision.reason}`;
+    telemetry.decision({ ...decisionEvent(t, input, decision, true, ctx.runtime.now() - startedAt), reason: why });
+    await recordScaleEvent(ctx.runtime, t, scale.uid, scale.specReplicas, decision, why);
     return { outcome: { target: key, result: 'woken', replicas: decision.replicas }, activeAt: now };
   }
 }

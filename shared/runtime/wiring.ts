@@ -30,6 +30,8 @@ export interface Runtime {
   owners: WorkloadOwners;
   /** Targets whose last state save failed (evaluate-target.ts), shared by every tick. */
   saveFailures: Map<string, UnsavedState>;
+  /** Namespaces where creating Kubernetes Events was refused (workload-events.ts), shared by every tick. */
+  eventsRefused: Set<string>;
 }
 
 /**
@@ -92,5 +94,6 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
     timeoutMs: overrides.timeoutMs,
     owners: createWorkloadOwners(config.targets),
     saveFailures: new Map(),
+    eventsRefused: new Set(),
   };
 }

@@ -150,6 +150,7 @@ export function countingKube(kube: Kube, options: { by?: string; now?: () => num
       log.push({ by: options.by ?? 'kube', replicas, at });
       return version;
     },
+    recordEvent: (...args: Parameters<Kube['recordEvent']>) => kube.recordEvent(...args),
   };
   return counting;
 }

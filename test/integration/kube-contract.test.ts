@@ -1,7 +1,7 @@
 // The Kube port's contract on the client-node adapter against the real kube-apiserver, as the
 // scaler's managed identity with the shipped Role: the same suite the in-memory stand-in passes
 // (test/kube/memory-kube.test.ts).
-import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe } from 'vitest';
 import type { Cluster } from '../../shared/config/index.js';
 import { createCredentialFactory } from '../../shared/identity/index.js';
@@ -28,6 +28,10 @@ describe.runIf(controlPlaneEnabled)('the client-node adapter on kube-apiserver',
       },
       async scaleAs(ref, replicas, manager) {
         await apps.patchNamespacedDeploymentScale({ name: ref.name, namespace: ref.namespace, fieldManager: manager, body: { spec: { replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      },
+      async events(ref) {
+        const list = await admin.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ref.namespace, fieldSelector: `involvedObject.kind=${ref.kind},involvedObject.name=${ref.name}` });
+        return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', from: e.source?.component ?? e.reportingComponent ?? '' }));
       },
     };
   });

@@ -207,3 +207,54 @@ describe.runIf(controlPlaneEnabled)('infra/kubernetes/rbac.yaml on kube-apiserve
     for (const p of permissions) expect(await allowed(admin, other.namespace, p), `${describePermission(p)} in another namespace`).toBe(false);
   });
 });
+
+/** rbac-events.yaml for `namespace`, bound to `objectId`, filled in as its header says (sed). */
+function renderEventsYaml(namespace: string, objectId: string): KubernetesObject[] {
+  const command = `sed -e 's/\${NAMESPACE}/${namespace}/g' -e 's/\${OBJECT_ID}/${objectId}/g' infra/kubernetes/rbac-events.yaml`;
+  return parseAllDocuments(execFileSync('sh', ['-c', command], { cwd: REPO_ROOT, encoding: 'utf8' })).map((d) => d.toJS() as KubernetesObject);
+}
+
+describe.runIf(controlPlaneEnabled)('infra/kubernetes/rbac-events.yaml (optional) on kube-apiserver', () => {
+  let controlPlane: ControlPlaneInfo;
+  let admin: KubeConfig;
+  let kube: Kube;
+  const recordEvent = async (w: Workloads): Promise<unknown> => {
+    const { uid } = await kube.readScale(ref(w, 'Deployment'));
+    return kube.recordEvent(ref(w, 'Deployment'), uid, { type: 'Normal', reason: 'ScaleTargetActivated', message: 'Scaled from 0 to 1: activated' });
+  };
+
+  beforeAll(() => {
+    controlPlane = sharedControlPlane();
+    admin = adminKubeConfig(controlPlane);
+    kube = scalerKube(controlPlane);
+  });
+
+  test('it is one Role, create on events, and its binding, filled in like rbac.yaml', () => {
+    const docs = renderEventsYaml('shop', '00000000-0000-0000-0000-0000000000aa');
+    expect(docs.map((d) => `${d.kind} ${d.metadata?.namespace}/${d.metadata?.name}`)).toEqual(['Role shop/aks-queue-scaler-events', 'RoleBinding shop/aks-queue-scaler-events']);
+    expect(permissionsOf(roleOf(docs).rules).map(describePermission)).toEqual(['create events']);
+  });
+
+  test('necessary: with rbac.yaml alone the scaler scales, and recording an event is refused, naming this file', async () => {
+    const w = await createWorkloads(admin, { replicas: 1, prefix: 'rbac' });
+    const docs = renderRbacYaml(w.namespace, AUTOSCALER_USER);
+    await apply(admin, docs);
+    await waitForRbac(admin, w.namespace, permissionsOf(roleOf(docs).rules));
+    await writeScale('Deployment')(kube, admin, w);
+    await expect(recordEvent(w)).rejects.toThrow(/forbidden; the scaler identity needs create on events in namespace rbac-[0-9a-f]+, the optional Role of infra\/kubernetes\/rbac-events.yaml/);
+  });
+
+  test('sufficient and nothing more: with it, the event is recorded; events can still not be read, changed or deleted', async () => {
+    const w = await createWorkloads(admin, { replicas: 1, prefix: 'rbac' });
+    const docs = [...renderRbacYaml(w.namespace, AUTOSCALER_USER), ...renderEventsYaml(w.namespace, AUTOSCALER_USER)];
+    await apply(admin, docs);
+    await waitForRbac(admin, w.namespace, [...permissionsOf(roleOf(docs.slice(0, 2)).rules), { group: '', resource: 'events', verb: 'create' }]);
+    await recordEvent(w);
+    const listed = await admin.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: w.namespace });
+    expect(listed.items.map((e) => [e.reason, e.involvedObject.name, e.source?.component])).toEqual([['ScaleTargetActivated', w.deployment, 'aks-queue-scaler']]);
+    for (const verb of ['get', 'list', 'watch', 'patch', 'update', 'delete']) {
+      expect(await allowed(admin, w.namespace, { group: '', resource: 'events', verb }), `${verb} events`).toBe(false);
+    }
+    expect(await allowed(admin, w.namespace, { group: 'events.k8s.io', resource: 'events', verb: 'create' })).toBe(false);
+  });
+});

@@ -57,7 +57,7 @@ describe('checkScale: the annotations kept', () => {
   });
 
   test('readCheckedScale, which the evaluation, the wake path and plan read through, filters any port', async () => {
-    const kube: Kube = { readScale: async () => reading({ ...NOISE, [PAUSED_SCALE_IN]: 'true' }), writeScale: async () => '43' };
+    const kube: Kube = { readScale: async () => reading({ ...NOISE, [PAUSED_SCALE_IN]: 'true' }), writeScale: async () => '43', recordEvent: async () => undefined };
     expect((await readCheckedScale(kube, REF)).annotations).toEqual({ [PAUSED_SCALE_IN]: 'true' });
   });
 });

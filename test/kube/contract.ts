@@ -11,6 +11,8 @@ export interface KubeUnderTest {
   create(replicas: number, annotations?: Record<string, string>): Promise<WorkloadRef>;
   /** Scales it through /scale as field manager `manager` (kubectl, an HPA). */
   scaleAs(ref: WorkloadRef, replicas: number, manager: string): Promise<void>;
+  /** The events on it, oldest first, as `kubectl describe` lists them (From: the reporting component). */
+  events(ref: WorkloadRef): Promise<{ type: string; reason: string; message: string; from: string }[]>;
 }
 
 const NOISE = { 'kubectl.kubernetes.io/last-applied-configuration': '{"env":[{"name":"PASSWORD","value":"hunter2"}]}', 'example.com/owner': 'team-a' };
@@ -57,6 +59,14 @@ export function runKubeContract(name: string, make: () => Promise<KubeUnderTest>
       const read = await readCheckedScale(kube, ref);
       expect(read.specReplicas).toBe(9);
       expect(read.replicasWriter).toMatchObject({ manager: 'kube-controller-manager', subresource: 'scale' });
+    });
+
+    test('an event recorded on a workload is listed for it, from the scaler, with its reason and message', async () => {
+      const { kube, create, events } = await make();
+      const ref = await create(2);
+      const { uid } = await readCheckedScale(kube, ref);
+      await kube.recordEvent(ref, uid, { type: 'Normal', reason: 'ScaleTargetActivated', message: 'Scaled from 0 to 3: activated' });
+      expect(await events(ref)).toEqual([{ type: 'Normal', reason: 'ScaleTargetActivated', message: 'Scaled from 0 to 3: activated', from: FIELD_MANAGER }]);
     });
 
     test('a workload that does not exist is a KubeError with status 404', async () => {

@@ -12,5 +12,6 @@ runKubeContract('in memory', async () => {
       return ref;
     },
     scaleAs: async (ref, replicas, manager) => kube.scaleAs(ref, replicas, manager),
+    events: async (ref) => kube.eventsOf(ref),
   };
 });

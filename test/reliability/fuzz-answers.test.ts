@@ -100,6 +100,7 @@ describe('odd answers from queues and clusters, fuzzed', () => {
           if (c.writeFails) throw new Error('write refused');
           return '8';
         },
+        recordEvent: async () => undefined,
       };
       const sources = c.target.triggers.map((_, i) => ({
         read: async (): Promise<number> => {
@@ -113,7 +114,7 @@ describe('odd answers from queues and clusters, fuzzed', () => {
       if (c.stored) await store.save(key, c.stored, undefined);
       const telemetry = recordingTelemetry();
       const target = { ...c.target, cluster: 'test' };
-      const result = await evaluateAll({ targets: [{ target, sources }], kube, store, telemetry, now: () => T0, concurrency: 4, config: { errors: [] }, owners: createWorkloadOwners([target]), saveFailures: new Map() });
+      const result = await evaluateAll({ targets: [{ target, sources }], kube, store, telemetry, now: () => T0, concurrency: 4, config: { errors: [] }, owners: createWorkloadOwners([target]), saveFailures: new Map(), eventsRefused: new Set() });
       expect(result.evaluated).toHaveLength(1);
       if (writes.length === 0) return;
       // A write happened: it is a replica count within the target's bounds (or the paused-replicas count asked for) ...

@@ -133,11 +133,12 @@ describe('stored state rows of any shape, through the real Table Storage', () =>
     const kube: Kube = {
       readScale: async (ref: WorkloadRef) => ({ specReplicas: writes.get(ref.name) ?? CURRENT, statusReplicas: CURRENT, annotations: {}, resourceVersion: '1', uid: `uid-${ref.name}` }),
       writeScale: async (ref: WorkloadRef, replicas: number) => (writes.set(ref.name, replicas), '2'),
+      recordEvent: async () => undefined,
     };
     const telemetry = recordingTelemetry();
     const result = await evaluateAll({
       targets: config.targets.map((target) => ({ target, sources: [{ read: async () => 0 }] })),
-      kube, store, telemetry, now: () => T0, concurrency: 32, config, owners: createWorkloadOwners(config.targets), saveFailures: new Map(),
+      kube, store, telemetry, now: () => T0, concurrency: 32, config, owners: createWorkloadOwners(config.targets), saveFailures: new Map(), eventsRefused: new Set(),
     });
     expect(result.error).toBeUndefined();
     // Every target was evaluated, but for a few whose valid row says they were evaluated at zero moments ago.

@@ -40,6 +40,7 @@ function memoryKube(): Kube & { writes: { name: string; from: number; to: number
       w.version++;
       return String(w.version);
     },
+    recordEvent: async () => undefined,
   };
 }
 

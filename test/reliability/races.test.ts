@@ -63,6 +63,7 @@ function recordingKube(kube: Kube, by: string, recorder: Recorder, clock: { now:
       recorder.producedBy.set(version, { replicas, clock: at });
       return version;
     },
+    recordEvent: (...args) => kube.recordEvent(...args),
   };
 }
 

@@ -170,12 +170,17 @@ describe.runIf(controlPlaneEnabled)('the scaler on kube-apiserver with RBAC', ()
     await work.sendMessage('more');
     expect((await createWaker(scaler.runtime).handle(queue!, '{}')).outcomes.map((o) => o.result)).toEqual(['woken']);
 
-    // Every request: GET of a configured workload, or PUT of its /scale, in a configured namespace.
-    const allowed = new RegExp(`^(GET /apis/apps/v1/namespaces/(${granted.namespace}|${ungranted.namespace}|kube-system)/(deployments|statefulsets)/(worker|worker-set|coredns)|PUT /apis/apps/v1/namespaces/${granted.namespace}/(deployments/worker|statefulsets/worker-set)/scale)(\\?.*)?$`);
+    // Every request: GET of a configured workload, or PUT of its /scale, in a configured namespace;
+    // and, after a scale change, POST of an Event on it (the optional events Role).
+    const allowed = new RegExp(`^(GET /apis/apps/v1/namespaces/(${granted.namespace}|${ungranted.namespace}|kube-system)/(deployments|statefulsets)/(worker|worker-set|coredns)|PUT /apis/apps/v1/namespaces/${granted.namespace}/(deployments/worker|statefulsets/worker-set)/scale|POST /api/v1/namespaces/${granted.namespace}/events)(\\?.*)?$`);
     const requests = proxy.log.map((r) => `${r.method} ${r.path}`);
     expect(requests.length).toBeGreaterThan(10);
     expect(requests.filter((r) => !allowed.test(r))).toEqual([]);
     expect(requests.some((r) => r.startsWith('PUT') && r.includes('/deployments/worker/scale'))).toBe(true);
+    // One event per change that reached the cluster (and no more).
+    const scaled = proxy.log.filter((r) => r.method === 'PUT' && r.status === 200).length;
+    expect(scaled).toBeGreaterThan(1);
+    expect(proxy.log.filter((r) => r.method === 'POST').length).toBe(scaled);
     checks += requests.length;
     // Where the Role is missing: 403, a message naming the fix, and nothing changed.
     const refused = scaler.telemetry.failed.filter((f) => f.includes(ungranted.namespace) || f.includes('kube-system'));

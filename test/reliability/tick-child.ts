@@ -26,6 +26,7 @@ runtime.kube = {
     if (writes === input.dieAfterWrite) process.kill(process.pid, 'SIGKILL');
     return version;
   },
+  recordEvent: (...args) => kube.recordEvent(...args),
 };
 process.stdout.write('started\n');
 const result = await createEvaluationLoop(runtime).tick();

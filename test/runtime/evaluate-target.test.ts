@@ -67,7 +67,7 @@ function bench(options: { replicas: number; queueLength: number; extra?: Record<
   const clock = { now: T0 };
   const queue = { length: options.queueLength };
   const configured: ConfiguredTarget = { target: target!, sources: [{ read: async () => queue.length }] };
-  const deps: TargetDeps = { kube, store, telemetry, now: () => clock.now, owners: createWorkloadOwners([target!]), saveFailures: new Map() };
+  const deps: TargetDeps = { kube, store, telemetry, now: () => clock.now, owners: createWorkloadOwners([target!]), saveFailures: new Map(), eventsRefused: new Set() };
   const key = targetKey(target!);
   return {
     kube, store, telemetry, deps, configured, ref, key, clock, queue,
@@ -214,7 +214,7 @@ describe('evaluateTarget, path by path', () => {
     kube.create(workloadOf(first!), 2);
     const store = createMemoryStore();
     const telemetry = recordingTelemetry();
-    const deps: TargetDeps = { kube, store, telemetry, now: () => T0, owners: createWorkloadOwners([first!, second!]), saveFailures: new Map() };
+    const deps: TargetDeps = { kube, store, telemetry, now: () => T0, owners: createWorkloadOwners([first!, second!]), saveFailures: new Map(), eventsRefused: new Set() };
     const source = { read: async () => 0 };
     expect((await evaluateTarget({ target: first!, sources: [source] }, undefined, deps)).error).toBeUndefined();
     const result = await evaluateTarget({ target: second!, sources: [source] }, undefined, deps);
@@ -233,6 +233,26 @@ describe('evaluateTarget, path by path', () => {
     // Its own write next time is not another writer.
     await b.evaluate();
     expect(b.telemetry.scaledByOthers).toHaveLength(1);
+  });
+
+  test('a scale change is told on the workload as a Kubernetes Event (its code, and why); nothing is told when nothing changes', async () => {
+    const b = bench({ replicas: 1, queueLength: 20 });
+    await b.evaluate();
+    expect(b.kube.eventsOf(b.ref)).toEqual([{ type: 'Normal', reason: 'DesiredWithinRange', message: expect.stringMatching(/^Scaled from 1 to 4: HPA wants 4/), from: 'aks-queue-scaler' }]);
+    await b.evaluate();
+    expect(b.kube.eventsOf(b.ref)).toHaveLength(1);
+  });
+
+  test('without the optional events Role: the scale is written, the refusal said once for the namespace, and not tried again', async () => {
+    const b = bench({ replicas: 1, queueLength: 20 });
+    b.kube.eventsForbidden.add('shop');
+    expect((await b.evaluate()).error).toBeUndefined();
+    b.queue.length = 40;
+    b.clock.now += 15_000;
+    expect((await b.evaluate()).error).toBeUndefined();
+    expect(b.kube.writes.map((w) => w.replicas)).toEqual([4, 8]);
+    expect(b.telemetry.failed.filter((f) => f.includes('record an event'))).toHaveLength(1);
+    expect(b.deps.eventsRefused).toEqual(new Set(['a/shop']));
   });
 
   test('a lost race on every save, nothing written: an error after the budget, the decision made each time', async () => {

@@ -24,6 +24,7 @@ function runtimeFor(wake: Record<string, string>) {
   const kube: Kube = {
     readScale: async () => (calls.reads++, { specReplicas: 1, statusReplicas: 1, annotations: {}, resourceVersion: '1', uid: 'uid-a' }),
     writeScale: async () => (calls.writes++, '2'),
+    recordEvent: async () => undefined,
   };
   const telemetry = { decision: () => undefined, scaledByOther: () => undefined, failure: () => undefined, flush: async () => undefined } as unknown as Telemetry;
   // The runtime the host builds, with a Kubernetes port that answers from memory.

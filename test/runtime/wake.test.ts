@@ -77,6 +77,7 @@ describe('the wake path, step by step', () => {
     expect(recordedBeforeWrite).toBe(new Date(T0).toISOString());
     expect(await b.runtime.store.load(b.keys[0]!)).toMatchObject({ lastReplicas: 3, workloadUid: 'uid-1', state: { scaledToZero: false } });
     expect(b.telemetry.decisions.map((d) => d.reason)).toEqual([expect.stringMatching(/^woken by a message on wake queue inbox: activated/)]);
+    expect(b.kube.eventsOf(workloadOf(b.runtime.targets[0]!.target))).toEqual([expect.objectContaining({ reason: 'ScaleTargetActivated', message: expect.stringMatching(/^Scaled from 0 to 3: woken by a message on wake queue inbox/) })]);
   });
 
   test('a paused target is left alone: no write, nothing recorded', async () => {

@@ -4,7 +4,7 @@
 // metadata.managedFields would say). Its contract suite (test/kube/contract.ts) also runs
 // against the real kube-apiserver, so it stays honest.
 import { KubeError } from '../../shared/errors/index.js';
-import { FIELD_MANAGER, ScaleConflictError, type Kube, type ReplicasWriter, type ScaleReading, type WorkloadRef } from '../../shared/kube/index.js';
+import { FIELD_MANAGER, ScaleConflictError, type Kube, type ReplicasWriter, type ScaleReading, type WorkloadEvent, type WorkloadRef } from '../../shared/kube/index.js';
 
 interface Workload {
   replicas: number;
@@ -26,6 +26,10 @@ export interface MemoryKube extends Kube {
   reads: number;
   /** Called before each write is checked: a test changes the workload there to stage a race. */
   beforeWrite?: (ref: WorkloadRef) => void;
+  /** The events recorded on a workload, oldest first, as `kubectl describe` lists them. */
+  eventsOf(ref: WorkloadRef): (WorkloadEvent & { from: string })[];
+  /** Namespaces where the scaler may not create events (no optional events Role): a 403. */
+  eventsForbidden: Set<string>;
 }
 
 const keyOf = (ref: WorkloadRef): string => `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
@@ -33,6 +37,7 @@ const keyOf = (ref: WorkloadRef): string => `${ref.cluster}/${ref.namespace}/${r
 /** Two refs in different clusters may name one workload (aliased cluster entries): `alias` maps a cluster to the one it really is. */
 export function createMemoryKube(options: { alias?: Record<string, string> } = {}): MemoryKube {
   const workloads = new Map<string, Workload>();
+  const events = new Map<string, (WorkloadEvent & { from: string })[]>();
   let version = 100;
   let uids = 0;
   const find = (ref: WorkloadRef): Workload => {
@@ -43,6 +48,8 @@ export function createMemoryKube(options: { alias?: Record<string, string> } = {
   const kube: MemoryKube = {
     writes: [],
     reads: 0,
+    eventsForbidden: new Set(),
+    eventsOf: (ref) => events.get(find(ref).uid) ?? [],
     create(ref, replicas, annotations = {}) {
       workloads.set(keyOf(ref), { replicas, annotations, version: ++version, uid: `uid-${++uids}` });
     },
@@ -63,6 +70,10 @@ export function createMemoryKube(options: { alias?: Record<string, string> } = {
       Object.assign(w, { replicas, version: ++version, writer: { manager: FIELD_MANAGER, operation: 'Update', subresource: 'scale' } });
       kube.writes.push({ ref, replicas });
       return String(w.version);
+    },
+    async recordEvent(ref, uid, event) {
+      if (kube.eventsForbidden.has(ref.namespace)) throw new KubeError(`record an event on ${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name}: forbidden`, 403);
+      events.set(uid, [...(events.get(uid) ?? []), { ...event, from: FIELD_MANAGER }]);
     },
   };
   return kube;

@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { requireSupportedNode } from './scripts/check-node.mjs';
+
+// `npx vitest` on an older Node stops here with one line, before any test file loads the
+// dependencies that would crash on it (scripts/check-node.mjs; `npm test` checks first too).
+requireSupportedNode();
 
 // Suites under these folders run against real local services (local/, and the test-only stand-ins
 // of test/support/); test/reliability also writes the figures of docs/reliability.md when

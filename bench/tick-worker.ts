@@ -147,6 +147,7 @@ const quietTelemetry = (): Telemetry & { failures: string[] } => {
     decision: () => {},
     scaledByOther: () => {},
     failure: (e) => void failures.push(e instanceof Error ? e.message : String(e)),
+    warning: () => {},
     flush: async () => {},
   };
 };

@@ -72,7 +72,7 @@ export interface WakeBenchResult {
 }
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SILENT: Telemetry = { decision: () => {}, scaledByOther: () => {}, failure: () => {}, flush: async () => {} };
+const SILENT: Telemetry = { decision: () => {}, scaledByOther: () => {}, failure: () => {}, warning: () => {}, flush: async () => {} };
 
 export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,32 +1,28 @@
 #!/usr/bin/env node
-// The `aks-queue-scaler` command. Each command lives in cli/commands/ and reuses shared/.
-import { demoCommand } from './commands/demo.js';
-import { explainCommand } from './commands/explain.js';
-import { importCommand } from './commands/import.js';
-import { planCommand } from './commands/plan.js';
-import { runCommand } from './commands/run.js';
-import { validateCommand } from './commands/validate.js';
-import type { Command } from './command.js';
+// The `aks-queue-scaler` command's entry (package.json "bin"). It checks the Node version before
+// anything else is loaded, then loads the commands (dispatch.ts). The commands' dependencies
+// crash on an older Node as they load (undici, under the Azure SDKs and client-node), and ESM
+// evaluates every static import before the importing module's body: so this file imports only
+// Node's own modules, and the rest with import() once the check has passed.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const commands: Command[] = [validateCommand, planCommand, explainCommand, runCommand, importCommand, demoCommand];
-
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'Usage: aks-queue-scaler <command> [options]',
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Run `aks-queue-scaler <command> --help` for a command\'s options.',
-  ].join('\n');
+/** scripts/check-node.mjs of this package (found upwards from cli/ or dist/cli/), if it is there. */
+function checkNodeScript(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  const script = join(dir, 'scripts', 'check-node.mjs');
+  return existsSync(script) ? script : undefined;
 }
 
-const [name, ...args] = process.argv.slice(2);
-const command = commands.find((c) => c.name === name);
-if (!command) {
-  const known = name === undefined || name === '--help' || name === '-h';
-  (known ? process.stdout : process.stderr).write(`${known ? '' : `unknown command: ${name}\n\n`}${usage()}\n`);
-  process.exit(known ? 0 : 2);
+const script = checkNodeScript();
+if (script !== undefined) {
+  const { requireSupportedNode } = await import(pathToFileURL(script).href) as typeof import('../scripts/check-node.mjs');
+  requireSupportedNode();
 }
-process.exitCode = await command.run(args);
+await import('./dispatch.js');

@@ -10,10 +10,13 @@
 // 3. Role assignments at the narrowest scope, in the resource group (and subscription) of the
 //    thing they grant: queues one by one, clusters one by one, namespaces one by one. Wake
 //    queues (a target's wake field) are created with their -poison queue.
-// The targets are read from scalerTargets / scalerClusters, the very text written to the
-// SCALER_TARGETS / SCALER_CLUSTERS app settings, so the grants and the config cannot disagree.
-// What each trigger type reads, and the roles it needs there, come from trigger-types.json,
-// generated from the scaler's trigger registry (shared/sources/registry.ts).
+// The template does not read the targets: scalerTargets and scalerClusters are written to the
+// SCALER_TARGETS / SCALER_CLUSTERS app settings as given, and what they need granted comes in
+// plain lists (queueReads, queueSends, wakeQueues, clusters) that `aks-queue-scaler
+// deploy-parameters` derives from that very text with the app's own configuration loader and
+// writes, with the text, to infra/scaler.parameters.json (docs/deploy.md, step 1). What each
+// trigger type's roles are comes from trigger-types.json, generated from the scaler's trigger
+// registry (shared/sources/registry.ts). Bicep 0.21.1 or later (bicepconfig.json).
 targetScope = 'subscription'
 
 @minLength(1)
@@ -40,16 +43,64 @@ param appServicePlanName string = ''
 param applicationInsightsName string = ''
 param logAnalyticsName string = ''
 
-@description('SCALER_TARGETS, written to the app setting as is: a JSON list of flat targets (KEDA ScaledObject spec fields plus namespace and cluster; docs/configuration.md). It must be JSON here, not YAML: the deployment reads it to grant the queue and cluster roles.')
+@description('SCALER_TARGETS, written to the app setting as given: JSON or YAML, flat targets or ScaledObject documents (docs/configuration.md). The template does not read it: queueReads, queueSends, wakeQueues and clusters are derived from it (aks-queue-scaler deploy-parameters).')
 param scalerTargets string
 
-@description('SCALER_CLUSTERS, written to the app setting as is: a JSON map of cluster name -> { "resourceId": "<AKS resource id>" }.')
+@description('SCALER_CLUSTERS, written to the app setting as given: JSON or YAML, cluster name -> { "resourceId": "<AKS resource id>" }.')
 param scalerClusters string
+
+@description('Queues one identity is granted a trigger type\'s role on, in one storage account.')
+type queueGrant = {
+  @description('The trigger type whose role is granted (its read or send role in trigger-types.json).')
+  triggerType: string
+  @description('The storage account holding the queues: its resource group is in storageAccounts.')
+  accountName: string
+  @minLength(1)
+  queueNames: string[]
+}
+
+@description('Wake queues in one storage account: each is created with its -poison queue and consumed by the host identity.')
+type wakeQueueGrant = {
+  @description('The storage account of the wake queues (in storageAccounts); empty: the app\'s own (AzureWebJobsStorage).')
+  accountName: string
+  @minLength(1)
+  queueNames: string[]
+}
+
+@description('A namespace with targets, and the kinds of workload they scale there.')
+type namespaceGrant = {
+  name: string
+  @minLength(1)
+  kinds: ('Deployment' | 'StatefulSet')[]
+}
+
+@description('An AKS cluster with targets (a SCALER_CLUSTERS entry with a resourceId), and its namespaces with targets.')
+type clusterGrant = {
+  @description('The SCALER_CLUSTERS name (azureRbacClusters names it).')
+  name: string
+  subscriptionId: string
+  resourceGroup: string
+  clusterName: string
+  @minLength(1)
+  namespaces: namespaceGrant[]
+}
+
+@description('Every queue a trigger reads, per storage account and trigger type: the scaler identity gets the type\'s read role on each (aks-queue-scaler deploy-parameters).')
+param queueReads queueGrant[]
+
+@description('Every wake.forwardTo queue, per storage account and trigger type (of the target\'s first trigger): the host identity gets the type\'s send role on each (aks-queue-scaler deploy-parameters).')
+param queueSends queueGrant[]
+
+@description('Every wake queue, per storage account (aks-queue-scaler deploy-parameters).')
+param wakeQueues wakeQueueGrant[]
+
+@description('Every AKS cluster with targets, with the namespaces and kinds of its targets (aks-queue-scaler deploy-parameters).')
+param clusters clusterGrant[]
 
 @description('Names from scalerClusters whose AKS cluster authorizes with Azure RBAC for Kubernetes: the scaler gets a custom role per namespace. The other clusters use Kubernetes RBAC: apply infra/kubernetes/rbac.yaml with the KUBERNETES_RBAC_COMMANDS output.')
 param azureRbacClusters string[] = []
 
-@description('Where each storage account named by a trigger or a wake queue lives: { "<accountName>": { "resourceGroup": "<name>", "subscriptionId": "<id, default this subscription>" } }.')
+@description('Where each storage account named in queueReads, queueSends and wakeQueues lives: { "<accountName>": { "resourceGroup": "<name>", "subscriptionId": "<id, default this subscription>" } }.')
 param storageAccounts object = {}
 
 @description('SCALER_SCHEDULE: NCRONTAB with seconds.')
@@ -73,7 +124,6 @@ var abbrs = loadJsonContent('./abbreviations.json')
 // and its account, and the roles: read (scaler identity) and send (host identity, forward mode).
 // Written by `npm run infra:trigger-types`; a test keeps it equal to the registry.
 var triggerTypes = loadJsonContent('./trigger-types.json').triggerTypes
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appResourceGroupName = !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -81,74 +131,16 @@ var appName = !empty(functionAppName) ? functionAppName : '${abbrs.webSitesFunct
 var hostStorageName = !empty(storageAccountName) ? storageAccountName : '${abbrs.storageStorageAccounts}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(toLower(uniqueString(appName, resourceToken)), 7)}'
 
-// ---- What the targets need, read from the settings the app reads ----
-
-var targets = json(scalerTargets)
-var clusters = json(scalerClusters)
-// As the config loader does: a target without `cluster` is in the only cluster.
-var onlyCluster = length(objectKeys(clusters)) == 1 ? objectKeys(clusters)[0] : ''
-
-// Every Storage queue a trigger reads (its type's scope is storage-queue), once: several targets
-// may read one queue. The queue and its account are the metadata keys its type names.
-var triggerQueues = flatten(map(targets, t => map(filter(t.triggers, tr => triggerTypes[?tr.type].?scope == 'storage-queue'), tr => {
-  accountName: tr.metadata[triggerTypes[tr.type].accountField]
-  queueName: tr.metadata[triggerTypes[tr.type].resourceField]
-  role: triggerTypes[tr.type].read
-})))
-var targetQueues = map(items(groupBy(triggerQueues, q => '${q.accountName}/${q.queueName}')), g => {
-  accountName: g.value[0].accountName
-  queueName: g.value[0].queueName
-  role: g.value[0].role
-  subscriptionId: storageAccounts[g.value[0].accountName].?subscriptionId ?? subscription().subscriptionId
-  resourceGroup: storageAccounts[g.value[0].accountName].resourceGroup
-})
-
-// Every workload, with the defaults of docs/configuration.md.
-var workloads = map(targets, t => {
-  cluster: t.?cluster ?? onlyCluster
-  namespace: t.?namespace ?? 'default'
-  kind: t.scaleTargetRef.?kind ?? 'Deployment'
-})
-var workloadsByCluster = groupBy(workloads, w => w.cluster)
-
-// /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>
-var clusterAccess = map(items(clusters), c => {
-  name: c.key
-  subscriptionId: split(c.value.resourceId, '/')[2]
-  resourceGroup: split(c.value.resourceId, '/')[4]
-  clusterName: split(c.value.resourceId, '/')[8]
-  azureRbac: contains(azureRbacClusters, c.key)
-})
+// Wake queues in other accounts get their own connection, SCALER_WAKE_<account> (one entry per account).
+var wakeAccounts = map(filter(wakeQueues, w => !empty(w.accountName)), w => w.accountName)
 
 // Kubernetes RBAC clusters: one rbac.yaml per (cluster, namespace).
-var kubernetesRbacNamespaces = map(
-  items(groupBy(filter(workloads, w => !contains(azureRbacClusters, w.cluster)), w => '${w.cluster}/${w.namespace}')),
-  g => {
-    cluster: g.value[0].cluster
-    namespace: g.value[0].namespace
-    subscriptionId: split(clusters[g.value[0].cluster].resourceId, '/')[2]
-    resourceGroup: split(clusters[g.value[0].cluster].resourceId, '/')[4]
-    clusterName: split(clusters[g.value[0].cluster].resourceId, '/')[8]
-  }
-)
-
-// Wake queues (a target's wake field; '' = the app's own account) and forward targets
-// (wake.forwardTo: a queue in the account of the target's first trigger, which the wake path
-// sends to with that trigger type's sender and role), once each. Several targets may share a
-// wake queue.
-var wakeTargets = filter(targets, t => t.?wake != null)
-var wakeQueueGrants = map(items(groupBy(wakeTargets, t => '${t.wake.?accountName ?? ''}/${t.wake.queueName}')), g => {
-  accountName: g.value[0].wake.?accountName ?? ''
-  queueName: g.value[0].wake.queueName
-})
-var forwards = map(filter(wakeTargets, t => t.wake.?forwardTo != null && triggerTypes[?t.triggers[0].type].?scope == 'storage-queue'), t => {
-  accountName: t.triggers[0].metadata[triggerTypes[t.triggers[0].type].accountField]
-  queueName: t.wake.forwardTo
-  role: triggerTypes[t.triggers[0].type].send
-})
-var forwardQueueGrants = map(items(groupBy(forwards, f => '${f.accountName}/${f.queueName}')), g => g.value[0])
-// Wake queues in other accounts get their own connection, SCALER_WAKE_<account>.
-var wakeAccounts = objectKeys(groupBy(filter(wakeQueueGrants, w => !empty(w.accountName)), w => w.accountName))
+var kubernetesRbacNamespaces = flatten(map(filter(clusters, c => !contains(azureRbacClusters, c.name)), c => map(c.namespaces, n => {
+  subscriptionId: c.subscriptionId
+  resourceGroup: c.resourceGroup
+  clusterName: c.clusterName
+  namespace: n.name
+})))
 
 // ---- The app's own resources ----
 
@@ -290,64 +282,59 @@ module hostRoles 'app/rbac.bicep' = {
   }
 }
 
-// ---- Roles: scaler identity, target queue by target queue ----
+// ---- Roles: scaler identity, the target queues of each storage account ----
 
-module targetQueueReaders 'app/queue-access.bicep' = [for q in targetQueues: {
-  name: 'read-${uniqueString(q.subscriptionId, q.resourceGroup, q.accountName, q.queueName)}'
-  scope: resourceGroup(q.subscriptionId, q.resourceGroup)
+module targetQueueReaders 'app/queue-access.bicep' = [for q in queueReads: {
+  name: 'read-${uniqueString(storageAccounts[q.accountName].?subscriptionId ?? subscription().subscriptionId, storageAccounts[q.accountName].resourceGroup, q.accountName, q.triggerType)}'
+  scope: resourceGroup(storageAccounts[q.accountName].?subscriptionId ?? subscription().subscriptionId, storageAccounts[q.accountName].resourceGroup)
   params: {
     accountName: q.accountName
-    queueNames: [q.queueName]
-    create: false // the workload's queue: referenced, never created
+    queueNames: q.queueNames // the workloads' queues: referenced, never created
     access: 'read'
-    roleId: q.role.id // the trigger type's read role (trigger-types.json)
+    roleId: triggerTypes[q.triggerType].read.id // the trigger type's read role (trigger-types.json)
     principalId: scalerIdentity.outputs.principalId
   }
 }]
 
 // ---- Roles: scaler identity, cluster by cluster (and namespace by namespace with Azure RBAC) ----
 
-module clusterRoles 'app/aks-access.bicep' = [for c in clusterAccess: {
+module clusterRoles 'app/aks-access.bicep' = [for c in clusters: {
   name: 'aks-${uniqueString(c.subscriptionId, c.resourceGroup, c.clusterName)}'
   scope: resourceGroup(c.subscriptionId, c.resourceGroup)
   params: {
     clusterName: c.clusterName
     principalId: scalerIdentity.outputs.principalId
-    azureRbac: c.azureRbac
-    workloads: workloadsByCluster[?c.name] ?? []
+    azureRbac: contains(azureRbacClusters, c.name)
+    namespaces: c.namespaces
   }
 }]
 
-// ---- Roles: host identity, wake queue by wake queue (the targets' wake field, docs/wake.md) ----
+// ---- Roles: host identity, the wake queues of each storage account (docs/wake.md) ----
 
-module wakeQueueConsumers 'app/queue-access.bicep' = [for w in wakeQueueGrants: {
-  name: 'wake-${uniqueString(w.accountName, w.queueName)}'
+module wakeQueueConsumers 'app/wake-queues.bicep' = [for w in wakeQueues: {
+  name: 'wake-${uniqueString(w.accountName)}'
   scope: resourceGroup(
     empty(w.accountName) ? subscription().subscriptionId : (storageAccounts[w.accountName].?subscriptionId ?? subscription().subscriptionId),
     empty(w.accountName) ? appResourceGroupName : storageAccounts[w.accountName].resourceGroup
   )
   params: {
     accountName: empty(w.accountName) ? hostStorageName : w.accountName
-    queueNames: [w.queueName, '${w.queueName}-poison']
-    create: true
-    access: 'consume'
-    // A queue trigger gets, updates, deletes and poisons messages: Reader + Message Processor
-    // cannot release a failed message or write the -poison queue.
-    roleId: storageQueueDataContributor
+    queueNames: w.queueNames // created, each with its -poison queue
     principalId: hostIdentity.outputs.principalId
   }
   dependsOn: [storage]
 }]
 
-module forwardQueueSenders 'app/queue-access.bicep' = [for f in forwardQueueGrants: {
-  name: 'forward-${uniqueString(f.accountName, f.queueName)}'
+// ---- Roles: host identity, the wake.forwardTo queues of each storage account ----
+
+module forwardQueueSenders 'app/queue-access.bicep' = [for f in queueSends: {
+  name: 'forward-${uniqueString(storageAccounts[f.accountName].?subscriptionId ?? subscription().subscriptionId, storageAccounts[f.accountName].resourceGroup, f.accountName, f.triggerType)}'
   scope: resourceGroup(storageAccounts[f.accountName].?subscriptionId ?? subscription().subscriptionId, storageAccounts[f.accountName].resourceGroup)
   params: {
     accountName: f.accountName
-    queueNames: [f.queueName]
-    create: false // the work queue: referenced, never created
+    queueNames: f.queueNames // the work queues: referenced, never created
     access: 'send'
-    roleId: f.role.id // the first trigger type's send role (trigger-types.json)
+    roleId: triggerTypes[f.triggerType].send.id // the first trigger type's send role (trigger-types.json)
     principalId: hostIdentity.outputs.principalId
   }
 }]

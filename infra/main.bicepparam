@@ -1,62 +1,34 @@
-// An example: one AKS cluster with Kubernetes RBAC, two targets reading two queues of one
-// storage account in another resource group. Producers of orders write to orders-inbox (in the
-// app's own account), which wakes orders-worker at once and forwards each message to orders;
-// invoices-wake is a signal queue next to the invoices queue. Copy it, change the values, deploy:
-//   az deployment sub create --location <region> --template-file infra/main.bicep --parameters infra/main.bicepparam
-// (azd reads the same file: AZURE_ENV_NAME and AZURE_LOCATION come from the azd environment.)
+// The example deployment: one AKS cluster with Kubernetes RBAC, two targets reading two queues of
+// one storage account in another resource group (infra/targets.yaml, infra/clusters.json).
+//
+// The targets and clusters are not written here. They are infra/targets.yaml (SCALER_TARGETS)
+// and infra/clusters.json (SCALER_CLUSTERS), and infra/scaler.parameters.json carries both texts
+// with what they need granted, derived by the app's own configuration loader. After changing
+// either file (docs/deploy.md, step 1):
+//   node dist/cli/main.js deploy-parameters --targets infra/targets.yaml --clusters infra/clusters.json --out infra/scaler.parameters.json
+// Then deploy (azd reads this file too; AZURE_ENV_NAME and AZURE_LOCATION come from its environment):
+//   az deployment sub create --name aks-queue-scaler --location <region> --template-file infra/main.bicep --parameters infra/main.bicepparam
 using './main.bicep'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'scaler-dev')
 param location = readEnvironmentVariable('AZURE_LOCATION', 'westeurope')
 
-// SCALER_TARGETS, as the app setting will hold it (JSON here; docs/configuration.md).
-param scalerTargets = '''
-[
-  {
-    "namespace": "shop",
-    "scaleTargetRef": { "name": "orders-worker" },
-    "minReplicaCount": 0,
-    "maxReplicaCount": 20,
-    "cooldownPeriod": 300,
-    "wake": { "queueName": "orders-inbox", "forwardTo": "orders" },
-    "triggers": [
-      {
-        "type": "azure-queue",
-        "metadata": { "accountName": "shopdata", "queueName": "orders", "queueLength": "10" }
-      }
-    ]
-  },
-  {
-    "namespace": "shop",
-    "scaleTargetRef": { "kind": "StatefulSet", "name": "invoice-writer" },
-    "minReplicaCount": 1,
-    "maxReplicaCount": 5,
-    "wake": { "accountName": "shopdata", "queueName": "invoices-wake" },
-    "triggers": [
-      {
-        "type": "azure-queue",
-        "metadata": { "accountName": "shopdata", "queueName": "invoices", "queueLength": "50", "activationQueueLength": "5" }
-      }
-    ]
-  }
-]
-'''
+// Written by `aks-queue-scaler deploy-parameters`: do not edit, regenerate.
+var scaler = loadJsonContent('scaler.parameters.json').parameters
 
-// SCALER_CLUSTERS: the AKS clusters by name (their Entra ID integration is required).
-param scalerClusters = '''
-{
-  "prod": {
-    "resourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/shop-rg/providers/Microsoft.ContainerService/managedClusters/shop-aks"
-  }
-}
-'''
+param scalerTargets = scaler.scalerTargets.value
+param scalerClusters = scaler.scalerClusters.value
+param queueReads = scaler.queueReads.value
+param queueSends = scaler.queueSends.value
+param wakeQueues = scaler.wakeQueues.value
+param clusters = scaler.clusters.value
 
 // Clusters that authorize with Azure RBAC for Kubernetes, e.g. [ 'prod' ]. None here: prod uses
 // Kubernetes RBAC, so apply infra/kubernetes/rbac.yaml with the KUBERNETES_RBAC_COMMANDS output.
 param azureRbacClusters = []
 
-// The resource group (and subscription, when another) of every storage account named above
-// (triggers' and wake queues' accountName).
+// The resource group (and subscription, when another) of every storage account the targets
+// name: deploy-parameters lists them ("storageAccounts ... must place").
 param storageAccounts = {
   shopdata: {
     resourceGroup: 'shop-rg'

@@ -9,6 +9,8 @@ export interface ServiceSpec {
   args: readonly string[];
   /** Added to (and overriding) this process's environment. */
   env?: Record<string, string | undefined>;
+  /** What stop() asks it to end with first (default SIGTERM); a program that saves its data on that signal only says which. */
+  stopSignal?: NodeJS.Signals;
 }
 
 export interface ServiceProcess {
@@ -23,7 +25,7 @@ export interface ServiceProcess {
   waitUntilReady(probe: () => Promise<boolean>, timeoutMs: number): Promise<void>;
   /** The last lines of output, for error messages. */
   outputTail(): string;
-  /** Stops the whole process group: SIGTERM, then SIGKILL after a grace period. */
+  /** Stops the whole process group: SIGTERM (or the spec's stopSignal), then SIGKILL after a grace period. */
   stop(): Promise<void>;
 }
 
@@ -133,7 +135,7 @@ export function startService(spec: ServiceSpec): ServiceProcess {
       if (child.pid === undefined) return;
       const pgid = child.pid;
       if (exitReason === undefined) {
-        killGroup(pgid, 'SIGTERM');
+        killGroup(pgid, spec.stopSignal ?? 'SIGTERM');
         const grace = setTimeout(() => killGroup(pgid, 'SIGKILL'), STOP_GRACE_MS);
         await exited;
         clearTimeout(grace);

@@ -12,8 +12,9 @@ each tick (time, queue length, replicas, desired, action, reason code) as it sca
 and returns to 0; then an HTML report with a chart is written. Everything started is stopped
 at the end, also on Ctrl-C.
 
-Needs kube-apiserver and etcd: run scripts/build-control-plane.sh once, or set
-KUBEBUILDER_ASSETS to a folder holding both. Needs the openssl CLI.
+Needs kube-apiserver and etcd: from KUBEBUILDER_ASSETS, or the cache that
+scripts/build-control-plane.sh fills, which runs first when they are not there (Go needed;
+about 7 minutes on 2 cores, once, with its progress shown). Needs the openssl CLI.
 
 Options:
   --short         a shorter run (60 messages, 30 s cooldown, 5 ticks per second), as in CI

@@ -15,11 +15,16 @@ ScaleDecision event in App Insights:
     "observation": { "specReplicas": 0, "triggers": [ { "value": 42 } ] },
     "state": { ...optional... } }
 
-A ScaleDecision itself is accepted too: a JSON line the scaler printed, or a row exported
-from App Insights (customEvents) or its customDimensions alone. A long document is there in
+A ScaleDecision itself is accepted too: a JSON line the scaler printed, a line of
+\`aks-queue-scaler plan --json\` (a decision it would make now), or a row exported from App
+Insights (customEvents) or its customDimensions alone. A long document is there in
 parts (explain, explain.2, ..., explainParts; gzip + base64 when explainEncoding says so):
 they are joined, and a missing part is named. Export the whole customDimensions
 (docs/queries.kql, "Replay input of a target's latest decision").
+
+Options:
+  -h, --help   this text
+  --version    the version
 
 Output: { "replicas", "desiredReplicas", "action", "code", "reason", "active", "state" }.
 Exit codes: 0 decided, 1 the document is invalid (the message names the field), 2 usage.`;

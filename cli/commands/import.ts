@@ -37,6 +37,7 @@ Options:
   --json              print { targets, report } for scripts (report: [{ scaledObject, field,
                       outcome, carried, message }])
   -h, --help          this text
+  --version           the version
 
 Exit codes: 0 everything carried (notes may say what to grant), 1 something could not be carried
 (what could is still printed) or the cluster could not be read, 2 usage.`;

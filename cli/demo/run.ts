@@ -13,7 +13,7 @@ import { messageOf } from '../../shared/errors/index.js';
 import { createEvaluationLoop, createRuntime } from '../../shared/runtime/index.js';
 import type { ScaleDecisionEvent, Telemetry } from '../../shared/telemetry/index.js';
 import { startAzurite } from '../../local/azurite.js';
-import { findControlPlaneBinaries, missingControlPlaneMessage } from '../../local/control-plane-binaries.js';
+import { ensureControlPlaneBinaries } from '../../local/control-plane-binaries.js';
 import { startControlPlane } from '../../local/control-plane.js';
 import { startIdentityEndpoint, useIdentityEndpoint } from '../../local/identity-endpoint.js';
 import { adminKubeConfig } from '../../local/kube-clients.js';
@@ -38,7 +38,7 @@ export interface DemoOptions {
   err?: (line: string) => void;
   /** Stops the demo (Ctrl-C): what ran so far is reported, everything started is stopped. */
   signal?: AbortSignal;
-  /** Where the control-plane binaries are looked for (KUBEBUILDER_ASSETS, the build cache). */
+  /** Where the control-plane binaries are looked for (KUBEBUILDER_ASSETS, the build cache, built when missing). */
   env?: NodeJS.ProcessEnv;
   /** Real milliseconds per tick, instead of the scenario's. */
   realMsPerTick?: number;
@@ -63,7 +63,7 @@ export interface DemoResult {
 /** Telemetry that keeps the decisions of the current tick and passes failures on. */
 function tickTelemetry(onFailure: (message: string) => void): Telemetry & { decisions: ScaleDecisionEvent[] } {
   const decisions: ScaleDecisionEvent[] = [];
-  return { decisions, decision: (e) => void decisions.push(e), scaledByOther: () => {}, failure: (e, c) => onFailure(`${c.target ?? c.operation}: ${messageOf(e)}`), flush: async () => {} };
+  return { decisions, decision: (e) => void decisions.push(e), scaledByOther: () => {}, failure: (e, c) => onFailure(`${c.target ?? c.operation}: ${messageOf(e)}`), warning: () => {}, flush: async () => {} };
 }
 
 async function replicasOf(admin: KubeConfig, namespace: string, name: string): Promise<number> {
@@ -87,9 +87,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const err = options.err ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const result: DemoResult = { ok: false, interrupted: false, scenario, ticks: [], peak: 0, pids: [] };
 
-  const binDir = findControlPlaneBinaries(options.env);
-  if (!binDir) {
-    result.problem = `the demo runs a local kube-apiserver and etcd, and found none: ${missingControlPlaneMessage(options.env)}`;
+  let binDir: string;
+  try {
+    binDir = await ensureControlPlaneBinaries({ env: options.env, out: (line) => out(line), signal: options.signal });
+  } catch (e) {
+    result.interrupted = options.signal?.aborted ?? false;
+    result.problem = `the demo runs a local kube-apiserver and etcd, and found none: ${messageOf(e)}`;
     err(`demo: ${result.problem}`);
     return result;
   }

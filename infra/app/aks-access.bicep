@@ -14,14 +14,15 @@ param principalId string
 @description('The cluster authorizes Kubernetes requests with Azure RBAC.')
 param azureRbac bool
 
-@description('The targets\' workloads in this cluster: [{ namespace, kind }] (duplicates are fine).')
-param workloads array
+@description('The namespaces with targets in this cluster, each once: [{ name, kinds: [\'Deployment\' | \'StatefulSet\'] }] (aks-queue-scaler deploy-parameters).')
+param namespaces array
 
 var aksClusterUserRole = '4abbcc35-e782-43d8-92c5-2d3f1bd2253f' // Azure Kubernetes Service Cluster User Role
 
-// Namespaces holding a target of each kind, once each.
-var deploymentNamespaces = azureRbac ? objectKeys(groupBy(filter(workloads, w => w.kind == 'Deployment'), w => w.namespace)) : []
-var statefulSetNamespaces = azureRbac ? objectKeys(groupBy(filter(workloads, w => w.kind == 'StatefulSet'), w => w.namespace)) : []
+// Azure RBAC only: each namespace once (one `existing` reference per namespace), and the kinds
+// that need their custom role.
+var scopedNamespaces = azureRbac ? namespaces : []
+var kinds = flatten(map(scopedNamespaces, n => n.kinds))
 
 resource cluster 'Microsoft.ContainerService/managedClusters@2024-05-01' existing = {
   name: clusterName
@@ -39,7 +40,7 @@ resource clusterUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // One definition per cluster and kind; assignable only in this cluster.
-resource deploymentScaler 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(deploymentNamespaces)) {
+resource deploymentScaler 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (contains(kinds, 'Deployment')) {
   name: guid(cluster.id, 'aks-queue-scaler', 'deployments')
   properties: {
     roleName: 'aks-queue-scaler deployments ${clusterName} ${uniqueString(cluster.id)}'
@@ -60,7 +61,7 @@ resource deploymentScaler 'Microsoft.Authorization/roleDefinitions@2022-04-01' =
   }
 }
 
-resource statefulSetScaler 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(statefulSetNamespaces)) {
+resource statefulSetScaler 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (contains(kinds, 'StatefulSet')) {
   name: guid(cluster.id, 'aks-queue-scaler', 'statefulsets')
   properties: {
     roleName: 'aks-queue-scaler statefulsets ${clusterName} ${uniqueString(cluster.id)}'
@@ -83,35 +84,29 @@ resource statefulSetScaler 'Microsoft.Authorization/roleDefinitions@2022-04-01' 
 
 // <cluster id>/namespaces/<namespace>: the scope Azure RBAC for Kubernetes checks per namespace.
 #disable-next-line BCP081
-resource deploymentNamespaceScopes 'Microsoft.ContainerService/managedClusters/namespaces@2025-05-02-preview' existing = [for namespace in deploymentNamespaces: {
+resource namespaceScopes 'Microsoft.ContainerService/managedClusters/namespaces@2025-05-02-preview' existing = [for n in scopedNamespaces: {
   parent: cluster
-  name: namespace
+  name: n.name
 }]
 
-#disable-next-line BCP081
-resource statefulSetNamespaceScopes 'Microsoft.ContainerService/managedClusters/namespaces@2025-05-02-preview' existing = [for namespace in statefulSetNamespaces: {
-  parent: cluster
-  name: namespace
-}]
-
-resource deploymentScalerAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (namespace, i) in deploymentNamespaces: {
-  name: guid(deploymentNamespaceScopes[i].id, principalId, deploymentScaler.name)
-  scope: deploymentNamespaceScopes[i]
+resource deploymentScalerAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (n, i) in scopedNamespaces: if (contains(n.kinds, 'Deployment')) {
+  name: guid(namespaceScopes[i].id, principalId, deploymentScaler.name)
+  scope: namespaceScopes[i]
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', deploymentScaler.name)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: 'aks-queue-scaler: scale Deployments in namespace ${namespace}'
+    description: 'aks-queue-scaler: scale Deployments in namespace ${n.name}'
   }
 }]
 
-resource statefulSetScalerAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (namespace, i) in statefulSetNamespaces: {
-  name: guid(statefulSetNamespaceScopes[i].id, principalId, statefulSetScaler.name)
-  scope: statefulSetNamespaceScopes[i]
+resource statefulSetScalerAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (n, i) in scopedNamespaces: if (contains(n.kinds, 'StatefulSet')) {
+  name: guid(namespaceScopes[i].id, principalId, statefulSetScaler.name)
+  scope: namespaceScopes[i]
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', statefulSetScaler.name)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: 'aks-queue-scaler: scale StatefulSets in namespace ${namespace}'
+    description: 'aks-queue-scaler: scale StatefulSets in namespace ${n.name}'
   }
 }]

@@ -1,18 +1,17 @@
-// One identity's role on some queues of one storage account, at queue scope. Deployed into the
-// account's resource group (any subscription): the account is referenced, never created.
+// One identity's role on some existing queues of one storage account, at queue scope. Deployed
+// into the account's resource group (any subscription): the account and its queues are
+// referenced, never created or changed (wake queues, which are created, have wake-queues.bicep).
 @description('The storage account holding the queues, in this deployment\'s resource group.')
 param accountName string
 
+@description('Queues that exist already: the workloads\' queues.')
 param queueNames string[]
 
-@description('true: create the queues (a wake queue and its -poison queue); false: they must exist.')
-param create bool
-
-@description('What the identity does there. read: the scaler reads the length. consume: a queue trigger gets, updates, deletes and poisons messages. send: forward mode adds messages.')
-@allowed(['read', 'consume', 'send'])
+@description('What the identity does there. read: the scaler reads the length. send: forward mode adds messages.')
+@allowed(['read', 'send'])
 param access string
 
-@description('The built-in role that allows it, by id (main.bicep: a trigger type\'s read or send role from trigger-types.json, or Storage Queue Data Contributor for a wake queue).')
+@description('The built-in role that allows it, by id: a trigger type\'s read or send role from trigger-types.json (main.bicep).')
 param roleId string
 
 param principalId string
@@ -25,11 +24,6 @@ resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-0
   parent: storageAccount
   name: 'default'
 }
-
-resource createdQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for queueName in queueNames: if (create) {
-  parent: queueService
-  name: queueName
-}]
 
 resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' existing = [for queueName in queueNames: {
   parent: queueService
@@ -45,5 +39,4 @@ resource queueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for 
     principalType: 'ServicePrincipal'
     description: 'aks-queue-scaler: ${access} queue ${queueName}'
   }
-  dependsOn: [createdQueues]
 }]

@@ -1,7 +1,7 @@
 // App settings -> validated configuration. Every problem is collected with the target, the
 // field path and the reason; a bad target never stops the good ones.
-import { ConfigError } from '../errors/index.js';
-import { formatPath, parseConfig, type Settings } from '../schema/index.js';
+import { ConfigError, ConfigWarning } from '../errors/index.js';
+import { formatPath, isRecord, parseConfig, type Settings } from '../schema/index.js';
 import { definitionOf } from '../sources/index.js';
 import { appSettings as appSettingsOf, checkAppSettings, type AppSettings } from './app-settings.js';
 import { CLUSTER_NAME, clusterIdentity, clusterNameRule, clusterSchema, toCluster, type Cluster } from './clusters.js';
@@ -11,11 +11,16 @@ import { describeRaw, parseTarget, type Target } from './target.js';
 
 export type { Settings } from '../schema/index.js';
 
-/** The configuration: the targets and clusters that loaded, every problem, and the checked app settings. */
+/**
+ * The configuration: the targets and clusters that loaded, every problem, and the checked app
+ * settings. `warnings` are fields that were dropped, each saying what takes its place: their
+ * targets load (a pasted ScaledObject's authenticationRef, a TriggerAuthentication document).
+ */
 export interface Config extends AppSettings {
   targets: Target[];
   clusters: Map<string, Cluster>;
   errors: ConfigError[];
+  warnings: ConfigWarning[];
 }
 
 /** The valid clusters, and the names of the entries that were refused (their errors are reported). */
@@ -103,9 +108,23 @@ interface QueueSettings {
   app: AppSettings;
 }
 
+const TRIGGER_AUTHENTICATIONS = ['TriggerAuthentication', 'ClusterTriggerAuthentication'];
+
+/**
+ * A KEDA TriggerAuthentication pasted next to its ScaledObjects (`kubectl get
+ * scaledobject,triggerauthentication -o yaml`): named, for its warning; not a target.
+ */
+function triggerAuthenticationOf(raw: unknown): string | undefined {
+  if (!isRecord(raw) || raw.apiVersion !== 'keda.sh/v1alpha1' || !TRIGGER_AUTHENTICATIONS.includes(String(raw.kind))) return undefined;
+  const meta = isRecord(raw.metadata) ? raw.metadata : {};
+  const name = typeof meta.name === 'string' ? meta.name : '(unnamed)';
+  return `${String(raw.kind)} ${raw.kind === 'TriggerAuthentication' && typeof meta.namespace === 'string' ? `${meta.namespace}/` : ''}${name}`;
+}
+
 /**
  * Validates SCALER_TARGETS against the valid clusters. Problems are appended to `errors`, one
- * per field, in the order of the targets; the targets that have none are returned.
+ * per field, in the order of the targets; the targets that have none are returned. Fields that
+ * are dropped with a word on what replaces them are appended to `warnings`.
  * `clusterErrors.refused` names the SCALER_CLUSTERS entries that had errors, and `unreadable`
  * says SCALER_CLUSTERS could not be read at all, so that their targets say why rather than "not
  * in SCALER_CLUSTERS". `queues` tells the queue graph which accounts the queues are in (unknown
@@ -118,6 +137,7 @@ export function loadTargets(
   errors: ConfigError[],
   clusterErrors: { refused?: ReadonlySet<string>; unreadable?: boolean } = {},
   queues: QueueSettings = { settings: {}, app: appSettingsOf({}) },
+  warnings: ConfigWarning[] = [],
 ): Target[] {
   if (!text?.trim()) return [];
   const doc = parseList(text);
@@ -137,12 +157,19 @@ export function loadTargets(
       found.push({ where: describeRaw(item.value, index), issues: [{ path: '', reason: item.error }] });
       return;
     }
+    const authentication = triggerAuthenticationOf(item.value);
+    if (authentication) {
+      warnings.push(new ConfigWarning(authentication, '', 'is not a target: ignored. The scaler reads queues with its managed identity, and drops the authenticationRef of every trigger that names it (see their warnings)'));
+      found.push({ where: authentication, issues: [] });
+      return;
+    }
     const result = parseTarget(item.value);
     if (!result.ok) {
       found.push({ where: describeRaw(item.value, index), issues: result.issues });
       return;
     }
     const target = withDefaultCluster(result.target, refusedClusters);
+    for (const w of result.warnings) warnings.push(new ConfigWarning(`target ${target.id}`, w.path, w.reason));
     const issues = checkTarget(target, refusedClusters, local, queues.settings);
     found.push({ where: `target ${target.id}`, issues });
     const sameId = ids.get(target.id);
@@ -178,6 +205,7 @@ export function loadTargets(
 export function loadConfig(settings: Settings): Config {
   const { values, errors } = checkAppSettings(settings);
   const clusters = loadClusters(settings, values.localDevelopment, errors);
-  const targets = loadTargets(settings.SCALER_TARGETS, clusters.valid, values.localDevelopment, errors, clusters, { settings, app: values });
-  return { ...values, targets, clusters: clusters.valid, errors };
+  const warnings: ConfigWarning[] = [];
+  const targets = loadTargets(settings.SCALER_TARGETS, clusters.valid, values.localDevelopment, errors, clusters, { settings, app: values }, warnings);
+  return { ...values, targets, clusters: clusters.valid, errors, warnings };
 }

@@ -32,21 +32,32 @@ const triggerFields = fields({
   metadata: z.record(z.string(), z.unknown()),
   metricType: z.literal('AverageValue', { error: (i) => metricTypeMessage(i.input) }).default('AverageValue'),
   useCachedMetrics: z.boolean().optional(),
-  authenticationRef: z
-    .never({ error: 'is not supported: the scaler reads queues with its managed identity, not a TriggerAuthentication (set metadata.identityClientId to pick one)' })
-    .optional(),
+  // KEDA's reference to a TriggerAuthentication, which lives in the cluster: accepted as KEDA's
+  // CRD takes it, and dropped; its trigger type says what reads the trigger instead (a warning,
+  // authenticationWarnings) or what the trigger lacks for that (an error, checkTrigger).
+  authenticationRef: fields({ name: text, kind: oneOf(['TriggerAuthentication', 'ClusterTriggerAuthentication']).optional() }).optional(),
 });
 
-/** The metadata is checked against its trigger type even when another trigger field is wrong. */
-function checkTriggerMetadata(raw: Record<string, unknown>): CheckIssue[] {
+/**
+ * The metadata is checked against its trigger type even when another trigger field is wrong; an
+ * authenticationRef its type cannot replace (no account to read with the scaler's identity) is
+ * refused with the type's reason.
+ */
+function checkTrigger(raw: Record<string, unknown>): CheckIssue[] {
   if (!isTriggerType(raw.type) || !isRecord(raw.metadata)) return [];
-  const parsed = parseConfig(definitionOf(raw.type).metadata, raw.metadata);
-  return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message }));
+  const definition = definitionOf(raw.type);
+  const parsed = parseConfig(definition.metadata, raw.metadata);
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message }));
+  if (raw.authenticationRef !== undefined) {
+    const note = definition.authenticationRef(raw);
+    if (note.outcome !== 'replaced') issues.push({ path: ['authenticationRef'], message: `cannot be replaced: the trigger ${note.message}` });
+  }
+  return issues;
 }
 
-const triggerSchema = checked(triggerFields, checkTriggerMetadata).transform((t): TriggerSpec => {
+const triggerSchema = checked(triggerFields, checkTrigger).transform((t): TriggerSpec => {
   const definition = definitionOf(t.type);
-  // Already validated by checkTriggerMetadata; parsed again for the typed output.
+  // Already validated by checkTrigger; parsed again for the typed output.
   const metadata = definition.metadata.parse(t.metadata);
   // The metadata was parsed by its own type's schema: the pair is a TypedTrigger.
   const typed = { type: t.type, metadata } as TypedTrigger;
@@ -238,7 +249,28 @@ export function describeRaw(raw: unknown, index: number): string {
   return name && namespace ? `target ${namespace}/${name}` : `target #${index}`;
 }
 
-export type TargetParse = { ok: true; target: Target } | { ok: false; issues: { path: string; reason: string }[] };
+/** A problem with a field path: an error, or a warning about a field that is dropped. */
+export interface TargetIssue {
+  path: string;
+  reason: string;
+}
+
+/** The target, with the fields it drops (`warnings`); or every problem that keeps it out. */
+export type TargetParse = { ok: true; target: Target; warnings: TargetIssue[] } | { ok: false; issues: TargetIssue[] };
+
+/**
+ * The authenticationRef of each trigger of a target that loaded: dropped, with its trigger type's
+ * word on what reads the trigger instead (the same text `import` reports). `prefix` is where the
+ * triggers are: `spec.` in a ScaledObject document.
+ */
+function authenticationWarnings(triggers: unknown, prefix: string): TargetIssue[] {
+  if (!Array.isArray(triggers)) return [];
+  return triggers.flatMap((t: unknown, i): TargetIssue[] => {
+    if (!isRecord(t) || t.authenticationRef === undefined || !isTriggerType(t.type)) return [];
+    const note = definitionOf(t.type).authenticationRef(t);
+    return note.outcome === 'replaced' ? [{ path: `${prefix}triggers[${i}].authenticationRef`, reason: `is dropped: ${note.message}` }] : [];
+  });
+}
 
 type Spec = Omit<z.output<typeof specSchema>, 'cluster' | 'paused'>;
 
@@ -274,7 +306,7 @@ export function parseTarget(raw: unknown): TargetParse {
     const parsed = parseConfig(flatTargetSchema, raw);
     if (!parsed.success) return failed(parsed.error.issues);
     const { name, namespace, cluster, paused, ...spec } = parsed.data;
-    return { ok: true, target: toTarget(raw, spec, { name: name ?? spec.scaleTargetRef.name, namespace, cluster, paused }) };
+    return { ok: true, target: toTarget(raw, spec, { name: name ?? spec.scaleTargetRef.name, namespace, cluster, paused }), warnings: authenticationWarnings(raw.triggers, '') };
   }
   // A ScaledJob or another kind would only add noise about its spec: stop at the header.
   const header: CheckIssue[] = [];
@@ -290,5 +322,6 @@ export function parseTarget(raw: unknown): TargetParse {
   const { metadata, spec: { cluster: specCluster, paused: specPaused, ...spec }, cluster } = parsed.data;
   // The ScaledObject's own pause, as KEDA reads it (the same rule as on the workload).
   const paused = specPaused || needToBePaused(metadata.annotations ?? {});
-  return { ok: true, target: toTarget(raw, spec, { name: metadata.name, namespace: metadata.namespace, cluster: cluster ?? specCluster, paused }) };
+  const warnings = isRecord(raw.spec) ? authenticationWarnings(raw.spec.triggers, 'spec.') : [];
+  return { ok: true, target: toTarget(raw, spec, { name: metadata.name, namespace: metadata.namespace, cluster: cluster ?? specCluster, paused }), warnings };
 }

@@ -93,12 +93,26 @@ function wake(e: Evaluation): Step {
   return { ...step, replicas: floor, code: 'ScaleTargetActivated', message: `activated at the minimum ${floor}: ${step.message}` };
 }
 
-/** When the cooldown began: the last active evaluation, else creation + initialCooldownPeriod. */
-function cooldownEndsAt(e: Evaluation): number {
-  const { lastActiveTime, createdTime } = e.state;
-  if (lastActiveTime) return toMs(lastActiveTime) + seconds(e.spec.cooldownPeriod);
-  return toMs(createdTime ?? toIso(e.now)) + seconds(e.spec.initialCooldownPeriod);
+/** When a cooldown ends, and from which time it runs. */
+export interface CooldownEnd {
+  /** Epoch ms; the target may scale in once `now` is strictly past it (KEDA's test). */
+  endsAt: number;
+  /** lastActiveTime + cooldownPeriod, or (never active) createdTime + initialCooldownPeriod. */
+  from: 'lastActiveTime' | 'createdTime';
 }
+
+/**
+ * When the cooldown ends: the last active evaluation + cooldownPeriod, else the first evaluation
+ * (now, when there was none) + initialCooldownPeriod. A time after `now` counts as `now`
+ * (clock-skew.ts). What decide() waits for, and what `status` shows.
+ */
+export function cooldownEnd(spec: Pick<ScalingSpec, 'cooldownPeriod' | 'initialCooldownPeriod'>, state: Pick<ScalerState, 'lastActiveTime' | 'createdTime'>, now: number): CooldownEnd {
+  const { lastActiveTime, createdTime } = state;
+  if (lastActiveTime) return { endsAt: Math.min(toMs(lastActiveTime), now) + seconds(spec.cooldownPeriod), from: 'lastActiveTime' };
+  return { endsAt: Math.min(toMs(createdTime ?? toIso(now)), now) + seconds(spec.initialCooldownPeriod), from: 'createdTime' };
+}
+
+const cooldownEndsAt = (e: Evaluation): number => cooldownEnd(e.spec, e.state, e.now).endsAt;
 
 /**
  * KEDA's scaleToZeroOrIdle after the cooldown, except that the behavior's scale-down policies

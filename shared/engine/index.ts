@@ -7,5 +7,5 @@ export {
 } from './keda-annotations.js';
 export { recordScaleChange } from './events.js';
 export { decideWake } from './wake.js';
-export { isAsleep } from './decide.js';
+export { cooldownEnd, isAsleep, type CooldownEnd } from './decide.js';
 export { latestTime } from './time.js';

@@ -22,6 +22,22 @@ export class ConfigError extends ScalerError {
   }
 }
 
+/**
+ * A configuration problem that does not stop its target: a field that is dropped, saying what
+ * takes its place. The same where, path and reason as a ConfigError, and the same message shape;
+ * reported once at load, and the target runs.
+ */
+export class ConfigWarning {
+  readonly message: string;
+  constructor(
+    readonly where: string,
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    this.message = `${where}: ${path ? `${path}: ` : ''}${reason}`;
+  }
+}
+
 /** A metric source could not be read (missing queue, 403, throttling, network). */
 export class SourceError extends ScalerError {}
 

@@ -2,6 +2,9 @@
 // is resolved once per process and cluster, and again after a TLS or 401 failure (the CA may
 // have rotated, the server moved). The bearer token comes from @azure/identity on every
 // request, so it is refreshed as it expires.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User, type V1ManagedFieldsEntry, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Cluster } from '../config/index.js';
 import { KubeError, messageOf } from '../errors/index.js';
@@ -26,11 +29,25 @@ function needsRediscovery(e: unknown): boolean {
   return TLS_CODES.test(code);
 }
 
+/** How a missing kubeconfig context is made, for local development. */
+function createContextHint(context: string): string {
+  const kind = /^kind-(.+)$/.exec(context);
+  const make = kind ? `\`kind create cluster --name ${kind[1]}\` makes it` : context === 'minikube' ? '`minikube start` makes it' : 'for an AKS cluster `az aks get-credentials --resource-group <group> --name <cluster>` adds one named after the cluster';
+  return `${make}, or name an existing one (\`kubectl config get-contexts\`) in SCALER_CLUSTERS`;
+}
+
 function kubeConfigFor(cluster: Cluster, endpoint: ClusterEndpoint | undefined, credentialFor: CredentialFactory): KubeConfig {
   const kc = new KubeConfig();
   if (cluster.kind === 'kubeconfig') {
+    const files = cluster.kubeconfig ?? process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config');
+    if (!files.split(delimiter).some((file) => existsSync(file))) throw new KubeError(`cluster ${cluster.name}: there is no kubeconfig at ${files}, so no context "${cluster.context}"; ${createContextHint(cluster.context)}`);
     if (cluster.kubeconfig) kc.loadFromFile(cluster.kubeconfig);
     else kc.loadFromDefault();
+    // client-node would otherwise fail every call with "No active cluster!".
+    if (!kc.getContextObject(cluster.context)) {
+      const contexts = kc.getContexts().map((c) => c.name);
+      throw new KubeError(`cluster ${cluster.name}: the kubeconfig (${files}) has no context "${cluster.context}" (${contexts.length > 0 ? `its contexts: ${contexts.join(', ')}` : 'it has none'}); ${createContextHint(cluster.context)}`);
+    }
     kc.setCurrentContext(cluster.context);
     return kc;
   }

@@ -75,7 +75,15 @@ async function deleteRemovedRows(deps: TickDeps, records: ReadonlyMap<string, St
   return stale.filter((_, i) => deleted[i]).map(([key]) => key);
 }
 
-export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
+export interface TickOptions {
+  /**
+   * Evaluate exactly these targets (by targetKey), due or not, and delete no rows: `run` evaluates
+   * the targets whose configuration changed as soon as the settings are reloaded.
+   */
+  only?: ReadonlySet<string>;
+}
+
+export async function evaluateAll(deps: TickDeps, options: TickOptions = {}): Promise<TickResult> {
   let records: Map<string, StoredRecord>;
   try {
     records = await deps.store.loadAll();
@@ -86,7 +94,8 @@ export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
   }
   const now = deps.now();
   deps.owners.seed(records);
-  const due = deps.targets.filter((t) => isDue(t.target, records.get(targetKey(t.target)), now));
+  const { only } = options;
+  const due = deps.targets.filter((t) => (only ? only.has(targetKey(t.target)) : isDue(t.target, records.get(targetKey(t.target)), now)));
   const limit = pLimit(deps.concurrency);
   // The tick's state saves share transactions instead of one request per target: a batch is
   // written once every running evaluation waits on it, or SAVE_LINGER_MS after its first save.
@@ -104,6 +113,6 @@ export async function evaluateAll(deps: TickDeps): Promise<TickResult> {
       ),
     ),
   );
-  const deletedRows = await deleteRemovedRows(deps, records, now);
+  const deletedRows = only ? [] : await deleteRemovedRows(deps, records, now);
   return { evaluated, skipped: deps.targets.length - due.length, ...(deletedRows.length > 0 ? { deletedRows } : {}) };
 }

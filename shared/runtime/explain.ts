@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseTarget } from '../config/index.js';
 import { decide, type Decision } from '../engine/index.js';
 import { ConfigError } from '../errors/index.js';
+import { isRecord } from '../schema/index.js';
 import { scalerStateSchema } from '../state/index.js';
 import { replayInputOf } from '../telemetry/index.js';
 
@@ -29,7 +30,12 @@ const documentSchema = z.strictObject({
 
 /** Validates a replay document and decides again; throws ConfigError naming the field. */
 export function replay(document: unknown): Decision {
-  const doc = documentSchema.safeParse(replayInputOf(document));
+  const input = replayInputOf(document);
+  // A line that says why there is no decision (a PlanFailure of `plan --json`, a Failure line): said as such.
+  if (isRecord(input) && input.now === undefined && input.observation === undefined && typeof input.error === 'string') {
+    throw new ConfigError('explain input', '', `holds no decision to replay${typeof input.target === 'string' ? ` for ${input.target}` : ''}: ${input.error}`);
+  }
+  const doc = documentSchema.safeParse(input);
   if (!doc.success) {
     const issue = doc.error.issues[0]!;
     throw new ConfigError('explain input', issue.path.join('.'), issue.message);

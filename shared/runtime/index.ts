@@ -1,11 +1,12 @@
 // The runtime's surface: what the Functions entry points, the command line and the benchmarks use.
 export { createRuntime, DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom, type Runtime, type RuntimeOverrides } from './wiring.js';
-export { createEvaluationLoop, summarize, tickWarnings, type EvaluationLoop } from './loop.js';
-export { evaluateAll, isDue, STATE_RETENTION_MS, type TickDeps, type TickResult } from './evaluate-all.js';
+export { createEvaluationLoop, failedEvaluation, summarize, tickWarnings, type EvaluationLoop } from './loop.js';
+export { evaluateAll, isDue, STATE_RETENTION_MS, type TickDeps, type TickOptions, type TickResult } from './evaluate-all.js';
 export { type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
 export { createWaker, type HandledMessage, type WakeOutcome, type Waker } from './wake.js';
 export { wakeQueueClients, wakeQueuesOf, type WakeQueue } from './wake-queues.js';
 export { planAll, type PlannedTarget } from './plan.js';
+export { readStatus, type RemovedRow, type StatusReport, type TargetStatus } from './status.js';
 export { replay } from './explain.js';
 export { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 export { describeScaledByOther } from './other-writer.js';

@@ -1,22 +1,23 @@
 // The evaluation loop as the Functions host and `cli run` drive it: a tick never overlaps
 // itself (a slow tick makes the next one skip, as a timer singleton would).
 import { redactSecrets } from '../redact/index.js';
-import { evaluateAll, type TickResult } from './evaluate-all.js';
+import { evaluateAll, type TickOptions, type TickResult } from './evaluate-all.js';
+import type { EvaluatedTarget } from './evaluate-target.js';
 import type { Runtime } from './wiring.js';
 
 export interface EvaluationLoop {
   /** Runs one tick, or returns undefined when the previous one is still running. */
-  tick(): Promise<TickResult | undefined>;
+  tick(options?: TickOptions): Promise<TickResult | undefined>;
 }
 
 export function createEvaluationLoop(runtime: Runtime): EvaluationLoop {
   let running = false;
   return {
-    async tick() {
+    async tick(options) {
       if (running) return undefined;
       running = true;
       try {
-        const result = await evaluateAll(runtime);
+        const result = await evaluateAll(runtime, options);
         await runtime.telemetry.flush();
         return result;
       } finally {
@@ -29,12 +30,16 @@ export function createEvaluationLoop(runtime: Runtime): EvaluationLoop {
 /** The warnings of a tick for the host's log (another writer changed a workload's replicas), redacted. */
 export const tickWarnings = (result: TickResult | undefined): string[] => (result?.evaluated ?? []).flatMap((e) => e.warnings ?? []).map(redactSecrets);
 
+/** The evaluation failed, or decided without reading every trigger (the target held on the error). */
+export const failedEvaluation = (e: EvaluatedTarget): boolean => e.error !== undefined || (e.event?.triggerErrors.some((t) => t !== null) ?? false);
+
 /** One line for the host's log: what the tick did. */
 export function summarize(result: TickResult | undefined): string {
   if (!result) return 'tick skipped: the previous tick is still running';
   if (result.error) return `tick failed: ${redactSecrets(result.error)}`;
   const changed = result.evaluated.filter((e) => e.event?.applied).length;
-  const failed = result.evaluated.filter((e) => e.error).length;
+  // A target whose trigger could not be read held on an error: it failed too.
+  const failed = result.evaluated.filter(failedEvaluation).length;
   const deleted = result.deletedRows?.length ? `; deleted the state rows of ${result.deletedRows.length} target(s) no longer configured (${result.deletedRows.join(', ')})` : '';
   return `evaluated ${result.evaluated.length} target(s), ${changed} scaled, ${failed} failed, ${result.skipped} not due${deleted}`;
 }

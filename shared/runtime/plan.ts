@@ -1,8 +1,9 @@
 // A dry run of one tick: what each target would do now and why. It reads the queues, the
 // clusters and the state, and writes nothing.
 import pLimit from 'p-limit';
-import { decide, type Decision } from '../engine/index.js';
+import { decide, type Decision, type ReplayDocument } from '../engine/index.js';
 import { messageOf } from '../errors/index.js';
+import { redactSecrets, redactTexts } from '../redact/index.js';
 import type { StoredRecord } from '../state/index.js';
 import { decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';
@@ -14,6 +15,11 @@ export interface PlannedTarget {
   current?: number;
   triggerValues?: (number | string)[];
   decision?: Decision;
+  /**
+   * What the decision was made on, as every ScaleDecision event carries it (docs/engine.md):
+   * `aks-queue-scaler explain` makes the same decision from it. Its texts are redacted.
+   */
+  explain?: ReplayDocument;
   /** The target could not be read; nothing would be decided. */
   error?: string;
 }
@@ -25,11 +31,13 @@ async function planTarget(runtime: Runtime, t: ConfiguredTarget, record: StoredR
     // A target that would hold because another one owns its workload says so.
     claimWorkload(runtime.owners, target, workloadOf(t.target), scale.uid);
     const now = runtime.now();
-    const { state, observation } = decisionInput(t, record, runtime.saveFailures.get(target), scale, triggers, now);
-    const decision = decide(t.target, observation, state, now);
-    return { target, current: scale.specReplicas, triggerValues: triggers.map((r) => ('value' in r ? r.value : `error: ${r.error}`)), decision };
+    const input = decisionInput(t, record, runtime.saveFailures.get(target), scale, triggers, now);
+    const decision = decide(t.target, input.observation, input.state, now);
+    // Redacted as a ScaleDecision is: the observation's texts may hold what a service answered.
+    const explain = { ...input, observation: redactTexts(input.observation) };
+    return { target, current: scale.specReplicas, triggerValues: triggers.map((r) => ('value' in r ? r.value : `error: ${redactSecrets(r.error)}`)), decision: { ...decision, reason: redactSecrets(decision.reason) }, explain };
   } catch (e) {
-    return { target, error: messageOf(e) };
+    return { target, error: redactSecrets(messageOf(e)) };
   }
 }
 
@@ -40,7 +48,7 @@ export async function planAll(runtime: Runtime): Promise<{ planned: PlannedTarge
     records = await runtime.store.loadAll();
   } catch (e) {
     // Without state the plan still shows what the metrics say; the cooldowns are unknown.
-    stateError = messageOf(e);
+    stateError = redactSecrets(messageOf(e));
   }
   runtime.owners.seed(records);
   const limit = pLimit(runtime.concurrency);

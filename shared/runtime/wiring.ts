@@ -76,7 +76,10 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
   // AZURE_CLIENT_ID as checked: a value that is not a GUID was reported, and is not used.
   const credentialFor = createCredentialFactory({ AZURE_CLIENT_ID: config.clientId }, config.localDevelopment, timeouts);
   const telemetry = overrides.telemetry ?? telemetryFrom(settings, credentialFor, config);
+  // Said once, at load: errors as failures (their targets do not run), warnings as warnings
+  // (their targets run; a field was dropped, and the message says what replaces it).
   for (const error of config.errors) telemetry.failure(error, { operation: 'tick' });
+  for (const w of config.warnings) telemetry.warning(w.message, { operation: 'load', where: w.where, path: w.path });
   const sourceDeps = { credentialFor, settings, ...timeouts };
   return {
     settings,

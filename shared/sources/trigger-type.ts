@@ -90,5 +90,13 @@ export interface TriggerDefinition<M> {
   metricName: string;
   /** `import`: a KEDA trigger of this type (as the API server returns it) -> its SCALER_TARGETS metadata. */
   importTrigger(trigger: Record<string, unknown>): ImportedTrigger;
+  /**
+   * KEDA's authenticationRef on a trigger of this type. A TriggerAuthentication lives in the
+   * cluster, so the scaler cannot follow it: the note says what reads the trigger instead
+   * (`replaced`), or what the trigger lacks for that (`trigger-kept-out`, path ''). One text for
+   * both readers of a ScaledObject: the configuration drops authenticationRef with a `replaced`
+   * note as its warning (and refuses the trigger otherwise), `import` reports it as its note.
+   */
+  authenticationRef(trigger: Record<string, unknown>): ImportNote;
   grants: Grants;
 }

@@ -15,7 +15,7 @@ import {
   PART_CHARS,
   type ExplainEncoding,
 } from './explain-dimensions.js';
-import { redactedError } from '../redact/index.js';
+import { redactedError, redactSecrets } from '../redact/index.js';
 import { redactDecision } from './redact-decision.js';
 import type { ScaleDecisionEvent, Telemetry } from './telemetry.js';
 
@@ -106,6 +106,10 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
     failure(error, context) {
       const exception = redactedError(error);
       client.trackException({ exception, properties: Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string> });
+    },
+    // A trace at severity Warning (the traces table, severityLevel 2), as the host's own warnings land.
+    warning(message, context) {
+      client.trackTrace({ message: redactSecrets(message), severity: 'Warning', properties: Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string> });
     },
     flush: () => client.flush(),
   };

@@ -1,4 +1,4 @@
-export type { FailureContext, ScaleDecisionEvent, ScaledByOtherEvent, Telemetry } from './telemetry.js';
+export type { FailureContext, ScaleDecisionEvent, ScaledByOtherEvent, Telemetry, WarningContext } from './telemetry.js';
 export { createJsonLinesTelemetry } from './json-lines.js';
 export { createAppInsightsTelemetry, decisionProperties } from './app-insights.js';
 export { redactDecision } from './redact-decision.js';

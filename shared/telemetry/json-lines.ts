@@ -16,6 +16,9 @@ export function createJsonLinesTelemetry(write: (line: string) => void = (l) => 
     failure(error, context) {
       write(`${JSON.stringify({ type: 'Failure', time: new Date().toISOString(), ...context, error: redactSecrets(messageOf(error)) })}\n`);
     },
+    warning(message, context) {
+      write(`${JSON.stringify({ type: 'Warning', time: new Date().toISOString(), ...context, warning: redactSecrets(message) })}\n`);
+    },
     async flush() {},
   };
 }

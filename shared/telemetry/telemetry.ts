@@ -52,10 +52,19 @@ export interface FailureContext {
   cluster?: string | undefined;
 }
 
+/** Where a warning comes from: the configuration as it loaded (a dropped field), and which target and field. */
+export interface WarningContext {
+  operation: 'load';
+  where?: string | undefined;
+  path?: string | undefined;
+}
+
 export interface Telemetry {
   decision(event: ScaleDecisionEvent): void;
   /** Another writer changed a workload's replicas (also said as a warning in the host's log). */
   scaledByOther(event: ScaledByOtherEvent): void;
   failure(error: unknown, context: FailureContext): void;
+  /** Something worth knowing that is not a failure: the scaler runs as it says (a configuration warning, once at load). */
+  warning(message: string, context: WarningContext): void;
   flush(): Promise<void>;
 }

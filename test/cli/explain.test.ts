@@ -63,6 +63,15 @@ describe('cli explain', () => {
     expect(JSON.parse(out)).toMatchObject({ replicas: 3, action: 'none', code: 'TriggerError' });
   });
 
+  test.each([
+    { name: 'a PlanFailure line of plan --json', line: { type: 'PlanFailure', target: 'c/shop/worker', error: 'read deployment shop/worker in cluster c: not found' }, says: 'holds no decision to replay for c/shop/worker: read deployment shop/worker in cluster c: not found' },
+    { name: 'a Failure line', line: { type: 'Failure', time: '2026-11-27T10:00:00Z', operation: 'tick', error: 'state table scalerstate: query: timed out' }, says: 'holds no decision to replay: state table scalerstate: query: timed out' },
+  ])('$name holds no decision: said so, exit 1', async ({ line, says }) => {
+    const { code, err } = await runCli(explainCommand, ['-'], JSON.stringify(line));
+    expect(err).toBe(`explain: explain input: ${says}\n`);
+    expect(code).toBe(1);
+  });
+
   test('an invalid document names the field; exit 1', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ ...input, observation: { specReplicas: -1, triggers: [] } }));

@@ -68,8 +68,46 @@ describe('cli validate', () => {
       valid: false,
       targets: [],
       errors: [{ where: 'target shop/worker', path: 'spec.pollingInterval', reason: '0 is less than 1', message: 'target shop/worker: spec.pollingInterval: 0 is less than 1' }],
+      warnings: [],
     });
     expect(code).toBe(1);
+  });
+
+  test('a pasted ScaledObject whose trigger names a TriggerAuthentication: a warning, and exit 0', async () => {
+    const targets = join(dir, 'production.yaml');
+    await writeFile(targets, [
+      'apiVersion: keda.sh/v1alpha1',
+      'kind: ScaledObject',
+      'metadata: { name: worker, namespace: shop }',
+      'spec:',
+      '  scaleTargetRef: { name: worker }',
+      '  triggers:',
+      '    - type: azure-queue',
+      '      metadata: { queueName: orders, accountName: acct }',
+      '      authenticationRef: { name: orders-workload-identity }',
+    ].join('\n'));
+    const settings = await settingsFile('clusters-only.json', { SCALER_CLUSTERS: clusters });
+    const warning = 'target shop/worker: spec.triggers[0].authenticationRef: is dropped: the scaler reads queue "orders" of account "acct" with its managed identity instead of TriggerAuthentication "orders-workload-identity": grant its identity Storage Queue Data Reader on the queue (set metadata.identityClientId to pick a user-assigned identity)';
+    const text = await runCli(validateCommand, ['--settings', settings, '--targets', targets]);
+    expect(text.out.split('\n')).toEqual([`warning: ${warning}`, '1 valid target(s), 1 cluster(s), 0 problem(s), 1 warning(s)', '']);
+    expect(text.code).toBe(0);
+    const json = await runCli(validateCommand, ['--settings', settings, '--targets', targets, '--json']);
+    expect(JSON.parse(json.out)).toEqual({
+      valid: true,
+      targets: ['prod/shop/worker'],
+      errors: [],
+      warnings: [{ where: 'target shop/worker', path: 'spec.triggers[0].authenticationRef', reason: warning.slice('target shop/worker: spec.triggers[0].authenticationRef: '.length), message: warning }],
+    });
+    expect(json.code).toBe(0);
+  });
+
+  test('--clusters reads SCALER_CLUSTERS from a file, over the settings', async () => {
+    const file = join(dir, 'clusters.yaml');
+    await writeFile(file, 'edge:\n  resourceId: /subscriptions/00000000-0000-4000-8000-000000000002/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/edge\n');
+    const settings = await settingsFile('both.json', { SCALER_CLUSTERS: clusters, SCALER_TARGETS: JSON.stringify([good]) });
+    const { code, out } = await runCli(validateCommand, ['--settings', settings, '--clusters', file, '--json']);
+    expect(JSON.parse(out)).toMatchObject({ valid: true, targets: ['edge/shop/worker'] });
+    expect(code).toBe(0);
   });
 
   test('no SCALER_TARGETS at all is a problem', async () => {

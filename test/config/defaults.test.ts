@@ -220,7 +220,7 @@ describe('defaults and accepted forms', () => {
   test('empty settings give no targets and no errors', () => {
     const config = loadConfig({});
     expect(config).toEqual({
-      targets: [], clusters: new Map(), errors: [], localDevelopment: false,
+      targets: [], clusters: new Map(), errors: [], warnings: [], localDevelopment: false,
       concurrency: 32, schedule: '*/15 * * * * *', stateTable: 'scalerstate', storage: {}, wakeConnections: new Map(),
     });
   });

@@ -53,6 +53,8 @@ interface Row {
   settings?: Settings;
   /** Every ConfigError.message, in order. */
   errors: string[];
+  /** Every ConfigWarning.message, in order (none when not given). */
+  warnings?: string[];
   /** The ids of the targets that still load. */
   loads: string[];
 }
@@ -371,9 +373,38 @@ const rows: Row[] = [
     loads: GOOD,
   },
   {
-    name: 'authenticationRef',
+    name: 'authenticationRef with accountName: dropped, with a warning that says what reads the queue instead',
     targets: beside(worker({ triggers: [queue({}, { authenticationRef: { name: 'storage-auth' } })] })),
-    errors: ['target shop/worker: triggers[0].authenticationRef: is not supported: the scaler reads queues with its managed identity, not a TriggerAuthentication (set metadata.identityClientId to pick one)'],
+    errors: [],
+    warnings: ['target shop/worker: triggers[0].authenticationRef: is dropped: the scaler reads queue "orders" of account "shopdata" with its managed identity instead of TriggerAuthentication "storage-auth": grant its identity Storage Queue Data Reader on the queue (set metadata.identityClientId to pick a user-assigned identity)'],
+    loads: [...GOOD, 'shop/worker'],
+  },
+  {
+    name: 'authenticationRef with identityClientId: the warning names that identity',
+    targets: beside(worker({ triggers: [queue({ identityClientId: '00000000-0000-0000-0000-0000000000aa' }, { authenticationRef: { name: 'shared', kind: 'ClusterTriggerAuthentication' } })] })),
+    errors: [],
+    warnings: ['target shop/worker: triggers[0].authenticationRef: is dropped: the scaler reads queue "orders" of account "shopdata" with the user-assigned identity "00000000-0000-0000-0000-0000000000aa" of metadata.identityClientId instead of ClusterTriggerAuthentication "shared": grant it Storage Queue Data Reader on the queue'],
+    loads: [...GOOD, 'shop/worker'],
+  },
+  {
+    name: 'authenticationRef without accountName: nothing can read the queue in its place',
+    targets: beside(worker({ triggers: [queue({ accountName: undefined }, { authenticationRef: { name: 'storage-auth' } })] })),
+    errors: [
+      'target shop/worker: triggers[0].metadata.accountName: is required: the storage account that holds the queue (KEDA: "no accountName given")',
+      'target shop/worker: triggers[0].authenticationRef: cannot be replaced: the trigger reads its queue with TriggerAuthentication "storage-auth" and names no accountName. The scaler reads queues with its managed identity, so it needs the storage account: add metadata.accountName (the storage account that holds the queue), and grant its identity Storage Queue Data Reader on the queue (set metadata.identityClientId to pick a user-assigned identity)',
+    ],
+    loads: GOOD,
+  },
+  {
+    name: 'authenticationRef of a kind KEDA does not know',
+    targets: beside(worker({ triggers: [queue({}, { authenticationRef: { name: 'storage-auth', kind: 'Secret' } })] })),
+    errors: ['target shop/worker: triggers[0].authenticationRef.kind: "Secret" is not one of TriggerAuthentication, ClusterTriggerAuthentication'],
+    loads: GOOD,
+  },
+  {
+    name: 'authenticationRef without a name',
+    targets: beside(worker({ triggers: [queue({}, { authenticationRef: { kind: 'TriggerAuthentication' } })] })),
+    errors: ['target shop/worker: triggers[0].authenticationRef.name: is required'],
     loads: GOOD,
   },
   {
@@ -805,6 +836,7 @@ describe('malformed configuration corpus', () => {
   test.each(rows)('$name', (row) => {
     const config = loadConfig({ SCALER_TARGETS: row.targets, SCALER_CLUSTERS: row.clusters ?? ONE_CLUSTER, ...row.settings });
     expect(config.errors.map((e) => e.message)).toEqual(row.errors);
+    expect(config.warnings.map((w) => w.message)).toEqual(row.warnings ?? []);
     for (const e of config.errors) expect(e).toBeInstanceOf(ConfigError);
     expect(config.targets.map((t) => t.id)).toEqual(row.loads);
   });

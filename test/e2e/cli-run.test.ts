@@ -1,5 +1,6 @@
-// `aks-queue-scaler run`, the README's local run: local.settings.json, Azurite started for
-// development storage, a kubeconfig context, one readable line per decision.
+// `aks-queue-scaler run` in process: local.settings.json, a kubeconfig context, one readable line
+// per decision with its reason; the wake path. As a process of its own (the built-in sample,
+// UseDevelopmentStorage=true, reloads, missing things): cli-run-process.test.ts.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +37,8 @@ describe.runIf(controlPlaneEnabled)('cli run', () => {
     await writeFile(settings, JSON.stringify({
       IsEncrypted: false,
       Values: {
-        // State goes to an Azurite that `run` starts; the work queue lives in the test's own.
-        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        // UseDevelopmentStorage=true (Azurite on its standard ports) is run's as a process: cli-run-process.test.ts.
+        AzureWebJobsStorage: azurite.connectionString,
         QUEUES: azurite.connectionString,
         SCALER_LOCAL_DEVELOPMENT: 'true',
         SCALER_CLUSTERS: JSON.stringify({ local: { context: 'local', kubeconfig } }),
@@ -47,8 +48,7 @@ describe.runIf(controlPlaneEnabled)('cli run', () => {
 
     const { code, out } = await run(['--once', '--settings', settings]);
 
-    expect(out).toMatch(/Azurite started for AzureWebJobsStorage/);
-    expect(out).toContain(`local/${w.namespace}/${w.deployment}  replicas 0 -> 2  queue 7  activate (ScaleTargetActivated)`);
+    expect(out).toContain(`local/${w.namespace}/${w.deployment}  replicas 0 -> 2  queue 7  activate (ScaleTargetActivated): activated: `);
     expect(out).toContain('evaluated 1 target(s), 1 scaled, 0 failed, 0 not due');
     expect(code).toBe(0);
     expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(2);

@@ -66,10 +66,15 @@ describe.runIf(controlPlaneEnabled)('managed identity, ARM discovery and App Ins
       SCALER_TARGETS: JSON.stringify([{
         namespace: w.namespace,
         scaleTargetRef: { name: w.deployment },
-        triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', queueServiceUri: azurite.queueEndpoint, queueLength: '5' } }],
+        // As pasted from a production ScaledObject: a TriggerAuthentication the scaler cannot follow.
+        triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', accountName: AZURITE_ACCOUNT, queueServiceUri: azurite.queueEndpoint, queueLength: '5' }, authenticationRef: { name: 'orders-queue-auth' } }],
       }]),
     });
     expect(runtime.config.errors).toEqual([]);
+    // Dropped, with a warning: an App Insights trace at severity Warning, once, at load.
+    expect(runtime.config.warnings.map((w) => w.path)).toEqual(['triggers[0].authenticationRef']);
+    const trace = await sink.waitForEnvelope((e) => e.data?.baseType === 'MessageData');
+    expect(trace.data!.baseData).toMatchObject({ severityLevel: 'Warning', message: runtime.config.warnings[0]!.message, properties: { operation: 'load', where: `target ${w.namespace}/${w.deployment}`, path: 'triggers[0].authenticationRef' } });
     const result = await createEvaluationLoop(runtime).tick();
 
     expect(result?.evaluated.map((e) => e.error)).toEqual([undefined]);

@@ -13,23 +13,26 @@ import type { ControlPlaneInfo } from '../../local/control-plane.js';
 export const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 
 /** Telemetry that keeps what it is given, for assertions. */
-export function recordingTelemetry(): Telemetry & { decisions: ScaleDecisionEvent[]; scaledByOthers: ScaledByOtherEvent[]; failures: unknown[]; failed: string[] } {
+export function recordingTelemetry(): Telemetry & { decisions: ScaleDecisionEvent[]; scaledByOthers: ScaledByOtherEvent[]; failures: unknown[]; failed: string[]; warnings: string[] } {
   const decisions: ScaleDecisionEvent[] = [];
   const scaledByOthers: ScaledByOtherEvent[] = [];
   const failures: unknown[] = [];
   /** Each failure as `operation target: message`, for readable assertions. */
   const failed: string[] = [];
+  const warnings: string[] = [];
   return {
     decisions,
     scaledByOthers,
     failures,
     failed,
+    warnings,
     decision: (e) => void decisions.push(e),
     scaledByOther: (e) => void scaledByOthers.push(e),
     failure: (e, context) => {
       failures.push(e);
       failed.push(`${context.operation} ${context.target ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
     },
+    warning: (message) => void warnings.push(message),
     flush: async () => {},
   };
 }

@@ -1,13 +1,14 @@
-// The app settings the Bicep writes, followed from infra/main.bicepparam through main.bicep's
-// `api` module into infra/app/api.bicep, are read by the app's own loaders without a complaint:
-// the names and shapes agree. Deployment-time values (identity client ids, the storage account
+// The app settings the Bicep writes, followed from infra/main.bicepparam (and the
+// infra/scaler.parameters.json it loads) through main.bicep's `api` module into
+// infra/app/api.bicep, are read by the app's own loaders without a complaint: the names and
+// shapes agree. Deployment-time values (identity client ids, the storage account
 // name, the App Insights connection string) are stood in for by the constants below.
 import { describe, expect, test, vi } from 'vitest';
 import type { TokenCredential } from '@azure/identity';
 import { loadConfig, type Settings } from '../../shared/config/index.js';
 import { wakeQueueClients, wakeQueuesOf, createRuntime, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom } from '../../shared/runtime/index.js';
 import type { Telemetry } from '../../shared/telemetry/index.js';
-import { bicepparamStrings, blocks, entries, evaluateString, paramDefaults, readRepoFile, varExpression } from './bicep-text.js';
+import { bicepparamValues, blocks, entries, evaluateString, paramDefaults, readRepoFile, stripComments, varExpression } from './bicep-text.js';
 
 const HOST_CLIENT_ID = '11111111-1111-4111-8111-111111111111';
 const SCALER_CLIENT_ID = '22222222-2222-4222-8222-222222222222';
@@ -25,7 +26,8 @@ const DEPLOYED: Record<string, string> = {
 
 const main = readRepoFile('infra/main.bicep');
 const api = readRepoFile('infra/app/api.bicep');
-const example = bicepparamStrings(readRepoFile('infra/main.bicepparam'));
+const example = bicepparamValues(readRepoFile('infra/main.bicepparam'));
+const exampleString = (name: string): string | undefined => (typeof example.get(name) === 'string' ? (example.get(name) as string) : undefined);
 const defaults = paramDefaults(main);
 
 const deployed = (reference: string): string => {
@@ -35,7 +37,7 @@ const deployed = (reference: string): string => {
 };
 
 /** A reference in main.bicep: a parameter (the example's value, else its default) or a deployed value. */
-const resolveMain = (reference: string): string => example.get(reference) ?? defaults.get(reference) ?? deployed(reference);
+const resolveMain = (reference: string): string => exampleString(reference) ?? defaults.get(reference) ?? deployed(reference);
 
 /** A reference in api.bicep: one of its vars, a parameter (what main.bicep passes it) or a deployed value. */
 function resolveApi(reference: string): string {
@@ -102,7 +104,7 @@ describe('the app settings that infra/ writes', () => {
 
   test('build the runtime: every target gets its sources, no error reaches telemetry', () => {
     const failures: unknown[] = [];
-    const telemetry: Telemetry = { decision: () => undefined, scaledByOther: () => undefined, failure: (e) => failures.push(e), flush: async () => undefined };
+    const telemetry: Telemetry = { decision: () => undefined, scaledByOther: () => undefined, failure: (e) => failures.push(e), warning: (w) => failures.push(w), flush: async () => undefined };
     const runtime = createRuntime(settings, { telemetry });
     expect(failures).toEqual([]);
     expect(runtime.targets.map((t) => t.sources.length)).toEqual([1, 1]);
@@ -125,9 +127,11 @@ describe('the app settings that infra/ writes', () => {
     const config = loadConfig(settings);
     const queues = wakeQueuesOf(config.targets);
     expect(queues.map((q) => `${q.connection} ${q.queueName}`)).toEqual(['AzureWebJobsStorage orders-inbox', 'SCALER_WAKE_shopdata invoices-wake']);
-    // main.bicep gives a SCALER_WAKE_<account> connection to every wake account but the app's own.
-    expect(main.text).toContain("var wakeAccounts = objectKeys(groupBy(filter(wakeQueueGrants, w => !empty(w.accountName)), w => w.accountName))");
+    // main.bicep gives a SCALER_WAKE_<account> connection to every wake account but the app's own
+    // (wakeQueues has one entry per account, '' for the app's own).
+    expect(main.text).toContain('var wakeAccounts = map(filter(wakeQueues, w => !empty(w.accountName)), w => w.accountName)');
     expect(main.text).toMatch(/^\s*wakeAccountNames: wakeAccounts$/m);
+    expect((example.get('wakeQueues') as { accountName: string }[]).map((w) => w.accountName)).toEqual(['', ...queues.flatMap((q) => q.accountName ?? [])]);
     const accounts = queues.filter((q) => q.accountName).map((q) => q.accountName!);
     const all: Settings = { ...settings, ...Object.assign({}, ...accounts.map(wakeSettings)) };
     expect(all).toMatchObject({
@@ -142,8 +146,9 @@ describe('the app settings that infra/ writes', () => {
       'https://shopdata.queue.core.windows.net/invoices-wake-poison',
     ]);
     expect(credentialFor.mock.calls).toEqual([[HOST_CLIENT_ID], [HOST_CLIENT_ID]]);
-    // Forward mode sends to wake.forwardTo in the account of the target's first trigger, as main.bicep grants.
-    expect(main.text).toContain('accountName: t.triggers[0].metadata[triggerTypes[t.triggers[0].type].accountField]\n  queueName: t.wake.forwardTo');
+    // Forward mode sends to wake.forwardTo in the account of the target's first trigger, where the deployment grants it.
+    const forwarding = config.targets.filter((t) => t.wake?.forwardTo);
+    expect(example.get('queueSends')).toEqual(forwarding.map((t) => ({ triggerType: t.triggers[0]!.type, accountName: t.triggers[0]!.metadata.accountName, queueNames: [t.wake!.forwardTo] })));
   });
 
   test('a setting computed in a way this reader cannot follow fails loudly, not silently', () => {
@@ -152,36 +157,29 @@ describe('the app settings that infra/ writes', () => {
   });
 });
 
-describe('what main.bicep derives from the targets agrees with shared/config', () => {
-  const config = loadConfig(settings);
+describe('main.bicep reads no target: what it grants comes from deploy-parameters', () => {
+  const code = stripComments(main.text);
 
-  test('defaults: a target without namespace or kind', () => {
-    const bare = loadConfig({
-      SCALER_CLUSTERS: settings.SCALER_CLUSTERS,
-      SCALER_TARGETS: JSON.stringify([{ scaleTargetRef: { name: 'w' }, triggers: [{ type: 'azure-queue', metadata: { accountName: 'acct', queueName: 'work' } }] }]),
-    });
-    expect(bare.errors).toEqual([]);
-    const target = bare.targets[0]!;
-    expect(main.text).toContain(`namespace: t.?namespace ?? '${target.namespace}'`);
-    expect(main.text).toContain(`kind: t.scaleTargetRef.?kind ?? '${target.scaleTargetRef.kind}'`);
-    // With one cluster, a target without `cluster` is in it, in both.
-    expect(target.cluster).toBe('prod');
-    expect(main.text).toContain('var onlyCluster = length(objectKeys(clusters)) == 1 ? objectKeys(clusters)[0]');
+  test('scalerTargets and scalerClusters only reach the app settings', () => {
+    for (const name of ['scalerTargets', 'scalerClusters']) {
+      const uses = [...code.matchAll(new RegExp(`\\b${name}\\b`, 'g'))].map((m) => code.slice(code.lastIndexOf('\n', m.index) + 1, code.indexOf('\n', m.index)).trim());
+      expect([...new Set(uses.filter((line) => !line.startsWith('@description(')))], name).toEqual([`param ${name} string`, `${name}: ${name}`]);
+    }
+    expect(code).not.toMatch(/\bjson\(|\bgroupBy\(|\bobjectKeys\(|\bitems\(/);
   });
 
-  test('the cluster resource id is split as the config loader splits it', () => {
-    const index = (field: string): number => Number(new RegExp(`^\\s*${field}: split\\(c\\.value\\.resourceId, '/'\\)\\[(\\d)\\]`, 'm').exec(main.text)![1]);
-    for (const cluster of config.clusters.values()) {
-      if (cluster.kind !== 'aks') throw new Error('the example cluster is an AKS cluster');
-      const parts = cluster.resourceId.split('/');
-      expect(parts[index('subscriptionId')]).toBe(cluster.subscriptionId);
-      expect(parts[index('resourceGroup')]).toBe(cluster.resourceGroup);
-      expect(parts[index('clusterName')]).toBe(cluster.clusterName);
+  test('the example: infra/scaler.parameters.json carries the two settings and their grants, and main.bicepparam passes each on', () => {
+    const parameters = JSON.parse(readRepoFile('infra/scaler.parameters.json').text) as { parameters: Record<string, { value: unknown }> };
+    const declared = [...main.text.matchAll(/^param (\w+) /gm)].map((m) => m[1]!);
+    for (const [name, { value }] of Object.entries(parameters.parameters)) {
+      expect(declared, `main.bicep has no param ${name}`).toContain(name);
+      expect(example.get(name), name).toEqual(value);
     }
   });
 
-  test('every storage account the example targets read or wake from is placed in storageAccounts', () => {
-    const accounts = new Set(config.targets.flatMap((t) => [...t.triggers.map((tr) => tr.metadata.accountName), ...(t.wake?.accountName ? [t.wake.accountName] : [])]));
+  test('every storage account the example grants on is placed in storageAccounts', () => {
+    const grants = ['queueReads', 'queueSends', 'wakeQueues'].flatMap((name) => example.get(name) as { accountName: string }[]);
+    const accounts = new Set(grants.map((g) => g.accountName).filter(Boolean));
     expect(accounts.size).toBeGreaterThan(0);
     const param = /^param storageAccounts = \{([\s\S]*?)^\}/m.exec(readRepoFile('infra/main.bicepparam').text)![1]!;
     for (const account of accounts) expect(param).toMatch(new RegExp(`^\\s{2}${account}: \\{\\s*resourceGroup: '[^']+'`, 'm'));

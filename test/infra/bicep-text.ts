@@ -2,7 +2,7 @@
 // so the tests look at what is written. Comments are told apart from strings (a URL's "//" is
 // not a comment), and resource and module blocks are cut out by matching braces.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { Grants } from '../../shared/sources/index.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -206,6 +206,28 @@ export function bicepparamStrings(file: SourceFile): Map<string, string> {
   const re = /^param\s+(\w+)\s*=\s*(?:'''\n?([\s\S]*?)'''|'((?:[^'\\\n]|\\.)*)')/gm;
   for (let m = re.exec(file.text); m; m = re.exec(file.text)) {
     values.set(m[1]!, m[2] ?? unescapeBicep(m[3]!));
+  }
+  return values;
+}
+
+/**
+ * The values of a Bicep parameters file's params as a deployment gets them: string literals, and
+ * `<var>.<name>.value` where `var <var> = loadJsonContent('<file>').parameters` loads a deployment
+ * parameters file next to it (infra/main.bicepparam and infra/scaler.parameters.json). Any other
+ * form is left out (readEnvironmentVariable, object literals).
+ */
+export function bicepparamValues(file: SourceFile): Map<string, unknown> {
+  const values = new Map<string, unknown>(bicepparamStrings(file));
+  const loaded = new Map<string, Record<string, { value: unknown }>>();
+  for (const m of file.text.matchAll(/^var\s+(\w+)\s*=\s*loadJsonContent\('([^']+)'\)\.parameters$/gm)) {
+    const path = join(dirname(file.path), m[2]!);
+    loaded.set(m[1]!, (JSON.parse(readRepoFile(path).text) as { parameters: Record<string, { value: unknown }> }).parameters);
+  }
+  for (const m of file.text.matchAll(/^param\s+(\w+)\s*=\s*(\w+)\.(\w+)\.value$/gm)) {
+    const parameters = loaded.get(m[2]!);
+    if (!parameters) throw new Error(`${file.path}: param ${m[1]} reads ${m[2]}, which loads no parameters file`);
+    if (!(m[3]! in parameters)) throw new Error(`${file.path}: param ${m[1]}: the parameters file has no ${m[3]}`);
+    values.set(m[1]!, parameters[m[3]!]!.value);
   }
   return values;
 }

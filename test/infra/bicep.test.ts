@@ -78,6 +78,7 @@ describe('role assignments', () => {
       'infra/app/rbac.bicep blobDataOwner -> Microsoft.Storage/storageAccounts (existing)',
       'infra/app/rbac.bicep tableDataContributor -> Microsoft.Storage/storageAccounts (existing)',
       'infra/app/rbac.bicep metricsPublisher -> Microsoft.Insights/components (existing)',
+      'infra/app/wake-queues.bicep queueConsumers -> Microsoft.Storage/storageAccounts/queueServices/queues',
     ]);
   });
 
@@ -110,21 +111,32 @@ describe('role assignments', () => {
     const mods = blocks(main).filter((b) => b.kind === 'module');
     const grantee = (b: { body: string }): string => /principalId:\s*(\w+)\.outputs\.principalId/.exec(b.body)?.[1] ?? /hostPrincipalId:\s*(\w+)\./.exec(b.body)?.[1] ?? '';
     const grants = mods
-      .filter((b) => ['app/queue-access.bicep', 'app/aks-access.bicep', 'app/rbac.bicep'].includes(b.type))
+      .filter((b) => ['app/queue-access.bicep', 'app/wake-queues.bicep', 'app/aks-access.bicep', 'app/rbac.bicep'].includes(b.type))
       .map((b) => `${b.type} ${/access:\s*'(\w+)'/.exec(b.body)?.[1] ?? ''} -> ${grantee(b)}`.replace('  ', ' '));
     expect(grants.sort()).toEqual([
       'app/aks-access.bicep -> scalerIdentity',
-      'app/queue-access.bicep consume -> hostIdentity',
       'app/queue-access.bicep read -> scalerIdentity',
       'app/queue-access.bicep send -> hostIdentity',
       'app/rbac.bicep -> hostIdentity',
+      'app/wake-queues.bicep -> hostIdentity',
     ]);
-    // Target queues are read where they are, never created; wake queues are created with their poison queue.
-    const reader = mods.find((b) => b.symbol === 'targetQueueReaders')!;
-    expect(reader.body).toMatch(/create: false/);
-    const wake = mods.find((b) => b.symbol === 'wakeQueueConsumers')!;
-    expect(wake.body).toMatch(/queueNames: \[w\.queueName, '\$\{w\.queueName\}-poison'\]/);
-    expect(wake.body).toMatch(/create: true/);
+    // Target and forward queues are referenced where they are, never created; wake queues are
+    // created with their poison queue, and granted on the queue that template creates: no
+    // template both creates a queue and references it as `existing`.
+    const access = readRepoFile('infra/app/queue-access.bicep');
+    expect(blocks(access).filter((b) => b.type.startsWith('Microsoft.Storage/')).map((b) => `${b.symbol}${b.existing ? ' existing' : ''}`)).toEqual(['storageAccount existing', 'queueService existing', 'queues existing']);
+    const wake = readRepoFile('infra/app/wake-queues.bicep');
+    expect(blocks(wake).filter((b) => b.type.startsWith('Microsoft.Storage/')).map((b) => `${b.symbol}${b.existing ? ' existing' : ''}`)).toEqual(['storageAccount existing', 'queueService existing', 'queues']);
+    expect(varExpression(wake, 'allQueueNames')).toBe("flatten(map(queueNames, q => [q, '${q}-poison']))");
+    expect(blocks(wake).find((b) => b.symbol === 'queues')!.body).toMatch(/^\s*name: queueName$/m);
+  });
+
+  test('no template declares a resource type both created and `existing` (ARM refuses one resource declared twice in the languageVersion 2.0 templates that user-defined types compile to)', () => {
+    for (const file of bicep) {
+      const declared = blocks(file).filter((b) => b.kind === 'resource');
+      const created = new Set(declared.filter((b) => !b.existing).map((b) => b.type));
+      for (const b of declared.filter((x) => x.existing)) expect(created, `${file.path}: ${b.symbol}`).not.toContain(b.type);
+    }
   });
 });
 
@@ -135,8 +147,10 @@ describe('custom AKS roles', () => {
     const defs = blocks(aks).filter((b) => b.type.startsWith('Microsoft.Authorization/roleDefinitions@'));
     expect(defs.map((d) => d.symbol)).toEqual(['deploymentScaler', 'statefulSetScaler']);
     for (const b of blocks(aks).filter((x) => x.symbol.endsWith('ScalerAssignments'))) {
-      expect(b.body).toMatch(/scope: \w+NamespaceScopes\[i\]/);
+      expect(b.body).toMatch(/scope: namespaceScopes\[i\]/);
     }
+    // One `existing` namespace per namespace, whatever kinds its targets scale.
+    expect(blocks(aks).filter((b) => b.type.startsWith('Microsoft.ContainerService/managedClusters/namespaces@')).map((b) => b.symbol)).toEqual(['namespaceScopes']);
     expect(aks.text).toMatch(/'Microsoft\.ContainerService\/managedClusters\/namespaces@[^']+' existing/);
   });
 

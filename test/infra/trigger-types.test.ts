@@ -1,9 +1,11 @@
 // infra/trigger-types.json is the trigger registry (shared/sources/registry.ts) as the
 // deployment reads it: Bicep reads no TypeScript, so `npm run infra:trigger-types` writes it and
-// this test keeps the two equal. infra/main.bicep grants every trigger type from it, and names
-// no trigger type itself.
+// this test keeps the two equal. infra/main.bicep grants every trigger type from it, over the
+// lists `aks-queue-scaler deploy-parameters` writes (cli/deploy/parameters.ts), and names no
+// trigger type itself.
 import { describe, expect, test } from 'vitest';
 import { triggerGrants, triggerTypeNames } from '../../shared/sources/index.js';
+import { PARAMETERS_OF_SCOPE } from '../../cli/deploy/parameters.js';
 import { blocks, readRepoFile, stripComments, triggerTypesFile } from './bicep-text.js';
 import { ALLOWED_ROLES, BUILT_IN_ROLES } from './checks.js';
 
@@ -41,20 +43,21 @@ describe('infra/main.bicep grants the trigger types from it', () => {
     for (const type of triggerTypeNames) expect(code).not.toContain(`'${type}'`);
   });
 
-  test.each(Object.entries(file.triggerTypes))('%s: each kind of scope has its module, reading the keys and roles from the file', (_, grants) => {
+  test.each(Object.entries(file.triggerTypes))('%s: its kind of scope has a module, looping over the lists deploy-parameters writes, with the roles from the file', (_, grants) => {
     const module = MODULE_OF_SCOPE[grants.scope];
     expect(module, `no module grants scope ${grants.scope}: add one to infra/main.bicep and MODULE_OF_SCOPE`).toBeDefined();
-    // The queues a trigger reads: picked by scope, named by the type's metadata keys, granted its read role.
-    expect(code).toContain(`triggerTypes[?tr.type].?scope == '${grants.scope}'`);
-    expect(code).toMatch(/tr\.metadata\[triggerTypes\[tr\.type\]\.accountField\]/);
-    expect(code).toMatch(/tr\.metadata\[triggerTypes\[tr\.type\]\.resourceField\]/);
-    const modules = blocks(main).filter((b) => b.kind === 'module' && b.type === module);
-    const reader = modules.find((b) => b.symbol === 'targetQueueReaders')!;
-    expect(reader.body).toMatch(/roleId: q\.role\.id\b/);
-    expect(code).toMatch(/role: triggerTypes\[tr\.type\]\.read$/m);
-    // wake.forwardTo: in the first trigger's account, granted its send role.
-    const sender = modules.find((b) => b.symbol === 'forwardQueueSenders')!;
-    expect(sender.body).toMatch(/roleId: f\.role\.id\b/);
-    expect(code).toMatch(/role: triggerTypes\[t\.triggers\[0\]\.type\]\.send$/m);
+    const parameters = PARAMETERS_OF_SCOPE[grants.scope];
+    expect(parameters, `deploy-parameters writes no list for scope ${grants.scope}: add it to PARAMETERS_OF_SCOPE (cli/deploy/parameters.ts)`).toBeDefined();
+    // The queues triggers read, granted the type's read role (scaler identity); the wake.forwardTo
+    // queues, granted the first trigger type's send role (host identity).
+    for (const [list, role, identity] of [[parameters!.read, 'read', 'scalerIdentity'], [parameters!.send, 'send', 'hostIdentity']] as const) {
+      const loop = new RegExp(`^module (\\w+) '${module}' = \\[for (\\w+) in ${list}: \\{$`, 'm').exec(code);
+      expect(loop, `no module '${module}' loops over ${list}`).not.toBeNull();
+      const [, symbol, item] = loop as unknown as [string, string, string];
+      const body = blocks(main).find((b) => b.symbol === symbol)!.body;
+      expect(body).toMatch(new RegExp(`^\\s*roleId: triggerTypes\\[${item}\\.triggerType\\]\\.${role}\\.id\\b`, 'm'));
+      expect(body).toMatch(new RegExp(`^\\s*access: '${role}'$`, 'm'));
+      expect(body).toMatch(new RegExp(`^\\s*principalId: ${identity}\\.outputs\\.principalId$`, 'm'));
+    }
   });
 });

@@ -3,7 +3,11 @@
 // `autoscaler` user, reads and writes the scale of a Deployment and a StatefulSet with exactly
 // it. It is minimal: without any one of its permissions, a named operation of the scaler fails
 // with 403 (and the others still work). And it grants nothing else.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import {
   ApiException, AppsV1Api, AuthorizationV1Api, CoreV1Api, KubernetesObjectApi,
@@ -21,6 +25,16 @@ import { createWorkloads, type Workloads } from '../../local/kube-workloads.js';
 import { controlPlaneEnabled, sharedControlPlane } from '../support/vitest/provided.js';
 
 const CLUSTER = 'local';
+const execFileAsync = promisify(execFile);
+/** kubectl on PATH: the docs' checks run with it where it is installed. */
+const hasKubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const RBAC_PROPAGATION_TIMEOUT_MS = 10_000;
 
 /** One permission: a verb on a resource (subresource included) of an API group. */
@@ -205,6 +219,24 @@ describe.runIf(controlPlaneEnabled)('infra/kubernetes/rbac.yaml on kube-apiserve
     ];
     for (const p of notGranted) expect(await allowed(admin, ns, p), describePermission(p)).toBe(false);
     for (const p of permissions) expect(await allowed(admin, other.namespace, p), `${describePermission(p)} in another namespace`).toBe(false);
+  });
+
+  // docs/deploy.md, step 6: each `kubectl auth can-i` line, run with kubectl as written there
+  // (its context, namespace and the scaler's object id swapped for this cluster's), answers what
+  // its comment says. `update deployments/scale` asks about a Deployment named "scale": "no".
+  test.runIf(hasKubectl)('the checks of docs/deploy.md, run with kubectl as written, answer as the page says', async () => {
+    const checks = [...readFileSync(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8').matchAll(/^kubectl --context shop-aks auth can-i (.+?)\s+# (yes|no)$/gm)];
+    expect(checks.length).toBeGreaterThanOrEqual(4);
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'aqs-kubectl-')), 'config');
+    writeFileSync(kubeconfig, admin.exportConfig());
+    const canI = async (args: string[]): Promise<string> => {
+      const run = await execFileAsync('kubectl', ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+      return run.stdout.trim();
+    };
+    const asHere = (line: string): string[] =>
+      line.split(/\s+/).map((a) => (a === '"$SCALER_PRINCIPAL_ID"' ? AUTOSCALER_USER : a)).map((a, i, all) => (all[i - 1] === '-n' && a === 'shop' ? granted.namespace : a));
+    for (const [, line, answer] of checks) expect(await canI(asHere(line!)), line).toBe(answer);
+    expect(await canI(['update', 'deployments/scale', '-n', granted.namespace, '--as', AUTOSCALER_USER])).toBe('no');
   });
 });
 

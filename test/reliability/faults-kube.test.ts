@@ -117,7 +117,7 @@ const CASES: KubeFaultCase[] = [
     // The refused call is repeated with a new token from the identity, which the cluster accepts.
     check: (s, seen) => {
       const calls = s.kube.log.slice(seen.kube).filter(inNamespace(s));
-      expect(calls.map((c) => c.status)).toEqual([401, 200, 200]); // read refused, read again, write
+      expect(calls.map((c) => c.status)).toEqual([401, 200, 200, 201]); // read refused, read again, write, the event of the change
       expect(calls[1]!.headers.authorization).not.toBe(calls[0]!.headers.authorization);
     },
   },

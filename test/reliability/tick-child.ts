@@ -13,7 +13,7 @@ interface Input {
 }
 
 const input = JSON.parse(process.env.TICK_CHILD_INPUT ?? '{}') as Input;
-const quiet: Telemetry = { decision: () => undefined, scaledByOther: () => undefined, failure: () => undefined, flush: async () => undefined };
+const quiet: Telemetry = { decision: () => undefined, scaledByOther: () => undefined, failure: () => undefined, warning: () => undefined, flush: async () => undefined };
 const runtime = createRuntime(input.settings, { now: () => input.now, telemetry: quiet });
 const kube = runtime.kube;
 let writes = 0;

@@ -8,7 +8,7 @@ import type { Settings } from '../../schema/index.js';
 import type { TriggerDefinition } from '../trigger-type.js';
 import { createAzureQueueSender } from './clients.js';
 import { grants } from './grants.js';
-import { importAzureQueueTrigger } from './import-rules.js';
+import { azureQueueAuthenticationRef, importAzureQueueTrigger } from './import-rules.js';
 import { azureQueueMetadataSchema, checkSettings, LOCAL_ONLY, queueNameSchema, type AzureQueueMetadata } from './metadata.js';
 import { createAzureQueueSource } from './reader.js';
 import { accountOfConnectionString, accountOfUrl } from './storage-account.js';
@@ -33,6 +33,7 @@ export const azureQueue = {
   queuesOf,
   metricName: 'scaler.queue_length',
   importTrigger: importAzureQueueTrigger,
+  authenticationRef: azureQueueAuthenticationRef,
   grants,
 } satisfies TriggerDefinition<AzureQueueMetadata>;
 

@@ -3,6 +3,7 @@
 // to the approximate count when the peek is full (`visibleonly`).
 import { RestError } from '@azure/core-rest-pipeline';
 import type { QueueClient } from '@azure/storage-queue';
+import type { Settings } from '../../schema/index.js';
 import { SourceError } from '../../errors/index.js';
 import { deadline, type Source, type SourceDeps } from '../source.js';
 import { QUEUE_TIMEOUT_MS, queueClientIn, where } from './clients.js';
@@ -12,12 +13,29 @@ import type { AzureQueueMetadata } from './metadata.js';
 /** The REST API caps a peek at 32 messages. */
 const PEEK_LIMIT = 32;
 
+/**
+ * The Azure CLI command that creates the queue of `m`, in the account its metadata names. A
+ * connection string is a secret, so only UseDevelopmentStorage=true is written out; any other is
+ * named by its setting.
+ */
+export function createQueueCommand(m: AzureQueueMetadata, settings: Settings): string {
+  const create = `az storage queue create --name ${m.queueName}`;
+  if (m.connectionFromEnv) {
+    const value = settings[m.connectionFromEnv]?.trim() ?? '';
+    return /^UseDevelopmentStorage=true$/i.test(value)
+      ? `${create} --connection-string "UseDevelopmentStorage=true"`
+      : `${create} --connection-string "<the connection string of app setting ${m.connectionFromEnv}>"`;
+  }
+  if (m.queueServiceUri) return `${create} --queue-endpoint ${m.queueServiceUri} --auth-mode login`;
+  return `${create} --account-name ${m.accountName} --auth-mode login`;
+}
+
 /** Turns SDK failures into a message an operator can act on. */
-function explainFailure(m: AzureQueueMetadata, e: unknown): SourceError {
+function explainFailure(m: AzureQueueMetadata, e: unknown, settings: Settings): SourceError {
   const status = e instanceof RestError ? e.statusCode : undefined;
   const code = e instanceof RestError ? e.code : undefined;
   const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
-  if (status === 404) return new SourceError(`${where(m)} does not exist (404 ${code ?? 'QueueNotFound'})`, { cause: e });
+  if (status === 404) return new SourceError(`${where(m)} does not exist (404 ${code ?? 'QueueNotFound'}); create it: ${createQueueCommand(m, settings)}`, { cause: e });
   if (status === 403 || status === 401) {
     return new SourceError(`${where(m)}: access denied (${status} ${code ?? ''}); the scaler identity needs ${grants.read.name} on the queue`, { cause: e });
   }
@@ -54,7 +72,7 @@ export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps):
         return messageCount(m, properties.approximateMessagesCount);
       } catch (e) {
         if (e instanceof SourceError) throw e;
-        throw explainFailure(m, e);
+        throw explainFailure(m, e, deps.settings);
       }
     },
   };

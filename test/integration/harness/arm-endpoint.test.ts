@@ -85,7 +85,7 @@ describe('local ARM endpoint with @azure/arm-containerservice', () => {
   });
 
   test.runIf(controlPlaneEnabled)('the kubeconfig\'s server and CA, with the AKS token, reach the control plane as autoscaler', async () => {
-    sharedControlPlane(); // fails clearly when REQUIRE_CONTROL_PLANE=1 and there is none
+    sharedControlPlane(); // fails clearly when there is none
     const { server, caData = '' } = (await userKubeconfig('aks-entra')).kc.getCurrentCluster() ?? { server: '' };
     const { token } = await new ManagedIdentityCredential({ clientId: SCALER_CLIENT_ID }).getToken(`${AKS_SERVER_APP_ID}/.default`);
 

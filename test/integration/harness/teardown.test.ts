@@ -35,7 +35,7 @@ describe('teardown leaves no process behind', () => {
   });
 
   test.runIf(controlPlaneEnabled)('kube-apiserver and etcd, and their folder', async () => {
-    sharedControlPlane(); // fails clearly when REQUIRE_CONTROL_PLANE=1 and there is none
+    sharedControlPlane(); // fails clearly when there is none
     const controlPlane = await startControlPlane({ binDir: findControlPlaneBinaries() ?? '', ca: await sharedTestCa() });
     expect(await running(controlPlane.pids)).toEqual(controlPlane.pids);
 

@@ -12,5 +12,7 @@ declare module 'vitest' {
     controlPlane: ControlPlaneInfo | null;
     /** Why there is no control plane, and how to get one; '' when there is. */
     controlPlaneMissing: string;
+    /** SKIP_CONTROL_PLANE=1: the suites that need it are skipped (else they fail without it). */
+    controlPlaneSkipped: boolean;
   }
 }

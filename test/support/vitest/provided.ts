@@ -1,7 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { controlPlaneRequired } from '../../../local/control-plane-binaries.js';
 import type { ControlPlaneInfo } from '../../../local/control-plane.js';
 import { loadTestCa, type TestCa } from '../../../local/test-ca.js';
 import './provided-context.js';
@@ -18,14 +17,14 @@ export function sharedTestCa(): Promise<TestCa> {
 const controlPlane = inject('controlPlane');
 
 /**
- * Whether suites that need kube-apiserver run: yes when it is there, and also when
- * REQUIRE_CONTROL_PLANE=1 (CI), so that they fail instead of being skipped. Use with
- * describe.runIf; the global setup printed the one line saying why they were skipped.
+ * Whether suites that need kube-apiserver run: yes, unless SKIP_CONTROL_PLANE=1 made the global
+ * setup skip it (it said so in one line). Without binaries it builds them; when that fails,
+ * these suites run and fail, saying why (sharedControlPlane). Use with describe.runIf.
  */
-export const controlPlaneEnabled = controlPlane !== null || controlPlaneRequired();
+export const controlPlaneEnabled = controlPlane !== null || !inject('controlPlaneSkipped');
 
 /** The shared control plane; throws, failing the suite, when it is missing. */
 export function sharedControlPlane(): ControlPlaneInfo {
-  if (controlPlane === null) throw new Error(`REQUIRE_CONTROL_PLANE=1 but ${inject('controlPlaneMissing')}`);
+  if (controlPlane === null) throw new Error(`no kube-apiserver for this suite: ${inject('controlPlaneMissing')}`);
   return controlPlane;
 }

@@ -62,7 +62,9 @@ describe.skipIf(!old)(`on Node ${old?.version ?? `older than ${minimum} (none fo
   });
 
   test('the line says which Node is needed, which was found, and how to get it', () => {
-    expect(line).toContain(`needs Node.js ${minimum} or newer (package.json engines: ">=${minimum}")`);
+    const range = requiredRange();
+    const wanted = minimumOf(range)!.join('.').replace(/\.0\.0$/, '');
+    expect(line).toContain(`needs Node.js ${wanted} or newer (package.json engines: "${range}")`);
     expect(line).toContain(`this is Node.js ${version} (${node})`);
     expect(line).toContain(`nvm install ${minimum}`);
     expect(line).toContain(`npx -p node@${minimum} npm start`);

@@ -40,7 +40,7 @@ export function createDecisionLines(write: (line: string) => void = (l) => proce
         if (error !== null && firstTime(e.target, error)) write(`${time} ${e.target}  trigger ${i} cannot be read: ${error} ${ONCE}\n`);
       });
       if (options.decisions !== false) {
-        const values = e.triggerValues.map((v) => (v === null ? 'error' : String(v))).join(',');
+        const values = e.triggerValues.map((v) => (v === null ? 'error' : String(v))).join(',') + (e.composite === undefined ? '' : `  composite ${e.composite === null ? 'none' : e.composite}`);
         const change = e.finalReplicas === e.currentReplicas ? `${e.currentReplicas}` : `${e.currentReplicas} -> ${e.finalReplicas}`;
         // The reason repeats each trigger's error; what to do about it was said once, above.
         const reason = e.triggerErrors.reduce<string>((text, error) => (error === null ? text : text.split(error).join(error.split('; ')[0]!)), e.reason);

@@ -113,7 +113,7 @@ section('Killed ticks', 'killed-ticks', [
   'must run without an error and leave every target\'s lastReplicas equal to the cluster\'s count.',
 ]);
 section('Bad input, fuzzed (fast-check)', 'fuzz-cases', [
-  'test/reliability/fuzz-config.test.ts, fuzz-wake.test.ts, fuzz-answers.test.ts, fuzz-rows.test.ts. Configuration: loadConfig never throws,',
+  'test/reliability/fuzz-config.test.ts, fuzz-formula.test.ts, fuzz-wake.test.ts, fuzz-answers.test.ts, fuzz-rows.test.ts. Configuration: loadConfig never throws,',
   'every error is a ConfigError naming the setting, cluster or target and the reason, a good target next to a bad one always',
   'loads, what loads keeps KEDA\'s bounds, a connection string is never repeated. Wake messages: never a crash, every message',
   'wakes something or says why, a signal wakes exactly the targets it names, nothing is scaled down, every forwarded message',
@@ -121,7 +121,9 @@ section('Bad input, fuzzed (fast-check)', 'fuzz-cases', [
   '(or the paused-replicas count asked for), an error never scales down, and through the real adapter an odd answer is a',
   'hold with a message saying what was wrong with it. Stored rows, written raw to Table Storage: what the table store hands',
   'out is well-typed or marked invalid naming its row, the tick goes on, an invalid row never leads to a scale-down, and every',
-  'row is valid once saved.',
+  'row is valid once saved. scalingModifiers formulas (hostile: prototype access, code, huge exponents, deep nesting, long',
+  'text): compiled into a plain tree or refused with a message, never another exception, in bounded time; a tree evaluates',
+  'to a value or an error on any values (NaN, Infinity, nil); nothing reaches a prototype.',
 ]);
 section('Security', 'security-checks', [
   'test/reliability/security.test.ts and secrets.test.ts, on top of test/integration/rbac-yaml.test.ts (the shipped Role',

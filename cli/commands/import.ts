@@ -13,13 +13,15 @@ Reads the KEDA ScaledObjects (keda.sh/v1alpha1) of a cluster and prints the equi
 SCALER_TARGETS on standard output (JSON, or YAML with --yaml). Everything that cannot be
 carried over is reported on standard error, per ScaledObject and field:
 
-  trigger left out   other trigger types; metricType Value; a trigger that reads its queue with
-                     a connection string only (connection, connectionFromEnv or a
-                     TriggerAuthentication) and names no accountName: add accountName to carry it
-  not imported       a ScaledObject with no trigger left, or one scaling something other than an
-                     apps/v1 Deployment or StatefulSet
-  dropped            advanced.scalingModifiers; paused-scale-in/-out and force-activation
-                     annotations (they go on the Deployment); an idleReplicaCount KEDA refuses
+  trigger left out   other trigger types; metricType Utilization (KEDA refuses it too); a
+                     trigger that reads its queue with a connection string only (connection,
+                     connectionFromEnv or a TriggerAuthentication) and names no accountName:
+                     add accountName to carry it
+  not imported       a ScaledObject with no trigger left, one scaling something other than an
+                     apps/v1 Deployment or StatefulSet, or one whose scalingModifiers formula
+                     names a trigger that is left out
+  dropped            paused-scale-in/-out and force-activation annotations (they go on the
+                     Deployment); an idleReplicaCount KEDA refuses
   changed            paused-replicas on the ScaledObject (carried as paused: true)
   replaced           authenticationRef / connectionFromEnv next to an accountName: the scaler
                      reads that account with its managed identity (grant it a queue reader role)

@@ -14,8 +14,9 @@ the scale, not the state (the state table is not even created).
 Options:
 ${INPUT_HELP}
   --json            one JSON line per target instead of the table:
-                      {"type":"PlannedDecision","target","current","triggerValues","replicas",
-                       "desiredReplicas","action","code","reason","active","explain"}
+                      {"type":"PlannedDecision","target","current","triggerValues",
+                       "composite" (with scalingModifiers),"replicas","desiredReplicas",
+                       "action","code","reason","active","explain"}
                     or {"type":"PlanFailure","target","error"} for a target that could not be
                     read. "explain" is the decision's replay document: each PlannedDecision line
                     fed as it is to \`aks-queue-scaler explain -\` gives the same decision.
@@ -42,8 +43,8 @@ function table(rows: PlannedTarget[]): string {
 /** One JSON line of --json: a decision with its replay document (which `explain` reads), or why there is none. */
 function jsonLine(r: PlannedTarget): string {
   if (r.error !== undefined || !r.decision || !r.explain) return JSON.stringify({ type: 'PlanFailure', target: r.target, error: r.error ?? 'no decision' });
-  const { replicas, desiredReplicas, action, code, reason, active } = r.decision;
-  return JSON.stringify({ type: 'PlannedDecision', time: r.explain.now, target: r.target, current: r.current, triggerValues: r.triggerValues, replicas, desiredReplicas, action, code, reason, active, explain: r.explain });
+  const { replicas, desiredReplicas, action, code, reason, active, composite } = r.decision;
+  return JSON.stringify({ type: 'PlannedDecision', time: r.explain.now, target: r.target, current: r.current, triggerValues: r.triggerValues, ...(composite !== undefined ? { composite } : {}), replicas, desiredReplicas, action, code, reason, active, explain: r.explain });
 }
 
 export const planCommand: Command = {

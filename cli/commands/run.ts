@@ -181,10 +181,14 @@ export const runCommand: Command = {
         if (storage) cleanups.push(storage.stop);
       }
 
-      /** Starts a session on `next`: runtime, loop, schedule, pollers; evaluates `only` (or all) at once. */
-      const start = async (next: Settings, only?: ReadonlySet<string>): Promise<Session> => {
+      /**
+       * Starts a session on `next`: runtime, loop, schedule, pollers; evaluates `only` (or all) at
+       * once. `startedAt`: the first session's start, kept by a reload (which restarts nothing: only
+       * the targets that changed are polled at once).
+       */
+      const start = async (next: Settings, only?: ReadonlySet<string>, startedAt?: number): Promise<Session> => {
         // The hint reads the runtime, which the telemetry is given to: it is called only once it exists.
-        const runtime: Runtime = createRuntime(next, { telemetry: telemetryFor(output, () => runtime) });
+        const runtime: Runtime = createRuntime(next, { telemetry: telemetryFor(output, () => runtime), ...(startedAt === undefined ? {} : { startedAt }) });
         const loop = createEvaluationLoop(runtime);
         const s: Session = { runtime, loop, running: Promise.resolve(), stopSchedule: async () => {} };
         if (options.once || runtime.targets.length === 0) return s;
@@ -247,7 +251,7 @@ export const runCommand: Command = {
           log(`run: ${changed.size} target(s) new or changed${changed.size > 0 ? ` (${[...changed].join(', ')}), evaluated now` : ''}`
             + `${removed.length > 0 ? `; ${removed.length} no longer configured (${removed.join(', ')})` : ''}`);
           const previous = session;
-          session = await start(next, changed);
+          session = await start(next, changed, previous.runtime.startedAt);
           // A failed save's activity still counts after a reload (evaluate-target.ts).
           for (const [key, unsaved] of previous.runtime.saveFailures) session.runtime.saveFailures.set(key, unsaved);
         }).catch((e: unknown) => log(`run: reloading the settings failed: ${messageOf(e)}`));

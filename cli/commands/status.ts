@@ -10,7 +10,7 @@ Reads the state table once and prints, per configured target, what its row says:
 
   REPLICAS     the replicas its last decision left (an evaluation, or a wake)
   DECIDED      when its row was last written (by the table's clock)
-  EVALUATED    when the evaluation loop last evaluated it (pollingInterval counts from it)
+  EVALUATED    when the evaluation loop last evaluated it
   LAST ACTIVE  the last evaluation that saw it active; the cooldown runs from it
   COOLDOWN     what is left of it now ("over": it may scale in; "-": it is at 0 or idle)
   FAILURES     consecutive failed reads, per trigger
@@ -24,7 +24,8 @@ clusters nor queues are read. Problems and warnings in the settings go to standa
 Options:
 ${INPUT_HELP}
   --json            print the report as JSON: { now, table, targets: [{ target, row,
-                    lastDecision: { at, replicas }, lastEvaluated, lastWakeConfirmed,
+                    lastDecision: { at, replicas }, lastEvaluated, lastPolled (the tick
+                    start of its last poll: pollingInterval counts from it), lastWakeConfirmed,
                     lastActiveTime, createdTime, cooldown: { endsAt, secondsLeft, from, asleep },
                     triggerFailures, scaledToZero, invalid }], removed: [{ target, lastDecision,
                     lastEvaluated, invalid, fate }], stateError }

@@ -8,8 +8,10 @@
 //   metadata.accountName it is replaced, a note says which role to grant; without it the trigger
 //   is kept out, saying what to add). Other trigger types are kept out of the target; a
 //   ScaledObject with no trigger left is kept out.
-// - metricType Value / Utilization: the trigger is kept out (the HPA math differs).
-// - advanced.scalingModifiers: dropped; each trigger scales on its own and the highest wins.
+// - metricType (AverageValue or Value) and advanced.scalingModifiers are carried: the scaler does
+//   the HPA's math for both and evaluates the formula as KEDA does. Utilization, which KEDA
+//   refuses for external metrics, is refused by the configuration (the trigger is kept out). A
+//   formula naming a trigger that is kept out cannot be carried: the target is kept out.
 // - autoscaling.keda.sh/paused on the ScaledObject becomes `paused: true` when KEDA would pause
 //   (shared/engine/keda-annotations.ts); paused-replicas becomes `paused: true` too (the workload
 //   stays where KEDA left it) but the count itself, like paused-scale-in/-out and
@@ -109,13 +111,6 @@ function convertTrigger(raw: unknown, field: string, notes: Notes): FlatTarget |
     notes.add(field, 'trigger-kept-out', `trigger type ${show(raw.type)} is not supported: only ${triggerTypeNames.join(', ')} triggers are imported`);
     return undefined;
   }
-  if (raw.metricType === 'Value' || raw.metricType === 'Utilization') {
-    const why = raw.metricType === 'Value'
-      ? 'a Value target is the whole metric across all replicas, which the scaler does not do (it scales to the metric / its target per replica); remove metricType to carry it with that meaning'
-      : 'KEDA refuses Utilization for external metrics too';
-    notes.add(`${field}.metricType`, 'trigger-kept-out', `${show(raw.metricType)} is not supported, only AverageValue: ${why}`);
-    return undefined;
-  }
   const trigger: FlatTarget = {};
   for (const [key, value] of Object.entries(raw)) {
     if (!TRIGGER_FIELDS.includes(key)) notes.add(`${field}.${key}`, 'ignored', 'is not a trigger field KEDA reads');
@@ -188,10 +183,7 @@ function convertScaledObject(raw: unknown, index: number, options: ImportOptions
   if (isRecord(spec.advanced)) {
     const advanced: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(spec.advanced)) {
-      if (key === 'scalingModifiers') {
-        const formula = isRecord(value) && typeof value.formula === 'string' ? ` (formula ${show(value.formula)})` : '';
-        notes.add('spec.advanced.scalingModifiers', 'dropped', `scaling modifiers${formula} are not supported: each trigger scales on its own and the highest answer wins`);
-      } else if (key === 'horizontalPodAutoscalerConfig' || key === 'restoreToOriginalReplicaCount') {
+      if (key === 'horizontalPodAutoscalerConfig' || key === 'restoreToOriginalReplicaCount' || key === 'scalingModifiers') {
         advanced[key] = value;
       } else {
         notes.add(`spec.advanced.${key}`, 'ignored', 'is not an advanced field KEDA reads');

@@ -2,11 +2,12 @@
 // `namespace` and `name`. A whole ScaledObject document (apiVersion, kind, metadata, spec) is
 // accepted too, so a KEDA user can paste what they have.
 import { z } from 'zod';
-import type { ScalingSpec, TriggerThresholds } from '../engine/index.js';
+import type { MetricType, ScalingModifiers, ScalingSpec, TriggerThresholds } from '../engine/index.js';
 import { MAX_INT32, needToBePaused, WORKLOAD_ANNOTATIONS } from '../engine/index.js';
-import { checked, fields, formatPath, integer, isRecord, kubeLabel, kubeName, oneOf, parseConfig, peek, show, text, type CheckIssue } from '../schema/index.js';
+import { checked, decimal, fields, formatPath, integer, isRecord, kubeLabel, kubeName, oneOf, parseConfig, peek, show, text, type CheckIssue } from '../schema/index.js';
 import { accountNameSchema, definitionOf, isTriggerType, queueNameSchema, triggerTypeNames, type TriggerTypeName, type TypedTrigger } from '../sources/index.js';
 import { applyBehaviorDefaults, behaviorSchema } from './behavior.js';
+import { compileFormula, FormulaRefusal } from './formula.js';
 
 const scaleTargetRefSchema = fields({
   name: kubeName,
@@ -18,11 +19,12 @@ const scaleTargetRefSchema = fields({
 const metricTypeMessage = (input: unknown): string | undefined =>
   input === undefined
     ? undefined
-    : input === 'Value'
-      ? '"Value" is not supported, only AverageValue: a Value target is multiplied by the ready pods, which the scaler does not read'
-      : input === 'Utilization'
-        ? '"Utilization" is not supported, only AverageValue (KEDA refuses Utilization for external metrics too)'
-        : `${show(input)} is not one of AverageValue, Value, Utilization (only AverageValue is supported)`;
+    : input === 'Utilization'
+      ? '"Utilization" is not supported, only AverageValue or Value (KEDA refuses Utilization for external metrics too)'
+      : `${show(input)} is not one of AverageValue, Value`;
+
+/** An external metric's target type: AverageValue (the default) or Value. */
+const metricTypeSchema = z.enum(['AverageValue', 'Value'], { error: (i) => metricTypeMessage(i.input) });
 
 const triggerFields = fields({
   type: z.enum(triggerTypeNames as [TriggerTypeName, ...TriggerTypeName[]], {
@@ -30,7 +32,7 @@ const triggerFields = fields({
   }),
   name: text.optional(),
   metadata: z.record(z.string(), z.unknown()),
-  metricType: z.literal('AverageValue', { error: (i) => metricTypeMessage(i.input) }).default('AverageValue'),
+  metricType: metricTypeSchema.default('AverageValue'),
   useCachedMetrics: z.boolean().optional(),
   // KEDA's reference to a TriggerAuthentication, which lives in the cluster: accepted as KEDA's
   // CRD takes it, and dropped; its trigger type says what reads the trigger instead (a warning,
@@ -67,14 +69,32 @@ const triggerSchema = checked(triggerFields, checkTrigger).transform((t): Trigge
 const fallbackSchema = fields({
   failureThreshold: integer({ min: 0 }),
   replicas: integer({ min: 0, max: MAX_INT32 }),
-  behavior: oneOf(['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower']).default('static'),
+  behavior: oneOf(['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower', 'scalingModifiers']).default('static'),
 });
+
+/**
+ * KEDA's composite metric (docs/configuration.md, "Scaling modifiers"). Fields left empty are
+ * unset, as in KEDA's Go struct; the formula, checked against the trigger names, and the
+ * fields' combinations are checked in checkScalingModifiers.
+ */
+const scalingModifiersSchema = z.preprocess(
+  (raw) => (isRecord(raw) ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '')) : raw),
+  fields({
+    formula: z.string({ error: (i) => (i.input === undefined ? undefined : `must be a string, not ${show(i.input)}`) }).optional(),
+    target: decimal({ above: 0 }).optional(),
+    activationTarget: decimal().optional(),
+    metricType: metricTypeSchema.optional(),
+  }),
+);
 
 const advancedSchema = fields({
   horizontalPodAutoscalerConfig: fields({ name: text.optional(), behavior: behaviorSchema.optional() }).optional(),
   restoreToOriginalReplicaCount: z.boolean().optional(),
-  scalingModifiers: z.never({ error: 'is not supported: each trigger scales on its own and the highest answer wins' }).optional(),
+  scalingModifiers: scalingModifiersSchema.optional(),
 });
+
+/** The HPA is given scalingModifiers.target in thousandths (a milli-quantity), cut as KEDA cuts it. */
+const MILLI = 1000;
 
 /**
  * Our field: a queue whose messages wake the target at once (docs/wake.md). It is a storage
@@ -135,6 +155,7 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
     const parsed = parseConfig(definitionOf(firstType).resourceName, raw.wake.forwardTo);
     if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ path: ['wake', 'forwardTo', ...i.path], message: i.message })));
   }
+  issues.push(...checkScalingModifiers(raw));
   if (Array.isArray(raw.triggers)) {
     const seen = new Map<string, number>();
     raw.triggers.forEach((t, i) => {
@@ -146,6 +167,63 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
     });
   }
   return issues;
+}
+
+/** A scalingModifiers field given (KEDA counts an empty one as unset). */
+const givenField = (v: unknown): boolean => v !== undefined && v !== '';
+
+/**
+ * KEDA's rules for advanced.scalingModifiers (ValidateAndCompileScalingModifiers, the webhook,
+ * HasValidFallback), and ours: the formula is required once any field is given, and target with
+ * it; the formula parses, names only the target's named triggers and gives a number
+ * (formula.ts); fallback.behavior scalingModifiers needs a formula; and fallback with a formula
+ * needs a whole-number target, since KEDA never uses the fallback otherwise. A trigger without a
+ * name is accepted, as KEDA accepts it (unnamedTriggerWarnings).
+ */
+function checkScalingModifiers(raw: Record<string, unknown>): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const modifiers = isRecord(raw.advanced) && isRecord(raw.advanced.scalingModifiers) ? raw.advanced.scalingModifiers : undefined;
+  const formula = modifiers && givenField(modifiers.formula) ? modifiers.formula : undefined;
+  const fallback = isRecord(raw.fallback) ? raw.fallback : undefined;
+  if (fallback?.behavior === 'scalingModifiers' && formula === undefined) {
+    issues.push({ path: ['fallback', 'behavior'], message: '"scalingModifiers" needs advanced.scalingModifiers.formula (as in KEDA)' });
+  }
+  if (!modifiers || !Object.values(modifiers).some(givenField)) return issues;
+  const at = (field: string): PropertyKey[] => ['advanced', 'scalingModifiers', field];
+  if (formula === undefined) {
+    issues.push({ path: at('formula'), message: 'is required when scalingModifiers is given (KEDA: ScalingModifiers.Formula is mandatory)' });
+    return issues;
+  }
+  const target = peek(decimal({ above: 0 }), modifiers.target);
+  if (!givenField(modifiers.target)) issues.push({ path: at('target'), message: 'is required with a formula (KEDA: formula is given but target is empty)' });
+  else if (target !== undefined && target * MILLI < 1) issues.push({ path: at('target'), message: `${target} is less than 0.001: the HPA is given the target in thousandths` });
+  const triggers = Array.isArray(raw.triggers) ? raw.triggers : [];
+  const names = triggers.map((t) => (isRecord(t) && typeof t.name === 'string' && t.name !== '' ? t.name : undefined));
+  if (typeof formula === 'string') {
+    try {
+      compileFormula(formula, names);
+    } catch (e) {
+      if (!(e instanceof FormulaRefusal)) throw e;
+      issues.push({ path: at('formula'), message: e.message });
+    }
+  }
+  // HasValidFallback: with modifiers, strconv.ParseInt(target) must give a number above 0.
+  const whole = typeof modifiers.target === 'number' ? Number.isInteger(modifiers.target) : typeof modifiers.target === 'string' && /^[+-]?\d+$/.test(modifiers.target);
+  if (fallback && target !== undefined && !whole) {
+    issues.push({ path: ['fallback'], message: `is never used by KEDA with advanced.scalingModifiers.target ${show(modifiers.target)}, not a whole number: give a whole-number target, or remove fallback` });
+  }
+  return issues;
+}
+
+/**
+ * A trigger without a name next to a formula: KEDA's webhook accepts it, and reads it (while it
+ * fails, the composite metric is an error and the target holds), but the formula cannot name it.
+ */
+function unnamedTriggerWarnings(spec: Pick<Spec, 'advanced' | 'triggers'>, prefix: string): TargetIssue[] {
+  if (spec.advanced?.scalingModifiers?.formula === undefined) return [];
+  return spec.triggers.flatMap((t, i) => (t.name === undefined
+    ? [{ path: `${prefix}triggers[${i}].name`, reason: 'is not given: the formula cannot name this trigger; it is still read, and while it fails the target holds (as in KEDA)' }]
+    : []));
 }
 
 /** A flat target: the spec fields plus name, namespace and cluster. */
@@ -197,7 +275,7 @@ const scaledObjectSchema = checked(
 export type TriggerSpec = TypedTrigger &
   TriggerThresholds & {
     name?: string | undefined;
-    metricType: 'AverageValue';
+    metricType: MetricType;
   };
 
 /** A validated target: what the engine needs, plus where the workload is. */
@@ -277,8 +355,20 @@ type Spec = Omit<z.output<typeof specSchema>, 'cluster' | 'paused'>;
 function toTarget(input: unknown, spec: Spec, where: { name: string; namespace: string; cluster: string | undefined; paused: boolean }): Target {
   const { advanced, scaleTargetRef, minReplicaCount, ...rest } = spec;
   const behavior = advanced?.horizontalPodAutoscalerConfig?.behavior;
+  const modifiers = advanced?.scalingModifiers;
+  // Checked by checkScalingModifiers: a formula comes with a target, and compiles.
+  const scalingModifiers: ScalingModifiers | undefined = modifiers?.formula !== undefined && modifiers.target !== undefined
+    ? {
+        formula: modifiers.formula,
+        expression: compileFormula(modifiers.formula, rest.triggers.map((t) => t.name)),
+        target: Math.trunc(modifiers.target * MILLI) / MILLI,
+        activationTarget: modifiers.activationTarget ?? 0,
+        metricType: modifiers.metricType ?? 'AverageValue',
+      }
+    : undefined;
   return {
     ...rest,
+    scalingModifiers,
     minReplicaCount: minReplicaCount ?? 0,
     id: `${where.namespace}/${where.name}`,
     name: where.name,
@@ -306,7 +396,8 @@ export function parseTarget(raw: unknown): TargetParse {
     const parsed = parseConfig(flatTargetSchema, raw);
     if (!parsed.success) return failed(parsed.error.issues);
     const { name, namespace, cluster, paused, ...spec } = parsed.data;
-    return { ok: true, target: toTarget(raw, spec, { name: name ?? spec.scaleTargetRef.name, namespace, cluster, paused }), warnings: authenticationWarnings(raw.triggers, '') };
+    const warnings = [...authenticationWarnings(raw.triggers, ''), ...unnamedTriggerWarnings(spec, '')];
+    return { ok: true, target: toTarget(raw, spec, { name: name ?? spec.scaleTargetRef.name, namespace, cluster, paused }), warnings };
   }
   // A ScaledJob or another kind would only add noise about its spec: stop at the header.
   const header: CheckIssue[] = [];
@@ -322,6 +413,6 @@ export function parseTarget(raw: unknown): TargetParse {
   const { metadata, spec: { cluster: specCluster, paused: specPaused, ...spec }, cluster } = parsed.data;
   // The ScaledObject's own pause, as KEDA reads it (the same rule as on the workload).
   const paused = specPaused || needToBePaused(metadata.annotations ?? {});
-  const warnings = isRecord(raw.spec) ? authenticationWarnings(raw.spec.triggers, 'spec.') : [];
+  const warnings = [...(isRecord(raw.spec) ? authenticationWarnings(raw.spec.triggers, 'spec.') : []), ...unnamedTriggerWarnings(spec, 'spec.')];
   return { ok: true, target: toTarget(raw, spec, { name: metadata.name, namespace: metadata.namespace, cluster: cluster ?? specCluster, paused }), warnings };
 }

@@ -7,7 +7,7 @@ import { historyHorizonSeconds, pruneOlderThan, recordScaleChange } from './even
 import { limitRecommendations, limitScaleEvents } from './history-limit.js';
 import { LEGACY_DOWNSCALE_WINDOW_SECONDS, normalizeDesiredReplicas } from './normalize.js';
 import { readPause, type PauseState } from './pause.js';
-import { combineProposals, readTriggers, type Readings } from './readings.js';
+import { combineProposals, readTriggers, type Readings, type ReplicaCounts } from './readings.js';
 import { convertDesiredReplicasWithBehaviorRate } from './rate-limit.js';
 import { seconds, toIso, toMs } from './time.js';
 
@@ -21,7 +21,11 @@ interface Evaluation {
   readings: Readings;
   /** The HPA's combined proposal; undefined means the metrics do not allow scaling. */
   proposal: number | undefined;
+  /** The HPA's combined proposal had `replicas` been running (what it sees after KEDA's wake). */
+  proposalAt: (replicas: number) => number | undefined;
   recommendations: NonNullable<ScalerState['recommendations']>;
+  /** KEDA's poll (observation.poll): only a poll wakes, deactivates or refreshes lastActiveTime. */
+  poll: boolean;
 }
 
 /** What a transition decided, before the action and the next state are derived from it. */
@@ -82,15 +86,21 @@ function scaleWithHpa(e: Evaluation, min: number, seenActive: boolean): Step {
   return recommend(e, e.proposal, min, seenActive);
 }
 
+/** The count KEDA wakes an asleep target to before the HPA takes over: max(minReplicaCount, 1). */
+export const activationFloor = (spec: Pick<ScalingSpec, 'minReplicaCount'>): number => Math.max(spec.minReplicaCount, 1);
+
 /**
- * KEDA's scaleFromZeroOrIdle, but straight to the behavior-limited HPA answer instead of 1,
- * never below max(minReplicaCount, 1).
+ * KEDA's scaleFromZeroOrIdle and the HPA's next step, in one write: the step is computed as the
+ * HPA would compute it at the floor (its metrics at that count, its rate limits from it), so no
+ * tick of a scale-up from zero is behind KEDA + HPA. Its proposal is not kept for the windows:
+ * the HPA's first sync, and so its first recommendation, comes after KEDA's wake (a proposal
+ * from before it would hold a scale-up back under a scale-up window).
  */
 function wake(e: Evaluation): Step {
-  const floor = Math.max(e.spec.minReplicaCount, 1);
-  const step = recommend(e, e.proposal ?? floor, floor, true);
-  if (step.replicas >= floor) return { ...step, code: 'ScaleTargetActivated', message: `activated: ${step.message}` };
-  return { ...step, replicas: floor, code: 'ScaleTargetActivated', message: `activated at the minimum ${floor}: ${step.message}` };
+  const floor = activationFloor(e.spec);
+  const proposal = e.proposalAt(floor) ?? floor;
+  const step = recommend({ ...e, current: floor }, proposal, floor, true);
+  return { ...step, code: 'ScaleTargetActivated', message: `activated at ${floor}, then ${step.message}`, recommendations: e.recommendations };
 }
 
 /** When a cooldown ends, and from which time it runs. */
@@ -103,13 +113,17 @@ export interface CooldownEnd {
 
 /**
  * When the cooldown ends: the last active evaluation + cooldownPeriod, else the first evaluation
- * (now, when there was none) + initialCooldownPeriod. A time after `now` counts as `now`
- * (clock-skew.ts). What decide() waits for, and what `status` shows.
+ * + initialCooldownPeriod. With no first evaluation yet (this is it), the target counts as
+ * created just before now, 1 ms, the least the clock tells apart: KEDA's creationTimestamp always
+ * precedes its first poll, so initialCooldownPeriod 0 scales in on the first evaluation, as
+ * upstream does. A time after `now` counts as `now` (clock-skew.ts). What decide() waits for,
+ * and what `status` shows.
  */
 export function cooldownEnd(spec: Pick<ScalingSpec, 'cooldownPeriod' | 'initialCooldownPeriod'>, state: Pick<ScalerState, 'lastActiveTime' | 'createdTime'>, now: number): CooldownEnd {
   const { lastActiveTime, createdTime } = state;
   if (lastActiveTime) return { endsAt: Math.min(toMs(lastActiveTime), now) + seconds(spec.cooldownPeriod), from: 'lastActiveTime' };
-  return { endsAt: Math.min(toMs(createdTime ?? toIso(now)), now) + seconds(spec.initialCooldownPeriod), from: 'createdTime' };
+  const created = createdTime ? Math.min(toMs(createdTime), now) : now - 1;
+  return { endsAt: created + seconds(spec.initialCooldownPeriod), from: 'createdTime' };
 }
 
 const cooldownEndsAt = (e: Evaluation): number => cooldownEnd(e.spec, e.state, e.now).endsAt;
@@ -149,28 +163,68 @@ export function isAsleep(spec: Pick<ScalingSpec, 'minReplicaCount' | 'idleReplic
   return replicas === 0 || (spec.idleReplicaCount !== undefined && replicas < spec.minReplicaCount);
 }
 
+/**
+ * The state after the decided change from `current` to `replicas` was made at `now`. A wake
+ * counts from the activation floor: KEDA's scale to the floor is not one of the HPA's scale
+ * events, so the rate limits count only the HPA's part of the way up.
+ */
+export function recordDecidedChange(spec: ScalingSpec, state: ScalerState, current: number, replicas: number, now: number): ScalerState {
+  const from = isAsleep(spec, current) && replicas > current ? Math.min(activationFloor(spec), replicas) : current;
+  return recordScaleChange(spec.behavior, state, from, replicas, now);
+}
+
+/**
+ * KEDA lets a target whose trigger fails scale in to zero only when fallback.replicas is 0 (its
+ * executor skips the hold for that value: the fallback would take it to zero anyway). Here only
+ * without idleReplicaCount, where zero is minReplicaCount; idle lies below minReplicaCount, and
+ * an error never takes a workload below its minimum (docs/engine.md, "Departures").
+ */
+const scalesInOnError = (spec: ScalingSpec): boolean => spec.fallback?.replicas === 0 && spec.idleReplicaCount === undefined;
+
+/**
+ * An inactive target with a failing trigger: KEDA leaves it (TriggerError), and the HPA keeps
+ * reconciling at 1..N: a count above max or below min is corrected, and the triggers that read
+ * may scale it up, never down (combineProposals). At zero the HPA is disabled: it holds.
+ */
+function holdOnError(e: Evaluation): Step {
+  const why = 'a trigger failed and no other is active';
+  if (e.current === 0) return hold(e, 'TriggerError', `${why}: holding`);
+  const step = scaleWithHpa(e, Math.max(e.spec.minReplicaCount, 1), false);
+  if (step.replicas !== e.current) return { ...step, message: `${step.message}; ${why}` };
+  return { ...hold(e, 'TriggerError', `${why}: holding; ${step.message}`), recommendations: step.recommendations };
+}
+
 /** KEDA's RequestScale, with the HPA's work folded in. */
 function transition(e: Evaluation): Step {
-  const { spec, current, readings, pause } = e;
+  const { spec, current, readings, pause, poll } = e;
   const min = spec.minReplicaCount;
   const idle = spec.idleReplicaCount;
-  if (readings.active || readings.fallbackActive || pause.forceActivation) {
+  // Between KEDA's polls only the HPA acts, and the HPA does nothing at zero (ScalingDisabled).
+  if (current === 0 && !poll) return hold(e, 'ScalingDisabled', 'at zero between polls: only a poll (every pollingInterval) wakes a target');
+  if (readings.active || (readings.fallbackActive && readings.fallbackIsActivity) || pause.forceActivation) {
     if (isAsleep(spec, current)) {
+      // Above zero but below min (idle mode): between polls the HPA raises it to min.
+      if (!poll) return scaleWithHpa(e, Math.max(min, 1), false);
       if (pause.scaleOutPaused) return hold(e, 'Paused', 'active, but scale-out is paused by annotation');
       return wake(e);
     }
-    return scaleWithHpa(e, Math.max(min, 1), !readings.anyError);
+    // Only a poll refreshes lastActiveTime (KEDA's status.lastActiveTime); the HPA's syncs do not.
+    return scaleWithHpa(e, Math.max(min, 1), poll && !readings.anyError);
   }
-  // Errors never scale down: an inactive target with a failing trigger holds.
-  if (readings.anyError) return hold(e, 'TriggerError', 'a trigger failed and no other is active: holding');
+  // Errors never scale down: an inactive target with a failing trigger holds (the HPA still
+  // corrects an out-of-range count).
+  if (readings.anyError && !scalesInOnError(spec)) return holdOnError(e);
   if (current > 0 && (idle !== undefined ? current > idle : min === 0)) {
     const endsAt = cooldownEndsAt(e);
-    // KEDA's test is strict: lastActiveTime + cooldownPeriod < now.
-    if (endsAt < e.now && !pause.scaleInPaused) return scaleToIdle(e, idle ?? min);
+    // KEDA's test is strict: lastActiveTime + cooldownPeriod < now; and only its poll scales in.
+    const cooled = endsAt < e.now;
+    if (cooled && poll && !pause.scaleInPaused) return scaleToIdle(e, idle ?? min);
     const step = scaleWithHpa(e, Math.max(min, 1), false);
     const wait = pause.scaleInPaused
       ? 'scale-in is paused by annotation'
-      : `cooldown ends in ${Math.max(0, Math.ceil((endsAt - e.now) / 1000))}s`;
+      : cooled
+        ? `cooldown over: to ${idle ?? min} at the next poll (every pollingInterval)`
+        : `cooldown ends in ${Math.max(0, Math.ceil((endsAt - e.now) / 1000))}s`;
     if (step.replicas !== current) return { ...step, message: `${step.message}; not active, ${wait}` };
     return { ...step, code: 'ScalerCooldown', message: `not active, ${wait}; ${step.message}` };
   }
@@ -184,7 +238,9 @@ function transition(e: Evaluation): Step {
     if (step.replicas !== current) return { ...step, message: `${step.message}; not active, minReplicaCount ${min}` };
     return { ...step, code: 'ScalerNotActive', message: `not active, minReplicaCount ${min}; ${step.message}` };
   }
-  return hold(e, 'ScalerNotActive', current === 0 ? 'not active at zero' : `not active at idleReplicaCount ${current}`);
+  // At rest: a failing trigger (fallback.replicas 0, scalesInOnError) says so.
+  const rest = current === 0 ? 'not active at zero' : `not active at idleReplicaCount ${current}`;
+  return readings.anyError ? hold(e, 'TriggerError', `${rest}, and a trigger failed`) : hold(e, 'ScalerNotActive', rest);
 }
 
 function actionFor(current: number, replicas: number, fallbackActive: boolean): Action {
@@ -198,7 +254,7 @@ function actionFor(current: number, replicas: number, fallbackActive: boolean): 
 /** The next state, pruned to what the windows and periods can still count. */
 function nextState(e: Evaluation, step: Step): ScalerState {
   const { spec, state, now, current } = e;
-  const { scaleUpEvents = [], scaleDownEvents = [] } = recordScaleChange(spec.behavior, state, current, step.replicas, now);
+  const { scaleUpEvents = [], scaleDownEvents = [] } = recordDecidedChange(spec, state, current, step.replicas, now);
   const horizon = historyHorizonSeconds(spec.behavior, LEGACY_DOWNSCALE_WINDOW_SECONDS);
   return {
     recommendations: limitRecommendations(pruneOlderThan(step.recommendations ?? e.recommendations, horizon.recommendations, now)),
@@ -231,7 +287,8 @@ export function decide(spec: ScalingSpec, observation: Observation, stored: Scal
   }
   // 2. Readings: failures, activity and fallback, and the HPA's proposal per trigger.
   const status = observation.statusReplicas ?? current;
-  const readings = readTriggers(spec, observation.triggers, state.triggerFailures, { spec: current, status });
+  const readingsAt = (replicas: ReplicaCounts): Readings => readTriggers(spec, observation.triggers, state.triggerFailures, replicas);
+  const readings = readingsAt({ spec: current, status, ready: observation.readyReplicas });
   const e: Evaluation = {
     spec,
     state,
@@ -239,7 +296,9 @@ export function decide(spec: ScalingSpec, observation: Observation, stored: Scal
     current,
     pause,
     readings,
+    poll: observation.poll ?? true,
     proposal: combineProposals(readings.proposals, current),
+    proposalAt: (replicas) => combineProposals(readingsAt({ spec: replicas, status: replicas }).proposals, replicas),
     // recordInitialRecommendation: seeded with the current count the first time only.
     recommendations: state.recommendations ?? [{ replicas: current, timestamp: toIso(now) }],
   };
@@ -263,6 +322,7 @@ export function decide(spec: ScalingSpec, observation: Observation, stored: Scal
     code: readings.fallbackActive && step.code === 'DesiredWithinRange' ? 'FallbackActive' : step.code,
     reason: [step.message, ...readings.notes].join('; '),
     active: readings.active || pause.forceActivation,
+    ...(readings.composite !== undefined ? { composite: readings.composite } : {}),
     state: nextState(e, step),
   };
 }

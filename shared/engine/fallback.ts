@@ -21,5 +21,8 @@ export function fallbackReplicas(fallback: Fallback, current: number): number {
       return Math.max(current, fallback.replicas);
     case 'currentReplicasIfLower':
       return Math.min(current, fallback.replicas);
+    case 'scalingModifiers':
+      // Only when the formula gives nil: fallback.replicas, the last resort (composite.ts).
+      return fallback.replicas;
   }
 }

@@ -1,7 +1,9 @@
 // Trigger results -> what the engine reasons with: activity, failures, fallback, HPA proposals.
+// With advanced.scalingModifiers, one composite metric takes the triggers' place (composite.ts).
 import type { Fallback, ScalingSpec, TriggerResult, TriggerThresholds } from './types.js';
+import { readComposite } from './composite.js';
 import { countFailures, fallbackReplicas, isFallbackInEffect } from './fallback.js';
-import { DEFAULT_TOLERANCE, replicasForAverageValue, type Tolerances } from './metric.js';
+import { DEFAULT_TOLERANCE, fallbackMetric, replicasFor, shownProposal, type Tolerances, type ValueReplicas } from './metric.js';
 
 export interface Readings {
   /** Some trigger value is above its activation threshold (KEDA: value > activation). */
@@ -10,12 +12,35 @@ export interface Readings {
   anyError: boolean;
   /** Some failing trigger is replaced by fallback replicas. */
   fallbackActive: boolean;
+  /**
+   * Fallback counts as activity (KEDA PR #7244: a trigger in fallback is active). Not with
+   * scalingModifiers, where only the composite value against activationTarget is.
+   */
+  fallbackIsActivity: boolean;
   failures: number[];
-  /** The HPA's answer per trigger; undefined for a failed trigger without fallback. */
+  /** The HPA's answer per metric (per trigger, or the composite's); undefined for a metric it cannot use. */
   proposals: (number | undefined)[];
-  /** One line per trigger, for the decision's reason. */
+  /** One line per trigger (and the composite's), for the decision's reason. */
   notes: string[];
+  /** With scalingModifiers: the composite metric's value, null when there is none. */
+  composite?: number | null | undefined;
 }
+
+/** The workload's counts the HPA's math reads: spec, status and (for Value targets) ready replicas. */
+export interface ReplicaCounts {
+  spec: number;
+  status: number;
+  /** status.readyReplicas; defaults to status. */
+  ready?: number | undefined;
+}
+
+/** What the Value math reads of the counts (metric.ts), the ready pods defaulting to status. */
+export const valueReplicas = (replicas: ReplicaCounts): ValueReplicas & { status: number } => ({
+  spec: replicas.spec,
+  status: replicas.status,
+  ready: replicas.ready ?? replicas.status,
+  pods: replicas.status,
+});
 
 /** A reading the HPA could not use (negative, NaN, infinite) is an error, never a zero. */
 export function checkedResult(result: TriggerResult | undefined): TriggerResult {
@@ -38,31 +63,34 @@ function proposeForTrigger(
   result: TriggerResult,
   failures: number,
   fallback: Fallback | undefined,
-  replicas: { spec: number; status: number },
+  replicas: ReplicaCounts,
   tolerances: Tolerances,
 ): { proposal: number | undefined; fallback: boolean; note: string } {
+  const counts = valueReplicas(replicas);
+  const target = `${trigger.metricType === 'Value' ? 'Value target' : 'target'} ${trigger.targetValue}`;
   if (!('error' in result)) {
-    const proposal = replicasForAverageValue(result.value, trigger.targetValue, replicas.status, tolerances);
+    const proposal = replicasFor(trigger.metricType, result.value, trigger.targetValue, counts, tolerances);
     const state = result.value > trigger.activationTargetValue ? 'active' : 'not active';
     return {
       proposal,
       fallback: false,
-      note: `value ${result.value} (target ${trigger.targetValue}, activation ${trigger.activationTargetValue}, ${state}) -> ${proposal}`,
+      note: `value ${result.value} (${target}, activation ${trigger.activationTargetValue}, ${state}) -> ${shownProposal(proposal)}`,
     };
   }
   if (isFallbackInEffect(fallback, failures)) {
-    // KEDA feeds the HPA a synthetic value of target x replicas, so the HPA lands on them.
+    // KEDA feeds the HPA a synthetic value of target x replicas (over the ready pods for a Value
+    // target), so the HPA lands on them.
     const replicasWanted = fallbackReplicas(fallback, replicas.spec);
-    const proposal = replicasForAverageValue(
-      trigger.targetValue * replicasWanted,
-      trigger.targetValue,
-      replicas.status,
-      tolerances,
-    );
+    const metric = fallbackMetric(trigger.metricType, trigger.targetValue, replicasWanted, counts.ready);
+    const past = `error after ${failures} failures (> failureThreshold ${fallback.failureThreshold})`;
+    if (metric === undefined) {
+      return { proposal: undefined, fallback: false, note: `${past}: no fallback: a Value target divides it by the ready pods, and none is ready: ${result.error}` };
+    }
+    const proposal = replicasFor(trigger.metricType, metric, trigger.targetValue, counts, tolerances);
     return {
       proposal,
       fallback: true,
-      note: `error after ${failures} failures (> failureThreshold ${fallback.failureThreshold}): fallback ${fallback.behavior} -> ${proposal}: ${result.error}`,
+      note: `${past}: fallback ${fallback.behavior} -> ${shownProposal(proposal)}: ${result.error}`,
     };
   }
   return { proposal: undefined, fallback: false, note: `error (${failures} in a row): ${result.error}` };
@@ -72,11 +100,15 @@ export function readTriggers(
   spec: ScalingSpec,
   results: TriggerResult[],
   previousFailures: number[] | undefined,
-  replicas: { spec: number; status: number },
+  replicas: ReplicaCounts,
 ): Readings {
   const checked = spec.triggers.map((_, i) => checkedResult(results[i]));
   const failures = countFailures(previousFailures, checked);
   const tolerances = tolerancesOf(spec);
+  if (spec.scalingModifiers) {
+    const c = readComposite(spec, spec.scalingModifiers, checked, failures, valueReplicas(replicas), tolerances);
+    return { active: c.active, anyError: c.anyError, fallbackActive: c.fallbackActive, fallbackIsActivity: false, failures, proposals: [c.proposal], notes: c.notes, composite: c.value };
+  }
   const per = spec.triggers.map((trigger, i) =>
     proposeForTrigger(trigger, checked[i]!, failures[i]!, spec.fallback, replicas, tolerances),
   );
@@ -84,6 +116,7 @@ export function readTriggers(
     active: checked.some((r, i) => !('error' in r) && r.value > spec.triggers[i]!.activationTargetValue),
     anyError: checked.some((r) => 'error' in r),
     fallbackActive: per.some((p) => p.fallback),
+    fallbackIsActivity: true,
     failures,
     proposals: per.map((p) => p.proposal),
     notes: per.map((p, i) => `trigger ${i}: ${p.note}`),

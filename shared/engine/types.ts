@@ -1,5 +1,6 @@
 // The engine's inputs and outputs. Everything here is plain JSON: `cli explain` replays a
 // decision from these shapes as recorded in App Insights (docs/engine.md).
+import type { FormulaNode } from './formula.js';
 
 /** One HPA scaling policy (autoscaling/v2 HPAScalingPolicy). */
 export interface ScalingPolicy {
@@ -28,7 +29,10 @@ export type FallbackBehavior =
   | 'static'
   | 'currentReplicas'
   | 'currentReplicasIfHigher'
-  | 'currentReplicasIfLower';
+  | 'currentReplicasIfLower'
+  // Per trigger, inside advanced.scalingModifiers' formula: a trigger past failureThreshold is nil
+  // there (docs/engine.md, "Scaling modifiers"); fallback.replicas when the formula gives nil.
+  | 'scalingModifiers';
 
 export interface Fallback {
   failureThreshold: number;
@@ -36,10 +40,31 @@ export interface Fallback {
   behavior: FallbackBehavior;
 }
 
-/** What the engine needs of one trigger: its HPA AverageValue target and activation threshold. */
+/** The HPA target types KEDA gives an external metric (Utilization is refused, as KEDA does). */
+export type MetricType = 'AverageValue' | 'Value';
+
+/** What the engine needs of one trigger: its HPA target and activation threshold. */
 export interface TriggerThresholds {
   targetValue: number;
   activationTargetValue: number;
+  /** AverageValue (the default) divides the value by the replicas; Value is the whole metric's target (metric.ts). */
+  metricType?: MetricType | undefined;
+  /** The trigger's name: what a scalingModifiers formula calls it. */
+  name?: string | undefined;
+}
+
+/**
+ * advanced.scalingModifiers (KEDA's composite metric): the formula's value replaces the
+ * triggers' metrics, compared with target and activationTarget (composite.ts).
+ */
+export interface ScalingModifiers {
+  /** The formula as written, for messages (and KEDA's test for "??" in it). */
+  formula: string;
+  /** The formula parsed at load, trigger names resolved to indexes (formula.ts). */
+  expression: FormulaNode;
+  target: number;
+  activationTarget: number;
+  metricType: MetricType;
 }
 
 /** What the engine needs of one target (a validated ScaledObject spec). */
@@ -54,6 +79,7 @@ export interface ScalingSpec {
   fallback?: Fallback | undefined;
   paused?: boolean | undefined;
   triggers: TriggerThresholds[];
+  scalingModifiers?: ScalingModifiers | undefined;
 }
 
 export type TriggerResult = { value: number } | { error: string };
@@ -64,6 +90,8 @@ export interface Observation {
   specReplicas: number;
   /** scale.status.replicas; the HPA's AverageValue math divides by it. Defaults to specReplicas. */
   statusReplicas?: number | undefined;
+  /** The workload's status.readyReplicas; the HPA's Value math multiplies by it. Defaults to statusReplicas. */
+  readyReplicas?: number | undefined;
   /** Annotations of the scale target (KEDA pause annotations are honoured). */
   annotations?: Record<string, string> | undefined;
   /** One result per spec trigger, same order. */
@@ -73,6 +101,12 @@ export interface Observation {
    * save failed): the decision then never goes below the current count.
    */
   historyNotTrusted?: string | undefined;
+  /**
+   * Whether this evaluation is KEDA's poll (its scale loop, every pollingInterval) rather than
+   * only the HPA's sync (every tick): only a poll wakes a target at zero and takes one to zero
+   * (or idle), and only a poll refreshes lastActiveTime. Absent means a poll.
+   */
+  poll?: boolean | undefined;
 }
 
 export interface Recommendation {
@@ -116,6 +150,8 @@ export type ReasonCode =
   | 'ScaleDownLimit'
   | 'TooManyReplicas'
   | 'TooFewReplicas'
+  // The HPA's ScalingActive=False reason at zero replicas: between KEDA's polls nothing acts there.
+  | 'ScalingDisabled'
   // KEDA executor
   | 'ScaleTargetActivated'
   | 'ScaleTargetDeactivated'
@@ -157,6 +193,11 @@ export interface Decision {
   /** Human-readable why. */
   reason: string;
   active: boolean;
+  /**
+   * With advanced.scalingModifiers: the composite metric's value (the formula's, or the fallback
+   * metric in its place), null when there was none (a trigger or the formula failed).
+   */
+  composite?: number | null | undefined;
   /** The state to save once the decision has been applied. */
   state: ScalerState;
 }

@@ -156,11 +156,12 @@ function replicasWriterOf(entries: V1ManagedFieldsEntry[] | undefined): Replicas
 }
 
 /** The scale of a workload as the API server answered it, checked (checkScale). */
-function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; status?: { replicas?: number }; metadata?: V1ObjectMeta }): ScaleReading {
+function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; status?: { replicas?: number; readyReplicas?: number }; metadata?: V1ObjectMeta }): ScaleReading {
   return checkScale(ref, {
     specReplicas: workload.spec?.replicas,
-    // status.replicas is left out when it is 0.
+    // status.replicas and status.readyReplicas are left out when they are 0.
     statusReplicas: workload.status?.replicas ?? 0,
+    readyReplicas: workload.status?.readyReplicas ?? 0,
     annotations: workload.metadata?.annotations ?? {},
     resourceVersion: workload.metadata?.resourceVersion,
     uid: workload.metadata?.uid,

@@ -16,6 +16,8 @@ export interface WorkloadRef {
 export interface ScaleReading {
   specReplicas: number;
   statusReplicas: number;
+  /** status.readyReplicas (0 when the API server leaves it out): the HPA's Value math multiplies by it. */
+  readyReplicas?: number | undefined;
   /**
    * The workload's annotations the engine reads (ENGINE_ANNOTATIONS, the KEDA pause keys), and
    * no other: the rest may hold anything (kubectl's last-applied-configuration carries the whole
@@ -78,9 +80,10 @@ const isReplicaCount = (n: unknown): n is number => typeof n === 'number' && Num
  */
 export function checkScale(ref: WorkloadRef, reading: Partial<Record<keyof ScaleReading, unknown>>): ScaleReading {
   const bad = (what: string): KubeError => new KubeError(`read ${describeRef(ref)}: the answer ${what}; the target holds`);
-  const { specReplicas, statusReplicas, resourceVersion, annotations, uid, replicasWriter } = reading;
+  const { specReplicas, statusReplicas, readyReplicas, resourceVersion, annotations, uid, replicasWriter } = reading;
   if (!isReplicaCount(specReplicas)) throw bad(specReplicas === undefined ? 'has no spec.replicas' : `has spec.replicas ${String(JSON.stringify(specReplicas))}, not a replica count`);
   if (!isReplicaCount(statusReplicas)) throw bad(`has status.replicas ${String(JSON.stringify(statusReplicas))}, not a replica count`);
+  if (readyReplicas !== undefined && !isReplicaCount(readyReplicas)) throw bad(`has status.readyReplicas ${String(JSON.stringify(readyReplicas))}, not a replica count`);
   if (typeof resourceVersion !== 'string' || resourceVersion === '') throw bad('has no metadata.resourceVersion');
   if (typeof uid !== 'string' || uid === '') throw bad('has no metadata.uid');
   if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations) || Object.values(annotations).some((v) => typeof v !== 'string')) {
@@ -89,6 +92,7 @@ export function checkScale(ref: WorkloadRef, reading: Partial<Record<keyof Scale
   return {
     specReplicas,
     statusReplicas,
+    ...(readyReplicas !== undefined ? { readyReplicas } : {}),
     resourceVersion,
     uid,
     annotations: engineAnnotations(annotations as Record<string, string>),

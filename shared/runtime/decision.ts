@@ -16,12 +16,13 @@ export interface UnsavedState {
 }
 
 /**
- * The replay document of a decision at `now`: the observation, and the stored state as far as
- * it can be trusted. A row that did not read starts from fresh state, as if active just now: the
- * cooldown runs again in full, and nothing scales down on the strength of a lost history. After
- * a failed save, the activity it held still counts, and nothing scales down until a save succeeds.
+ * The replay document of a decision at `now`: the observation (with whether this evaluation is
+ * KEDA's poll: docs/engine.md, "Polls"), and the stored state as far as it can be trusted. A row
+ * that did not read starts from fresh state, as if active just now: the cooldown runs again in
+ * full, and nothing scales down on the strength of a lost history. After a failed save, the
+ * activity it held still counts, and nothing scales down until a save succeeds.
  */
-export function decisionInput({ target }: ConfiguredTarget, record: StoredRecord | undefined, unsaved: UnsavedState | undefined, scale: ScaleReading, triggers: TriggerResult[], now: number): ReplayDocument {
+export function decisionInput({ target }: ConfiguredTarget, record: StoredRecord | undefined, unsaved: UnsavedState | undefined, scale: ScaleReading, triggers: TriggerResult[], now: number, poll: boolean): ReplayDocument {
   const iso = new Date(now).toISOString();
   const stored: ScalerState = record?.invalid ? { lastActiveTime: iso } : record?.state ?? {};
   const state = unsaved?.lastActiveTime ? { ...stored, lastActiveTime: latestTime(stored.lastActiveTime, unsaved.lastActiveTime) } : stored;
@@ -34,9 +35,11 @@ export function decisionInput({ target }: ConfiguredTarget, record: StoredRecord
     observation: {
       specReplicas: scale.specReplicas,
       statusReplicas: scale.statusReplicas,
+      ...(scale.readyReplicas !== undefined ? { readyReplicas: scale.readyReplicas } : {}),
       annotations: scale.annotations,
       triggers,
       ...(historyNotTrusted ? { historyNotTrusted } : {}),
+      poll,
     },
     state,
   };
@@ -50,6 +53,7 @@ export function decisionEvent({ target }: ConfiguredTarget, input: ReplayDocumen
     triggerValues: triggers.map((r) => ('value' in r ? r.value : null)),
     triggerErrors: triggers.map((r) => ('error' in r ? r.error : null)),
     triggerMetrics: target.triggers.map((t) => metricNameOf(t.type)),
+    ...(decision.composite !== undefined ? { composite: decision.composite } : {}),
     currentReplicas: specReplicas,
     desiredReplicas: decision.desiredReplicas,
     finalReplicas: applied || decision.replicas === specReplicas ? decision.replicas : specReplicas,

@@ -4,7 +4,7 @@
 // serialize on the workload's resourceVersion, state writes on the row's ETag; each lost race
 // sends the evaluation back to observe (within a budget), except a lost save after a scale was
 // written, whose change is merged into the other writer's row so that it is recorded once.
-import { decide, recordScaleChange, type Decision, type ReplayDocument } from '../engine/index.js';
+import { decide, recordDecidedChange, type Decision, type ReplayDocument } from '../engine/index.js';
 import { messageOf, StateError } from '../errors/index.js';
 import { readCheckedScale, ScaleConflictError, type Kube } from '../kube/index.js';
 import { StateConflictError, updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
@@ -13,7 +13,7 @@ import { decisionEvent, decisionInput, type UnsavedState } from './decision.js';
 import { describeScaledByOther, scaledByOther } from './other-writer.js';
 import { claimWorkload, type WorkloadOwners } from './owners.js';
 import { recordScaleEvent } from './workload-events.js';
-import { readTarget, targetKey, workloadOf, type ConfiguredTarget, type Observed } from './targets.js';
+import { readTarget, specFingerprint, targetKey, workloadOf, type ConfiguredTarget, type Observed } from './targets.js';
 
 export interface TargetDeps {
   kube: Kube;
@@ -57,7 +57,17 @@ interface Evaluation {
   deps: TargetDeps;
   key: string;
   startedAt: number;
+  /** Whether this evaluation is KEDA's poll, and the tick start it is recorded at. */
+  tick: TickOfEvaluation;
   warnings: string[];
+}
+
+/** Where an evaluation stands in the schedule (evaluate-all.ts, scheduleOf). */
+export interface TickOfEvaluation {
+  /** The evaluation is KEDA's poll: it may wake the target or take it to zero. */
+  poll: boolean;
+  /** The start of its tick (epoch ms): a poll is recorded at it, and the next counts from it. */
+  tickStart: number;
 }
 
 interface Decided {
@@ -88,7 +98,7 @@ async function observe(ev: Evaluation, base: StoredRecord | undefined): Promise<
 /** 2. Decide on what was observed and on the state as far as it can be trusted. */
 function decideOn(ev: Evaluation, base: StoredRecord | undefined, { scale, triggers }: Observed): Decided {
   const now = ev.deps.now();
-  const input = decisionInput(ev.configured, base, ev.deps.saveFailures.get(ev.key), scale, triggers, now);
+  const input = decisionInput(ev.configured, base, ev.deps.saveFailures.get(ev.key), scale, triggers, now, ev.tick.poll);
   const decision = decide(ev.configured.target, input.observation, input.state, now);
   return { input, decision, now, changed: decision.replicas !== scale.specReplicas };
 }
@@ -108,10 +118,17 @@ async function apply(ev: Evaluation, { decision }: Decided, { scale }: Observed)
   await ev.deps.kube.writeScale(workloadOf(ev.configured.target), decision.replicas, scale.resourceVersion);
 }
 
+/** The poll fields of a record after this evaluation: its tick start when it polled, and the spec it evaluated. */
+const pollFields = (ev: Evaluation, before: StoredRecord | undefined): Pick<TargetRecord, 'lastPolled' | 'specHash'> => ({
+  lastPolled: ev.tick.poll ? new Date(ev.tick.tickStart).toISOString() : before?.lastPolled,
+  specHash: specFingerprint(ev.configured.target),
+});
+
 /** The record a decision leaves. */
-const recordOf = (decided: Decided, base: StoredRecord | undefined, { scale }: Observed): TargetRecord => ({
+const recordOf = (ev: Evaluation, decided: Decided, base: StoredRecord | undefined, { scale }: Observed): TargetRecord => ({
   state: decided.decision.state,
   lastEvaluated: decided.input.now,
+  ...pollFields(ev, base),
   lastReplicas: decided.decision.replicas,
   lastWakeConfirmed: base?.lastWakeConfirmed,
   workloadUid: scale.uid,
@@ -119,7 +136,7 @@ const recordOf = (decided: Decided, base: StoredRecord | undefined, { scale }: O
 
 /** 5. Record: save the decision's record under the etag of `base` (a lost race is a StateConflictError). */
 async function record(ev: Evaluation, decided: Decided, base: StoredRecord | undefined, observed: Observed): Promise<void> {
-  await ev.deps.store.save(ev.key, recordOf(decided, base, observed), base?.etag);
+  await ev.deps.store.save(ev.key, recordOf(ev, decided, base, observed), base?.etag);
 }
 
 /**
@@ -132,8 +149,9 @@ async function merge(ev: Evaluation, decided: Decided, { scale }: Observed): Pro
   const { deps, configured } = ev;
   await updateRecord(deps.store, ev.key, async (fresh) => ({
     ...fresh,
-    state: recordScaleChange(configured.target.behavior, fresh?.state ?? {}, scale.specReplicas, decided.decision.replicas, decided.now),
+    state: recordDecidedChange(configured.target, fresh?.state ?? {}, scale.specReplicas, decided.decision.replicas, decided.now),
     lastEvaluated: decided.input.now,
+    ...pollFields(ev, fresh),
     workloadUid: scale.uid,
     lastReplicas: await readCheckedScale(deps.kube, workloadOf(configured.target)).then((s) => s.specReplicas, () => decided.decision.replicas),
   }));
@@ -152,9 +170,13 @@ function finish(ev: Evaluation, outcome: { event?: ScaleDecisionEvent; error?: u
   };
 }
 
-/** Read -> decide -> apply -> record, with the races of the module comment. */
-export async function evaluateTarget(configured: ConfiguredTarget, stored: StoredRecord | undefined, deps: TargetDeps): Promise<EvaluatedTarget> {
-  const ev: Evaluation = { configured, deps, key: targetKey(configured.target), startedAt: deps.now(), warnings: [] };
+/**
+ * Read -> decide -> apply -> record, with the races of the module comment. `tick`: whether this is
+ * a poll and its tick's start (evaluate-all.ts); absent, a poll recorded at the evaluation's start.
+ */
+export async function evaluateTarget(configured: ConfiguredTarget, stored: StoredRecord | undefined, deps: TargetDeps, tick?: TickOfEvaluation): Promise<EvaluatedTarget> {
+  const startedAt = deps.now();
+  const ev: Evaluation = { configured, deps, key: targetKey(configured.target), startedAt, tick: tick ?? { poll: true, tickStart: startedAt }, warnings: [] };
   // A row that did not read costs its target its history, said once, here.
   if (stored?.invalid) deps.telemetry.failure(new StateError(stored.invalid), { operation: 'evaluate', target: ev.key, cluster: configured.target.cluster });
   const budget = { ...BUDGET };

@@ -15,9 +15,11 @@ const count = z.number({ error: 'must be a number' }).int('must be an integer').
 const observationSchema = z.strictObject({
   specReplicas: count,
   statusReplicas: count.optional(),
+  readyReplicas: count.optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   triggers: z.array(z.union([z.strictObject({ value: z.number() }), z.strictObject({ error: z.string() })], { error: 'must be { "value": n } or { "error": "text" }' })),
   historyNotTrusted: z.string().optional(),
+  poll: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /** The document as the engine takes it; the state checked as a stored row's is (shared/state), and no field may be unknown. */

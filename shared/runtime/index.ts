@@ -1,7 +1,7 @@
 // The runtime's surface: what the Functions entry points, the command line and the benchmarks use.
 export { createRuntime, DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom, type Runtime, type RuntimeOverrides } from './wiring.js';
 export { createEvaluationLoop, failedEvaluation, summarize, tickWarnings, type EvaluationLoop } from './loop.js';
-export { evaluateAll, isDue, STATE_RETENTION_MS, type TickDeps, type TickOptions, type TickResult } from './evaluate-all.js';
+export { evaluateAll, isDue, isPollDue, scheduleOf, STATE_RETENTION_MS, type Schedule, type TickDeps, type TickOptions, type TickResult } from './evaluate-all.js';
 export { type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
 export { createWaker, type HandledMessage, type WakeOutcome, type Waker } from './wake.js';
 export { wakeQueueClients, wakeQueuesOf, type WakeQueue } from './wake-queues.js';
@@ -10,6 +10,6 @@ export { readStatus, type RemovedRow, type StatusReport, type TargetStatus } fro
 export { replay } from './explain.js';
 export { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 export { describeScaledByOther } from './other-writer.js';
-export { targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
+export { specFingerprint, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
 export { pollOnce, pollQueue, queueTriggerSettings, type QueueTriggerSettings } from './queue-poller.js';
 export { hostEvaluationLoop, hostSchedule, hostWake, hostWakeQueues, messageText } from './host.js';

@@ -6,6 +6,7 @@ import { messageOf } from '../errors/index.js';
 import { redactSecrets, redactTexts } from '../redact/index.js';
 import type { StoredRecord } from '../state/index.js';
 import { decisionInput } from './decision.js';
+import { isPollDue } from './evaluate-all.js';
 import { claimWorkload } from './owners.js';
 import { readTarget, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
 import type { Runtime } from './wiring.js';
@@ -31,7 +32,8 @@ async function planTarget(runtime: Runtime, t: ConfiguredTarget, record: StoredR
     // A target that would hold because another one owns its workload says so.
     claimWorkload(runtime.owners, target, workloadOf(t.target), scale.uid);
     const now = runtime.now();
-    const input = decisionInput(t, record, runtime.saveFailures.get(target), scale, triggers, now);
+    // Whether the running scaler's next tick would poll it (by its schedule, not this process's start).
+    const input = decisionInput(t, record, runtime.saveFailures.get(target), scale, triggers, now, isPollDue(t.target, record, now));
     const decision = decide(t.target, input.observation, input.state, now);
     // Redacted as a ScaleDecision is: the observation's texts may hold what a service answered.
     const explain = { ...input, observation: redactTexts(input.observation) };

@@ -18,8 +18,10 @@ export interface TargetStatus {
   row: 'ok' | 'none' | 'invalid';
   /** The last decision: when its row was last written (an evaluation or a wake; by the table's clock), and the replicas it left. */
   lastDecision?: { at?: string | undefined; replicas?: number | undefined };
-  /** When the evaluation loop last evaluated it (by the scaler's clock; pollingInterval counts from it). */
+  /** When the evaluation loop last evaluated it (by the scaler's clock). */
   lastEvaluated?: string | undefined;
+  /** The start of the tick that last polled it (pollingInterval counts from it: docs/engine.md, "Polls"). */
+  lastPolled?: string | undefined;
   /** When the wake path last confirmed it awake. */
   lastWakeConfirmed?: string | undefined;
   /** The last evaluation that saw it active (the cooldown runs from it); null: never active. */
@@ -67,7 +69,7 @@ const lastDecision = (r: StoredRecord): { at?: string | undefined; replicas?: nu
 function targetStatus({ target }: ConfiguredTarget, record: StoredRecord | undefined, now: number): TargetStatus {
   const key = targetKey(target);
   if (!record) return { target: key, row: 'none' };
-  const status: TargetStatus = { target: key, row: record.invalid ? 'invalid' : 'ok', lastDecision: lastDecision(record), lastEvaluated: record.lastEvaluated, lastWakeConfirmed: record.lastWakeConfirmed };
+  const status: TargetStatus = { target: key, row: record.invalid ? 'invalid' : 'ok', lastDecision: lastDecision(record), lastEvaluated: record.lastEvaluated, lastPolled: record.lastPolled, lastWakeConfirmed: record.lastWakeConfirmed };
   if (record.invalid) return { ...status, invalid: redactSecrets(record.invalid) };
   const { state } = record;
   const end = cooldownEnd(target, state, now);

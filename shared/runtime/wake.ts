@@ -6,7 +6,7 @@
 // wake) -> forward. It never scales down, and a target confirmed awake in the last few seconds
 // costs no call (docs/wake.md).
 import type { Target } from '../config/index.js';
-import { decideWake, isAsleep, latestTime, recordScaleChange, type Decision } from '../engine/index.js';
+import { decideWake, isAsleep, latestTime, recordDecidedChange, type Decision } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors/index.js';
 import { readCheckedScale, ScaleConflictError, type ScaleReading } from '../kube/index.js';
 import { createSender, type Sender } from '../sources/index.js';
@@ -73,7 +73,7 @@ const activeAt = (fresh: StoredRecord | undefined, iso: string, workloadUid: str
 /** The record after the wake's scale write: the change recorded, the activity kept. */
 const wokenAt = (fresh: StoredRecord | undefined, t: ConfiguredTarget, scale: ScaleReading, decision: Decision, now: number, iso: string): TargetRecord => ({
   ...fresh,
-  state: { ...recordScaleChange(t.target.behavior, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: latestTime(fresh?.state.lastActiveTime, iso), scaledToZero: false },
+  state: { ...recordDecidedChange(t.target, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: latestTime(fresh?.state.lastActiveTime, iso), scaledToZero: false },
   lastReplicas: decision.replicas,
   lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, iso),
   workloadUid: scale.uid,
@@ -101,7 +101,7 @@ async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue):
       return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: now };
     }
     const record = await store.load(key);
-    const input = decisionInput(t, record, undefined, scale, await readSources(t.sources), now);
+    const input = decisionInput(t, record, undefined, scale, await readSources(t.sources), now, true);
     const decision = decideWake(t.target, input.observation, input.state, now);
     if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { outcome: { target: key, result: 'paused' } };
     await updateRecord(store, key, (fresh) => activeAt(fresh, iso, scale.uid), record);

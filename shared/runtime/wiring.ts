@@ -24,6 +24,11 @@ export interface Runtime {
   credentialFor: CredentialFactory;
   concurrency: number;
   now: () => number;
+  /**
+   * When this runtime started (by `now`): its first tick polls every target not polled since, as
+   * KEDA's scale loops poll at once when the operator starts (evaluate-all.ts, isPollDue).
+   */
+  startedAt: number;
   /** The bound on each call to an outside service, when not the adapters' defaults. */
   timeoutMs?: number | undefined;
   /** Which target reached which workload, shared by the loop and the wake path. */
@@ -65,6 +70,11 @@ export interface RuntimeOverrides {
    * identity endpoint) may take; each adapter's own default (10 s) otherwise.
    */
   timeoutMs?: number;
+  /**
+   * When the process started, when not now: `run` keeps it across a reload of the settings, which
+   * is not a restart (only the targets that changed are polled at once).
+   */
+  startedAt?: number;
 }
 
 export function createRuntime(settings: Settings, overrides: RuntimeOverrides = {}): Runtime {
@@ -94,6 +104,7 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
     credentialFor,
     concurrency: config.concurrency,
     now: overrides.now ?? Date.now,
+    startedAt: overrides.startedAt ?? (overrides.now ?? Date.now)(),
     timeoutMs: overrides.timeoutMs,
     owners: createWorkloadOwners(config.targets),
     saveFailures: new Map(),

@@ -148,6 +148,31 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
 
 const QUANTITY = /^\s*([+-]?(?:\d+\.?\d*|\.\d+))(m?)\s*$/;
 
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/**
+ * A finite decimal number given as a number or a string ("2.5", "1e3"), as KEDA reads the
+ * numbers of advanced.scalingModifiers (strconv.ParseFloat); `above` is an exclusive lower bound.
+ */
+export function decimal(bounds: { above?: number } = {}) {
+  return z.unknown().transform((raw, ctx) => {
+    if (raw === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is required' });
+      return z.NEVER;
+    }
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : NaN;
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({ code: 'custom', message: `${show(raw)} is not a number` });
+      return z.NEVER;
+    }
+    if (bounds.above !== undefined && !(n > bounds.above)) {
+      ctx.addIssue({ code: 'custom', message: `${n} is not more than ${bounds.above}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
 /** A non-negative Kubernetes quantity as used for HPA tolerance: 0.1, "0.05", "50m". */
 export const quantity = z.unknown().transform((raw, ctx) => {
   const match = typeof raw === 'number' ? [String(raw), String(raw), ''] : typeof raw === 'string' ? QUANTITY.exec(raw) : null;

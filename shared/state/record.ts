@@ -35,6 +35,8 @@ export const scalerStateSchema = z.object(
 const recordSchema = z.object({
   state: scalerStateSchema,
   lastEvaluated: isoTime.optional(),
+  lastPolled: isoTime.optional(),
+  specHash: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
   lastReplicas: count.optional(),
   lastWakeConfirmed: isoTime.optional(),
   workloadUid: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
@@ -44,6 +46,8 @@ const recordSchema = z.object({
 export interface RawRecord {
   state: unknown;
   lastEvaluated?: unknown;
+  lastPolled?: unknown;
+  specHash?: unknown;
   lastReplicas?: unknown;
   lastWakeConfirmed?: unknown;
   workloadUid?: unknown;

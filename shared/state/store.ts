@@ -6,8 +6,19 @@ import { StateError } from '../errors/index.js';
 export interface TargetRecord {
   /** The engine's state (docs/engine.md). */
   state: ScalerState;
-  /** When the evaluation loop last evaluated the target (pollingInterval is counted from it). */
+  /** When the evaluation loop last evaluated the target (by the decision's clock). */
   lastEvaluated?: string | undefined;
+  /**
+   * The start of the tick that last polled the target (KEDA's poll: the one evaluation per
+   * pollingInterval that may wake it or take it to zero); the next poll is due pollingInterval
+   * after it. Rows without it count from lastEvaluated.
+   */
+  lastPolled?: string | undefined;
+  /**
+   * The fingerprint of the target's spec as written when it was last evaluated: a target whose
+   * spec changed since is polled at once, as KEDA checks a changed ScaledObject at once.
+   */
+  specHash?: string | undefined;
   /** The replica count the last evaluation or wake left the target at. */
   lastReplicas?: number | undefined;
   /** When the wake path last confirmed the target awake (saves API calls in a burst). */
@@ -32,6 +43,8 @@ export interface StoredRecord extends TargetRecord {
 export const recordFields = (r: TargetRecord): TargetRecord => ({
   state: r.state,
   lastEvaluated: r.lastEvaluated,
+  lastPolled: r.lastPolled,
+  specHash: r.specHash,
   lastReplicas: r.lastReplicas,
   lastWakeConfirmed: r.lastWakeConfirmed,
   workloadUid: r.workloadUid,

@@ -26,6 +26,8 @@ type Row = {
   rowKey: string;
   state: string;
   lastEvaluated?: string;
+  lastPolled?: string;
+  specHash?: string;
   lastReplicas?: number;
   lastWakeConfirmed?: string;
   workloadUid?: string;
@@ -60,6 +62,8 @@ export function toRow(key: string, record: TargetRecord): Row {
     rowKey: toRowKey(key),
     ...parts,
     ...(record.lastEvaluated !== undefined ? { lastEvaluated: record.lastEvaluated } : {}),
+    ...(record.lastPolled !== undefined ? { lastPolled: record.lastPolled } : {}),
+    ...(record.specHash !== undefined ? { specHash: record.specHash } : {}),
     ...(record.lastReplicas !== undefined ? { lastReplicas: record.lastReplicas } : {}),
     ...(record.lastWakeConfirmed !== undefined ? { lastWakeConfirmed: record.lastWakeConfirmed } : {}),
     ...(record.workloadUid !== undefined ? { workloadUid: record.workloadUid } : {}),
@@ -86,7 +90,7 @@ function toRecord(row: TableEntityResult<Record<string, unknown>>): StoredRecord
   } catch (e) {
     return unreadableRecord(key, rowKey, etag, `is not JSON (${(e as Error).message})`, updatedAt);
   }
-  return checkRecord({ state, lastEvaluated: row.lastEvaluated, lastReplicas: row.lastReplicas, lastWakeConfirmed: row.lastWakeConfirmed, workloadUid: row.workloadUid }, key, rowKey, etag, updatedAt);
+  return checkRecord({ state, lastEvaluated: row.lastEvaluated, lastPolled: row.lastPolled, specHash: row.specHash, lastReplicas: row.lastReplicas, lastWakeConfirmed: row.lastWakeConfirmed, workloadUid: row.workloadUid }, key, rowKey, etag, updatedAt);
 }
 
 export type TableLocation = { connectionString: string; table: string } | { url: string; table: string; credential: TokenCredential };

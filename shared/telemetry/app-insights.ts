@@ -47,6 +47,7 @@ export function decisionProperties(e: ScaleDecisionEvent): Record<string, string
     name: e.name,
     triggerValues: JSON.stringify(e.triggerValues),
     triggerErrors: JSON.stringify(e.triggerErrors),
+    ...(e.composite !== undefined ? { composite: String(e.composite) } : {}),
     currentReplicas: String(e.currentReplicas),
     desiredReplicas: String(e.desiredReplicas),
     finalReplicas: String(e.finalReplicas),
@@ -88,6 +89,8 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
         const name = e.triggerMetrics[trigger];
         if (value !== null && name) client.trackMetric({ name, value, properties: { ...dimensions, trigger: String(trigger) } });
       });
+      // The scalingModifiers formula's value, as KEDA's composite-metric.
+      if (typeof e.composite === 'number') client.trackMetric({ name: 'scaler.composite', value: e.composite, properties: dimensions });
       client.trackMetric({ name: 'scaler.replicas', value: e.finalReplicas, properties: dimensions });
       client.trackMetric({ name: 'scaler.desired_replicas', value: e.desiredReplicas, properties: dimensions });
     },

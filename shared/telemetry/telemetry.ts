@@ -15,6 +15,11 @@ export interface ScaleDecisionEvent {
   triggerErrors: (string | null)[];
   /** Per trigger: the metric its reading is sent as (its trigger type's, e.g. scaler.queue_length). */
   triggerMetrics: string[];
+  /**
+   * With advanced.scalingModifiers: the composite metric's value (the formula's, or the fallback
+   * metric in its place), null when there was none. Absent without scalingModifiers.
+   */
+  composite?: number | null | undefined;
   currentReplicas: number;
   desiredReplicas: number;
   finalReplicas: number;

@@ -39,6 +39,16 @@ describe('decision lines', () => {
     expect(lines).toEqual(['10:00:05 local/shop/worker  replicas 0 -> 3  queue 12  activate (ScaleTargetActivated): activated: trigger 0: value 12 -> 3']);
   });
 
+  test('with scalingModifiers the line shows the composite value after the queues', () => {
+    const { lines, telemetry } = terminal();
+    telemetry.decision(decision({ triggerValues: [30, 10], triggerErrors: [null, null], triggerMetrics: ['scaler.queue_length', 'scaler.queue_length'], composite: 20, finalReplicas: 5, reason: 'activated' }));
+    telemetry.decision(decision({ composite: null, finalReplicas: 0, action: 'none', code: 'TriggerError', reason: 'holding' }));
+    expect(lines).toEqual([
+      '10:00:05 local/shop/worker  replicas 0 -> 5  queue 30,10  composite 20  activate (ScaleTargetActivated): activated',
+      '10:00:05 local/shop/worker  replicas 0  queue 12  composite none  none (TriggerError): holding',
+    ]);
+  });
+
   test('a trigger that cannot be read: said once with how to fix it, then the decision without the how-to; again only once it was fine in between', () => {
     const { lines, telemetry } = terminal();
     telemetry.decision(holding());

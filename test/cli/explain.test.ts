@@ -30,8 +30,32 @@ describe('cli explain', () => {
     await writeFile(file, JSON.stringify(document));
     const { code, out } = await runCli(explainCommand, [file]);
     expect(code).toBe(0);
-    // 42 / 5 -> 9, limited from 0 to 4 by the no-behavior scale-up cap.
+    // 42 / 5 -> 9, limited to 4 by the no-behavior scale-up cap from the floor 1, max(2 x 1, 4).
     expect(JSON.parse(out)).toMatchObject({ replicas: 4, desiredReplicas: 9, action: 'activate', code: 'ScaleTargetActivated' });
+  });
+
+  test('replays a scalingModifiers decision, showing the composite, and a Value target with its ready pods', async () => {
+    const document = {
+      now: '2026-11-27T10:00:00Z',
+      spec: {
+        scaleTargetRef: { name: 'worker' },
+        triggers: [
+          { type: 'azure-queue', name: 'orders', metadata: { queueName: 'orders', accountName: 'acct' } },
+          { type: 'azure-queue', name: 'returns', metadata: { queueName: 'returns', accountName: 'acct' } },
+        ],
+        advanced: { scalingModifiers: { formula: 'orders + returns', target: '10', metricType: 'Value' } },
+      },
+      observation: { specReplicas: 3, statusReplicas: 3, readyReplicas: 1, triggers: [{ value: 30 }, { value: 10 }] },
+      state: { recommendations: [] },
+    };
+    const file = join(dir, 'composite.json');
+    await writeFile(file, JSON.stringify(document));
+    const { code, out } = await runCli(explainCommand, [file]);
+    expect(code).toBe(0);
+    // (30 + 10) against a Value target of 10: ratio 4, times 1 ready pod.
+    const decision = JSON.parse(out) as { composite: number; desiredReplicas: number; reason: string };
+    expect(decision).toMatchObject({ composite: 40, desiredReplicas: 4 });
+    expect(decision.reason).toContain('composite: formula "orders + returns" = 40 (Value target 10, activation 0, active) -> 4');
   });
 
   describe('a decision whose document App Insights holds in parts', () => {

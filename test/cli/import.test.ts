@@ -86,7 +86,14 @@ const rows: Row[] = [
     want: [],
     notes: [['spec.triggers[0]', 'trigger-kept-out'], ['spec.triggers[1]', 'trigger-kept-out'], ['spec.triggers', 'target-kept-out']],
   },
-  { name: 'metricType Value is left out, with what removing it would mean', input: so({ triggers: [queue(), queue({ queueName: 'returns' }, { metricType: 'Value' })] }), want: [target()], notes: [['spec.triggers[1].metricType', 'trigger-kept-out']], says: 'remove metricType to carry it' },
+  { name: 'metricType Value is carried', input: so({ triggers: [queue(), queue({ queueName: 'returns' }, { metricType: 'Value' })] }), want: [target({ triggers: [queue(), queue({ queueName: 'returns' }, { metricType: 'Value' })] })], notes: [] },
+  {
+    name: 'metricType Utilization is left out, with the configuration\'s reason (KEDA refuses it for external metrics)',
+    input: so({ triggers: [queue(), queue({ queueName: 'returns' }, { metricType: 'Utilization' })] }),
+    want: [target()],
+    notes: [['spec.triggers[1]', 'trigger-kept-out']],
+    says: 'spec.triggers[1].metricType: "Utilization" is not supported, only AverageValue or Value (KEDA refuses Utilization for external metrics too)',
+  },
   { name: 'a ScaledObject with no triggers is not imported', input: so({ triggers: [] }), want: [], notes: [['spec.triggers', 'target-kept-out']] },
 
   // Authentication: accountName + the scaler's managed identity
@@ -133,8 +140,32 @@ const rows: Row[] = [
   { name: 'an unknown spec field is ignored', input: so({ minReplicas: 2 }), want: [target()], notes: [['spec.minReplicas', 'ignored']] },
 
   // Other spec fields
-  { name: 'scalingModifiers are dropped, naming the formula', input: so({ triggers: [queue({}, { name: 'q' }), cpu], advanced: { scalingModifiers: { formula: 'q + cpu', target: '5' } } }), want: [target({ triggers: [queue({}, { name: 'q' })] })], notes: [['spec.advanced.scalingModifiers', 'dropped'], ['spec.triggers[1]', 'trigger-kept-out']], says: 'formula "q + cpu"' },
-  { name: 'advanced with only scalingModifiers leaves no advanced', input: so({ advanced: { scalingModifiers: { formula: 'a', target: '1' } } }), want: [target()], notes: [['spec.advanced.scalingModifiers', 'dropped']] },
+  {
+    name: 'scalingModifiers are carried as they are, with the fallback that goes with them',
+    input: so({ triggers: [queue({}, { name: 'orders' }), queue({ queueName: 'returns' }, { name: 'returns' })], fallback: { failureThreshold: 3, replicas: 10, behavior: 'scalingModifiers' }, advanced: { scalingModifiers: { formula: 'orders ?? returns ?? 8', target: '2', activationTarget: '1', metricType: 'Value' } } }),
+    want: [target({ triggers: [queue({}, { name: 'orders' }), queue({ queueName: 'returns' }, { name: 'returns' })], fallback: { failureThreshold: 3, replicas: 10, behavior: 'scalingModifiers' }, advanced: { scalingModifiers: { formula: 'orders ?? returns ?? 8', target: '2', activationTarget: '1', metricType: 'Value' } } })],
+    notes: [],
+  },
+  {
+    name: 'a trigger left out that the formula does not name: the rest is carried',
+    input: so({ triggers: [queue({}, { name: 'q' }), cpu], advanced: { scalingModifiers: { formula: 'q * 2', target: '5' } } }),
+    want: [target({ triggers: [queue({}, { name: 'q' })], advanced: { scalingModifiers: { formula: 'q * 2', target: '5' } } })],
+    notes: [['spec.triggers[1]', 'trigger-kept-out']],
+  },
+  {
+    name: 'a formula naming a trigger that is left out: the ScaledObject is not imported, saying why',
+    input: so({ triggers: [queue({}, { name: 'q' }), { ...cpu, name: 'cpu' }], advanced: { scalingModifiers: { formula: 'q + cpu', target: '5' } } }),
+    want: [],
+    notes: [['spec.triggers[1]', 'trigger-kept-out'], ['spec', 'target-kept-out']],
+    says: 'trigger type "cpu" is not supported',
+  },
+  {
+    name: 'a formula KEDA would refuse too keeps the ScaledObject out with the configuration\'s message',
+    input: so({ triggers: [queue({}, { name: 'q' })], advanced: { scalingModifiers: { formula: 'q.constructor', target: '5' } } }),
+    want: [],
+    notes: [['spec', 'target-kept-out']],
+    says: 'spec.advanced.scalingModifiers.formula: member access (.constructor) is not supported',
+  },
   { name: 'idleReplicaCount 0 without minReplicaCount (refused by KEDA) is dropped', input: so({ idleReplicaCount: 0 }), want: [target()], notes: [['spec.idleReplicaCount', 'dropped']], says: '0 when omitted' },
   { name: 'idleReplicaCount equal to minReplicaCount (refused by KEDA) is dropped', input: so({ minReplicaCount: 2, idleReplicaCount: 2, maxReplicaCount: 5 }), want: [target({ minReplicaCount: 2, maxReplicaCount: 5 })], notes: [['spec.idleReplicaCount', 'dropped']] },
   { name: 'a Rollout is not imported', input: so({ scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'worker' } }), want: [], notes: [['spec.scaleTargetRef', 'target-kept-out']], says: 'only apps/v1 Deployments and StatefulSets' },

@@ -64,6 +64,23 @@ const rows: Row[] = [
   { name: 'activationQueueLength defaults to 0', input: target(), pick: (t) => t.triggers[0]!.activationTargetValue, want: 0 },
   { name: 'queueLengthStrategy defaults to all', input: target(), pick: (t) => t.triggers[0]!.metadata.queueLengthStrategy, want: 'all' },
   { name: 'metricType defaults to AverageValue', input: target(), pick: (t) => t.triggers[0]!.metricType, want: 'AverageValue' },
+  { name: 'metricType Value is kept for the engine', input: target({ triggers: [queue({}, { metricType: 'Value' })] }), pick: (t) => t.triggers[0]!.metricType, want: 'Value' },
+
+  // advanced.scalingModifiers (KEDA's composite metric)
+  { name: 'no scalingModifiers by default', input: target(), pick: (t) => t.scalingModifiers, want: undefined },
+  {
+    name: 'scalingModifiers: activationTarget defaults to 0, metricType to AverageValue, names resolve to trigger indexes',
+    input: target({ triggers: [queue({}, { name: 'a' }), queue({ queueName: 'returns' }, { name: 'b' })], advanced: { scalingModifiers: { formula: 'max(a, b) / 2', target: '5' } } }),
+    pick: (t) => t.scalingModifiers,
+    want: { formula: 'max(a, b) / 2', target: 5, activationTarget: 0, metricType: 'AverageValue', expression: { kind: 'binary', op: '/', left: { kind: 'call', fn: 'max', args: [{ kind: 'trigger', index: 0 }, { kind: 'trigger', index: 1 }] }, right: { kind: 'number', value: 2 } } },
+  },
+  {
+    name: 'scalingModifiers: numbers as strings or numbers, target cut to thousandths as KEDA gives it to the HPA',
+    input: target({ triggers: [queue({}, { name: 'a' })], advanced: { scalingModifiers: { formula: 'a', target: '2.50049', activationTarget: 1.5, metricType: 'Value' } } }),
+    pick: (t) => [t.scalingModifiers?.target, t.scalingModifiers?.activationTarget, t.scalingModifiers?.metricType],
+    want: [2.5, 1.5, 'Value'],
+  },
+  { name: 'fallback behavior scalingModifiers is kept', input: target({ triggers: [queue({}, { name: 'a' })], fallback: { failureThreshold: 2, replicas: 3, behavior: 'scalingModifiers' }, advanced: { scalingModifiers: { formula: 'a ?? 4', target: '2' } } }), pick: (t) => t.fallback?.behavior, want: 'scalingModifiers' },
   { name: 'an empty metadata value counts as missing, as in KEDA', input: target({ triggers: [queue({ queueLength: '', cloud: '' })] }), pick: (t) => [t.triggers[0]!.targetValue, t.triggers[0]!.metadata.endpointSuffix], want: [5, 'queue.core.windows.net'] },
   { name: 'queueLengthStrategy visibleonly', input: target({ triggers: [queue({ queueLengthStrategy: 'visibleonly' })] }), pick: (t) => t.triggers[0]!.metadata.queueLengthStrategy, want: 'visibleonly' },
   { name: 'trigger name and identityClientId are kept', input: target({ triggers: [queue({ identityClientId: '00000000-0000-0000-0000-0000000000aa' }, { name: 'orders' })] }), pick: (t) => [t.triggers[0]!.name, t.triggers[0]!.metadata.identityClientId], want: ['orders', '00000000-0000-0000-0000-0000000000aa'] },

@@ -29,6 +29,10 @@ const GOOD = ['shop/good'];
 const beside = (...bad: Json[]): string => JSON.stringify([good, ...bad]);
 const behavior = (b: Json): Json => worker({ advanced: { horizontalPodAutoscalerConfig: { behavior: b } } });
 const meta = (m: Json): Json => worker({ triggers: [queue(m)] });
+/** Two named queues (a, b) and advanced.scalingModifiers with `modifiers`, plus other spec fields. */
+const modified = (modifiers: Json, extra: Json = {}): Json =>
+  worker({ triggers: [queue({}, { name: 'a' }), queue({ queueName: 'returns' }, { name: 'b' })], advanced: { scalingModifiers: modifiers }, ...extra });
+const FORMULA = 'target shop/worker: advanced.scalingModifiers.formula: ';
 
 /** The same good target as a YAML document, for streams. */
 const GOOD_SO_YAML = `apiVersion: keda.sh/v1alpha1
@@ -269,13 +273,13 @@ const rows: Row[] = [
   {
     name: 'fallback behavior in the wrong case',
     targets: beside(worker({ fallback: { failureThreshold: 3, replicas: 2, behavior: 'CurrentReplicas' } })),
-    errors: ['target shop/worker: fallback.behavior: "CurrentReplicas" is not one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower'],
+    errors: ['target shop/worker: fallback.behavior: "CurrentReplicas" is not one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower, scalingModifiers'],
     loads: GOOD,
   },
   {
     name: 'fallback behavior scalingModifiers (no modifiers here)',
     targets: beside(worker({ fallback: { failureThreshold: 3, replicas: 2, behavior: 'scalingModifiers' } })),
-    errors: ['target shop/worker: fallback.behavior: "scalingModifiers" is not one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower'],
+    errors: ['target shop/worker: fallback.behavior: "scalingModifiers" needs advanced.scalingModifiers.formula (as in KEDA)'],
     loads: GOOD,
   },
 
@@ -361,15 +365,21 @@ const rows: Row[] = [
     loads: GOOD,
   },
   {
-    name: 'metricType Value',
+    name: 'metricType Value loads',
     targets: beside(worker({ triggers: [queue({}, { metricType: 'Value' })] })),
-    errors: ['target shop/worker: triggers[0].metricType: "Value" is not supported, only AverageValue: a Value target is multiplied by the ready pods, which the scaler does not read'],
-    loads: GOOD,
+    errors: [],
+    loads: [...GOOD, 'shop/worker'],
   },
   {
     name: 'metricType Utilization',
     targets: beside(worker({ triggers: [queue({}, { metricType: 'Utilization' })] })),
-    errors: ['target shop/worker: triggers[0].metricType: "Utilization" is not supported, only AverageValue (KEDA refuses Utilization for external metrics too)'],
+    errors: ['target shop/worker: triggers[0].metricType: "Utilization" is not supported, only AverageValue or Value (KEDA refuses Utilization for external metrics too)'],
+    loads: GOOD,
+  },
+  {
+    name: 'metricType neither AverageValue nor Value',
+    targets: beside(worker({ triggers: [queue({}, { metricType: 'averagevalue' })] })),
+    errors: ['target shop/worker: triggers[0].metricType: "averagevalue" is not one of AverageValue, Value'],
     loads: GOOD,
   },
   {
@@ -407,12 +417,7 @@ const rows: Row[] = [
     errors: ['target shop/worker: triggers[0].authenticationRef.name: is required'],
     loads: GOOD,
   },
-  {
-    name: 'advanced.scalingModifiers',
-    targets: beside(worker({ advanced: { scalingModifiers: { formula: 'a + b', target: '10' } } })),
-    errors: ['target shop/worker: advanced.scalingModifiers: is not supported: each trigger scales on its own and the highest answer wins'],
-    loads: GOOD,
-  },
+  ...scalingModifierRows(),
   {
     name: 'two triggers with one name',
     targets: beside(worker({ triggers: [queue({}, { name: 'orders' }), queue({ queueName: 'returns' }, { name: 'orders' })] })),
@@ -421,9 +426,9 @@ const rows: Row[] = [
   },
   {
     name: 'metricType and metadata wrong in one trigger: both reported',
-    targets: beside(worker({ triggers: [queue({ queueLength: 'AA' }, { metricType: 'Value' })] })),
+    targets: beside(worker({ triggers: [queue({ queueLength: 'AA' }, { metricType: 'Utilization' })] })),
     errors: [
-      'target shop/worker: triggers[0].metricType: "Value" is not supported, only AverageValue: a Value target is multiplied by the ready pods, which the scaler does not read',
+      'target shop/worker: triggers[0].metricType: "Utilization" is not supported, only AverageValue or Value (KEDA refuses Utilization for external metrics too)',
       'target shop/worker: triggers[0].metadata.queueLength: "AA" is not an integer',
     ],
     loads: GOOD,
@@ -824,6 +829,63 @@ function clusterRows(): Row[] {
       errors: ['AZURE_CLIENT_ID: "scaler-identity" is not a client id (a GUID); ignored, as if it were not set: the system-assigned identity is used'],
       loads: GOOD,
     },
+  ];
+}
+
+/** advanced.scalingModifiers: KEDA's rules (webhook, HasValidFallback) and the formula's grammar (shared/config/formula.ts). */
+function scalingModifierRows(): Row[] {
+  const refused = (name: string, formula: string, reason: string): Row => ({ name: `formula ${name}`, targets: beside(modified({ formula, target: '5' })), errors: [`${FORMULA}${reason}`], loads: GOOD });
+  return [
+    { name: 'scalingModifiers with a formula over two named triggers loads', targets: beside(modified({ formula: '(a + b) / 2', target: '5', activationTarget: '1.5', metricType: 'Value' })), errors: [], loads: [...GOOD, 'shop/worker'] },
+    { name: 'scalingModifiers with every field empty is no scalingModifiers (as KEDA)', targets: beside(worker({ advanced: { scalingModifiers: { formula: '', target: '' } } })), errors: [], loads: [...GOOD, 'shop/worker'] },
+    { name: 'scalingModifiers without a formula', targets: beside(modified({ target: '5' })), errors: [`${FORMULA}is required when scalingModifiers is given (KEDA: ScalingModifiers.Formula is mandatory)`], loads: GOOD },
+    { name: 'scalingModifiers without a target', targets: beside(modified({ formula: 'a + b' })), errors: ['target shop/worker: advanced.scalingModifiers.target: is required with a formula (KEDA: formula is given but target is empty)'], loads: GOOD },
+    { name: 'scalingModifiers target 0', targets: beside(modified({ formula: 'a + b', target: '0' })), errors: ['target shop/worker: advanced.scalingModifiers.target: 0 is not more than 0'], loads: GOOD },
+    { name: 'scalingModifiers target not a number', targets: beside(modified({ formula: 'a + b', target: 'ten' })), errors: ['target shop/worker: advanced.scalingModifiers.target: "ten" is not a number'], loads: GOOD },
+    { name: 'scalingModifiers target below a thousandth', targets: beside(modified({ formula: 'a + b', target: '0.0004' })), errors: ['target shop/worker: advanced.scalingModifiers.target: 0.0004 is less than 0.001: the HPA is given the target in thousandths'], loads: GOOD },
+    { name: 'scalingModifiers activationTarget not a number', targets: beside(modified({ formula: 'a + b', target: '5', activationTarget: 'Infinity' })), errors: ['target shop/worker: advanced.scalingModifiers.activationTarget: "Infinity" is not a number'], loads: GOOD },
+    { name: 'scalingModifiers metricType Utilization', targets: beside(modified({ formula: 'a + b', target: '5', metricType: 'Utilization' })), errors: ['target shop/worker: advanced.scalingModifiers.metricType: "Utilization" is not supported, only AverageValue or Value (KEDA refuses Utilization for external metrics too)'], loads: GOOD },
+    { name: 'scalingModifiers with an unknown field', targets: beside(modified({ formula: 'a + b', target: '5', fomula: 'a' })), errors: ['target shop/worker: advanced.scalingModifiers: unknown field(s): fomula (did you mean formula?)'], loads: GOOD },
+    {
+      name: 'a trigger without a name next to a formula loads, as KEDA accepts it, with a warning',
+      targets: beside(worker({ triggers: [queue({}, { name: 'a' }), queue({ queueName: 'returns' })], advanced: { scalingModifiers: { formula: 'a * 2', target: '5' } } })),
+      errors: [],
+      warnings: ['target shop/worker: triggers[1].name: is not given: the formula cannot name this trigger; it is still read, and while it fails the target holds (as in KEDA)'],
+      loads: [...GOOD, 'shop/worker'],
+    },
+    {
+      name: 'fallback with a formula needs a whole-number target (KEDA never falls back otherwise)',
+      targets: beside(modified({ formula: 'a + b', target: '2.5' }, { fallback: { failureThreshold: 3, replicas: 4 } })),
+      errors: ['target shop/worker: fallback: is never used by KEDA with advanced.scalingModifiers.target "2.5", not a whole number: give a whole-number target, or remove fallback'],
+      loads: GOOD,
+    },
+    { name: 'fallback behavior scalingModifiers with a formula loads', targets: beside(modified({ formula: 'a ?? b ?? 8', target: '2' }, { fallback: { failureThreshold: 3, replicas: 10, behavior: 'scalingModifiers' } })), errors: [], loads: [...GOOD, 'shop/worker'] },
+    refused('naming no trigger', 'a + c', 'c is not the name of a trigger of this target (its triggers are named a, b)'),
+    refused('reaching for a prototype', 'constructor', 'constructor is not the name of a trigger of this target (its triggers are named a, b)'),
+    refused('with member access', 'a.constructor', 'member access (.constructor) is not supported'),
+    refused('with indexing', 'a["__proto__"]', 'indexing with [...] is not supported'),
+    refused('with a string', '"5"', 'the string "5" is not supported: a formula is about numbers'),
+    refused('with %', 'a % 2', 'the operator % is not supported'),
+    refused('with a number past float64', 'a * 1e309', 'the number 1e309 is out of range'),
+    refused('with in', 'a in [1, 2]', 'the operator in is not supported'),
+    refused('with an unknown function', 'sqrt(a)', 'the function sqrt() is not supported (the functions are abs, ceil, floor, round, float, int, min, max, count)'),
+    refused('calling a member', 'Math.max(a, b)', 'member access (.max) is not supported'),
+    refused('with abs of two arguments', 'abs(a, b)', 'abs() takes 1 argument, not 2'),
+    refused('with count but no predicate', 'count([a, b])', 'count() takes a list and a predicate, as in count([a, b], {# > 1})'),
+    refused('with # outside a predicate', '# + a', '# is only defined inside the predicate {...} of count()'),
+    refused('with a list outside min, max and count', '[a, b]', 'a list [...] is only accepted as an argument of min(), max() or count()'),
+    refused('with nil', 'a ?? nil', 'nil is not supported: a trigger past fallback.failureThreshold is nil with fallback.behavior scalingModifiers, and ?? routes around it'),
+    refused('giving true or false', 'a > b', 'gives true or false, not a number (KEDA: the formula must return a single value, not a boolean)'),
+    refused('with a number as a condition', 'a ? 1 : 0', 'the condition of ?: needs true or false (a comparison), not a number'),
+    refused('adding a comparison', '(a > 1) + b', 'the operator + needs a number, not true or false'),
+    refused('mixing ?? with + without parentheses', 'a ?? b + 1', '?? and + cannot be mixed without parentheses: write (a ?? b) + c or a ?? (b + c), as KEDA\'s expr requires'),
+    refused('with an assignment', 'a = 1', 'the operator = is not supported'),
+    refused('with two expressions', 'a b', 'does not parse: two expressions side by side (is an operator missing between them?)'),
+    refused('with an unclosed parenthesis', '(a + b', 'does not parse: Unclosed ( at character 7'),
+    refused('that is empty', '   ', 'is empty'),
+    refused('too long', `a${' + a'.repeat(520)}`, 'is 2081 characters long: at most 2048'),
+    refused('of too many operations in a row', `a${'+a'.repeat(300)}`, 'nests operations more than 256 deep'),
+    refused('nested too deep', `${'('.repeat(300)}a${')'.repeat(300)}`, 'nests parentheses, brackets or braces more than 256 deep'),
   ];
 }
 

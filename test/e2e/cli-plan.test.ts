@@ -52,7 +52,7 @@ describe.runIf(controlPlaneEnabled)('cli plan', () => {
     const lines = out.trim().split('\n');
     expect(lines[0]).toMatch(/^TARGET\s+NOW\s+WOULD BE\s+ACTION\s+WHY$/);
     // The reason code and its text: why, with each trigger's reading.
-    expect(lines[1]).toMatch(new RegExp(`^local/${w.namespace}/worker\\s+0\\s+3\\s+activate\\s+ScaleTargetActivated: activated: HPA wants 3: .*trigger 0: value 12 `));
+    expect(lines[1]).toMatch(new RegExp(`^local/${w.namespace}/worker\\s+0\\s+3\\s+activate\\s+ScaleTargetActivated: activated at 1, then HPA wants 3: .*trigger 0: value 12 `));
     expect(lines[2]).toMatch(new RegExp(`^local/${w.namespace}/missing\\s+-\\s+-\\s+error\\s+read deployment ${w.namespace}/missing in cluster local: (not found|forbidden)`));
     expect(code).toBe(1); // one target could not be read
     // Nothing changed: not the Deployment, not the state, not the queue.

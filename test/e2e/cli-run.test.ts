@@ -48,7 +48,7 @@ describe.runIf(controlPlaneEnabled)('cli run', () => {
 
     const { code, out } = await run(['--once', '--settings', settings]);
 
-    expect(out).toContain(`local/${w.namespace}/${w.deployment}  replicas 0 -> 2  queue 7  activate (ScaleTargetActivated): activated: `);
+    expect(out).toContain(`local/${w.namespace}/${w.deployment}  replicas 0 -> 2  queue 7  activate (ScaleTargetActivated): activated at 1, then `);
     expect(out).toContain('evaluated 1 target(s), 1 scaled, 0 failed, 0 not due');
     expect(code).toBe(0);
     expect(await replicasOf(admin, w.namespace, w.deployment)).toBe(2);

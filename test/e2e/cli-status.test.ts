@@ -47,11 +47,11 @@ describe.runIf(controlPlaneEnabled)('cli status', () => {
     expect(report.stateError).toBeUndefined();
     expect(report.targets).toEqual([
       {
-        target: key(w.deployment), row: 'ok', lastDecision: { at: written(w.deployment), replicas: 3 }, lastEvaluated: iso(T0), lastWakeConfirmed: undefined,
+        target: key(w.deployment), row: 'ok', lastDecision: { at: written(w.deployment), replicas: 3 }, lastEvaluated: iso(T0), lastPolled: iso(T0), lastWakeConfirmed: undefined,
         lastActiveTime: iso(T0), createdTime: iso(T0), cooldown: { endsAt: iso(T0 + 120_000), secondsLeft: 90, from: 'lastActiveTime', asleep: false }, triggerFailures: [0], scaledToZero: false,
       },
       {
-        target: key(w.statefulSet), row: 'ok', lastDecision: { at: written(w.statefulSet), replicas: 0 }, lastEvaluated: iso(T0), lastWakeConfirmed: undefined,
+        target: key(w.statefulSet), row: 'ok', lastDecision: { at: written(w.statefulSet), replicas: 0 }, lastEvaluated: iso(T0), lastPolled: iso(T0), lastWakeConfirmed: undefined,
         lastActiveTime: null, createdTime: iso(T0), cooldown: { endsAt: iso(T0), secondsLeft: 0, from: 'createdTime', asleep: true }, triggerFailures: [1], scaledToZero: false,
       },
       {

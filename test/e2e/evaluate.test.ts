@@ -28,17 +28,44 @@ describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
       replicas.push(await replicasOf(services.admin, w.namespace, name, kind));
     };
     // 100 messages / queueLength 5 = 20 wanted; default scale-up: max(4 pods, 100%) per 15 s.
-    await step(0); // 0 -> 4: woken straight to the policy limit, not to 1
-    for (let i = 0; i < 4; i++) await step(15); // 8, 16, 20, 20
+    await step(0); // 0 -> 5: KEDA's 0 -> 1 and the HPA's step from 1, max(1 + 4, 2 x 1), in one write
+    for (let i = 0; i < 4; i++) await step(15); // 10, 20, 20, 20
     await queue.clearMessages();
     // Empty: the 60 s down window holds 20 until the last proposal of 20 (t=60) is 60 s old;
     // at t=120 the HPA alone goes to its floor of 1; the cooldown (60 s after the last active
-    // evaluation at t=60) ends strictly after t=120, so t=135 goes to 0.
-    for (let i = 0; i < 5; i++) await step(15);
-    expect(replicas).toEqual([4, 8, 16, 20, 20, 20, 20, 20, 1, 0]);
+    // poll at t=60) ends strictly after t=120, and KEDA's next poll (every 30 s) is t=150: 0.
+    for (let i = 0; i < 6; i++) await step(15);
+    expect(replicas).toEqual([5, 10, 20, 20, 20, 20, 20, 20, 1, 1, 0]);
     const actions = scaler.telemetry.decisions.map((d) => d.action);
     expect(actions[0]).toBe('activate');
     expect(actions.at(-1)).toBe('deactivate');
+    expect(scaler.telemetry.failures).toEqual([]);
+  });
+
+  test('from zero, never behind KEDA + HPA: 100 messages on the default behavior go 5, 10, 20 where KEDA + HPA has 1, 5, 10', async () => {
+    const w = await services.workloads({ replicas: 0 });
+    const queue = await createQueue(services.azurite, 100);
+    const scaler = startScaler({
+      azurite: services.azurite,
+      controlPlane: services.controlPlane,
+      targets: [queueTarget(w.namespace, w.deployment, queue.name, { advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 300 } } } } })],
+    });
+    // KEDA's poll scales 0 -> 1; the HPA then steps every 15 s from 1 with the default scale-up
+    // (max(4 pods, 100 %) per 15 s) toward 100 / 5 = 20.
+    const kedaPlusHpa = [1, 5, 10, 20];
+    const replicas: number[] = [];
+    const upEvents: (number | undefined)[][] = [];
+    for (const seconds of [0, 15, 15, 15]) {
+      await scaler.tickAfter(seconds);
+      replicas.push(await replicasOf(services.admin, w.namespace, w.deployment));
+      upEvents.push([...(await scaler.runtime.store.loadAll()).values()].flatMap((r) => (r.state.scaleUpEvents ?? []).map((e) => e.change)));
+    }
+    expect(replicas).toEqual([5, 10, 20, 20]);
+    replicas.forEach((r, i) => expect(r).toBeGreaterThanOrEqual(kedaPlusHpa[i]!));
+    // The wake's step is stored as the HPA's 1 -> 5 (+4), not 0 -> 5: KEDA's 0 -> 1 is not an HPA event.
+    expect(upEvents[0]).toEqual([4]);
+    expect(scaler.telemetry.decisions[0]).toMatchObject({ action: 'activate', currentReplicas: 0, finalReplicas: 5 });
+    expect(scaler.telemetry.decisions[0]!.reason).toContain('activated at 1, then HPA wants 20');
     expect(scaler.telemetry.failures).toEqual([]);
   });
 
@@ -98,10 +125,11 @@ describe.runIf(controlPlaneEnabled)('evaluation loop end to end', () => {
       const replicas = await replicasOf(services.admin, w.namespace, w.deployment);
       const record = [...(await a.runtime.store.loadAll()).values()][0]!;
       // Every change that reached the cluster in this tick is in the state, whichever
-      // evaluation made it and whichever saved first.
+      // evaluation made it and whichever saved first (a wake from its floor of 1: KEDA's 0 -> 1
+      // is not an HPA event).
       const now = new Date(a.clock.now).toISOString();
       const recorded = (record.state.scaleUpEvents ?? []).filter((e) => e.timestamp === now).reduce((sum, e) => sum + e.change, 0);
-      expect({ tick: i, recorded, lastReplicas: record.lastReplicas }).toEqual({ tick: i, recorded: replicas - before, lastReplicas: replicas });
+      expect({ tick: i, recorded, lastReplicas: record.lastReplicas }).toEqual({ tick: i, recorded: replicas - (i === 0 ? 1 : before), lastReplicas: replicas });
       before = replicas;
     }
     expect(before).toBeGreaterThan(0);

@@ -135,7 +135,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       expect(await host.poll(wake.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
       const after = Date.now();
 
-      // 12 messages / queueLength 5 -> 3; from 0 the no-behavior path allows max(2 x 0, 4) = 4.
+      // 12 messages / queueLength 5 -> 3; from the floor 1 the no-behavior path allows max(2 x 1, 4) = 4.
       expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(3);
       const wanted = decideWake(target, { specReplicas: 0, statusReplicas: 0, annotations: {}, triggers: [{ value: 12 }] }, {}, before);
       expect({ replicas: wanted.replicas, action: wanted.action }).toEqual({ replicas: 3, action: 'activate' });
@@ -210,10 +210,10 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       await wake.sendMessage('wake up');
       expect(await host.poll(wake.name)).toEqual({ handled: 1, failed: 0, poisoned: 0 });
 
-      // 22 / 5 -> 5, limited from 1 by max(2 x 1, 4) = 4; at least minReplicaCount 3.
-      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(4);
+      // 22 / 5 -> 5: from the floor, minReplicaCount 3, the no-behavior cap is max(2 x 3, 4) = 6.
+      expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(5);
       const wanted = decideWake(target, { specReplicas: 1, statusReplicas: 0, annotations: {}, triggers: [{ value: 22 }] }, {}, Date.now());
-      expect(wanted.replicas).toBe(4);
+      expect(wanted.replicas).toBe(5);
       expect(host.logsOf('information')).toEqual([`${wake.name}: ${targetKey(target)} woken`]);
     });
 
@@ -537,13 +537,14 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       const active = Date.parse(record.state.lastActiveTime ?? new Date(0).toISOString());
       if (active < lastActive) problems.push(`round ${round}: lastActiveTime went back from ${new Date(lastActive).toISOString()} to ${record.state.lastActiveTime}`);
       lastActive = Math.max(lastActive, active);
-      // Every change that reached the cluster in this round is recorded as a scale event.
+      // Every change that reached the cluster in this round is recorded as a scale event (one
+      // from 0 counts from the floor 1: KEDA's 0 -> 1 is not an HPA event).
       const sum = (events: { change: number; timestamp: string }[] | undefined): number =>
         (events ?? []).filter((e) => Date.parse(e.timestamp) > from && Date.parse(e.timestamp) <= to).reduce((s, e) => s + e.change, 0);
       let up = 0;
       let down = 0;
       for (const write of log.slice(writesBefore)) {
-        if (write.replicas > replicas) up += write.replicas - replicas;
+        if (write.replicas > replicas) up += write.replicas - Math.max(replicas, 1);
         else down += replicas - write.replicas;
         replicas = write.replicas;
       }

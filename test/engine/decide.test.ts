@@ -133,7 +133,7 @@ table('activity and the desired count', [
     name: 'activity is OR across triggers',
     spec: { triggers: [trigger(5, 100), trigger(5, 0)] },
     current: 0, triggers: [value(50), value(1)],
-    want: { replicas: 4, code: 'ScaleTargetActivated', active: true, desired: 10 }, // max(10, 1), legacy cap 4 from 0
+    want: { replicas: 4, code: 'ScaleTargetActivated', active: true, desired: 10 }, // max(10, 1), legacy cap max(2 x 1, 4) from the floor
   },
   {
     name: 'no trigger above its activation: not active',
@@ -154,29 +154,29 @@ table('activity and the desired count', [
   },
 ]);
 
-table('wake from zero: straight to the behavior-limited HPA answer, never below max(min, 1)', [
+table('wake from zero: KEDA\'s scale to max(min, 1) and the HPA\'s step from there, in one write', [
   {
-    name: 'default behavior from 0 allows 4 per 15 s',
+    name: 'default behavior: the step from 1 allows max(1 + 4, 2 x 1) = 5, as KEDA\'s 0 -> 1 then the HPA',
     spec: { behavior: behavior() },
     current: 0, triggers: [value(100)],
-    want: { replicas: 4, code: 'ScaleTargetActivated', action: 'activate', desired: 20 }, // max(0 + 4, ceil(0 x 2))
+    want: { replicas: 5, code: 'ScaleTargetActivated', action: 'activate', desired: 20 },
   },
   {
-    name: 'no behavior from 0: max(2 x 0, 4) = 4',
+    name: 'no behavior: the step from 1 is max(2 x 1, 4) = 4',
     current: 0, triggers: [value(100)],
     want: { replicas: 4, code: 'ScaleTargetActivated', action: 'activate', desired: 20 },
   },
   {
-    name: 'a custom policy goes further from 0: Pods 10 per 60 s',
+    name: 'a custom policy goes further: Pods 10 per 60 s from 1',
     spec: { behavior: behavior({ scaleUp: rules({ pods: 10, podsPeriodS: 60 }) }) },
     current: 0, triggers: [value(500)],
-    want: { replicas: 10, code: 'ScaleTargetActivated' },
+    want: { replicas: 11, code: 'ScaleTargetActivated' },
   },
   {
     name: 'a recent scale-down event raises the start of the period (PR #109058)',
     spec: { behavior: behavior({ scaleUp: rules({ pods: 10, podsPeriodS: 60, percent: 100, percentPeriodS: 60 }) }) },
     current: 0, triggers: [value(500)], state: { scaleDownEvents: [event(6, 10)] },
-    want: { replicas: 16, code: 'ScaleTargetActivated' }, // the period started at 0 + 6: max(6 + 10, 6 x 2) = 16
+    want: { replicas: 17, code: 'ScaleTargetActivated' }, // the period started at 1 + 6: max(7 + 10, 7 x 2) = 17
   },
   {
     name: 'never below min: min 3 and an HPA answer of 1',
@@ -253,7 +253,13 @@ table('inactive: cooldown, then idle or min (scale-down policies apply on the wa
     want: { replicas: 0, code: 'ScaleTargetDeactivated' },
   },
   {
-    name: 'no createdTime yet: it is seeded now, so the first evaluation holds',
+    name: 'no createdTime yet: created before this first evaluation, so initialCooldownPeriod 0 scales in at once (as KEDA)',
+    current: 5, state: {},
+    want: { replicas: 0, code: 'ScaleTargetDeactivated' },
+  },
+  {
+    name: 'no createdTime yet, initialCooldownPeriod 60: the first evaluation holds',
+    spec: { initialCooldownPeriod: 60 },
     current: 5, state: {},
     want: { replicas: 5, code: 'ScalerCooldown' },
   },
@@ -500,7 +506,7 @@ table('fallback after more than failureThreshold failures', [
     name: 'fallback wakes from zero (KEDA #7244), rate-limited like any wake',
     spec: { fallback: fallback('static') },
     current: 0, triggers: [failed()], state: failedTimes(3),
-    want: { replicas: 4, code: 'ScaleTargetActivated', action: 'fallback', desired: 6 }, // legacy cap 4 from 0
+    want: { replicas: 4, code: 'ScaleTargetActivated', action: 'fallback', desired: 6 }, // legacy cap max(2 x 1, 4) from the floor
   },
   {
     name: 'currentReplicas fallback at zero wakes to 1',
@@ -818,9 +824,20 @@ describe('the returned state', () => {
     expect(same.state.scaleUpEvents).toEqual([]);
   });
 
-  test('a wake on the behavior path is an up event from zero', () => {
+  test('a wake on the behavior path is an up event from the floor: KEDA\'s 0 -> 1 is not the HPA\'s', () => {
     const d = run({ spec: { behavior: behavior() }, current: 0, triggers: [value(100)] });
+    expect(d.replicas).toBe(5);
     expect(d.state.scaleUpEvents).toEqual([event(4, 0)]);
+    const fromIdle = run({ spec: { behavior: behavior(), minReplicaCount: 3, idleReplicaCount: 1 }, current: 1, triggers: [value(100)] });
+    expect(fromIdle.replicas).toBe(7); // max(3 + 4, 2 x 3)
+    expect(fromIdle.state.scaleUpEvents).toEqual([event(4, 0)]);
+    const atFloor = run({ spec: { behavior: behavior() }, current: 0, triggers: [value(1)] });
+    expect([atFloor.replicas, atFloor.state.scaleUpEvents]).toEqual([1, []]);
+  });
+
+  test('a wake keeps no recommendation: the HPA\'s first sync comes after KEDA\'s wake', () => {
+    const d = run({ spec: { behavior: behavior() }, current: 0, triggers: [value(100)], state: { recommendations: [rec(0, 60)] } });
+    expect(d.state.recommendations).toEqual([rec(0, 60)]);
   });
 
   test('history is pruned to what the windows and periods can still count', () => {
@@ -853,7 +870,7 @@ describe('the returned state', () => {
     const stay = run({ current: 0, state: down.state });
     expect(stay.state.scaledToZero).toBe(true);
     const wake = run({ current: 0, triggers: [value(10)], state: stay.state });
-    expect(wake.replicas).toBe(4); // the HPA wants 2, but its 300 s window still remembers 5 (capped at 4 from 0)
+    expect(wake.replicas).toBe(4); // the HPA wants 2, but its 300 s window still remembers 5 (capped at max(2 x 1, 4) from the floor)
     expect(wake.state.scaledToZero).toBe(false);
     expect(run({ current: 0, state: {} }).state.scaledToZero).toBe(false); // zero by someone else
   });
@@ -914,9 +931,9 @@ describe('runs over time (one evaluation every 15 s)', () => {
     expect(seen).toEqual([4, 8, 16, 32, 64, 100, 100]);
   });
 
-  test('default behavior: the same doubling, since each 15 s period starts afresh', () => {
+  test('default behavior: from the floor 1, max(1 + 4, 2 x 1) = 5, then doubling each 15 s period', () => {
     const seen = simulate(spec({ behavior: behavior() }), 7, () => [value(1000)], { current: 0, state: {} });
-    expect(seen).toEqual([4, 8, 16, 32, 64, 100, 100]);
+    expect(seen).toEqual([5, 10, 20, 40, 80, 100, 100]);
   });
 
   test('a drained queue scales to zero one cooldown after the last active evaluation', () => {

@@ -1,13 +1,16 @@
-// The replica calculator's External/AverageValue math (GetExternalPerPodMetricReplicas), ported
-// from kubernetes/kubernetes replica_calculator_test.go and the per-pod external rows of
-// horizontal_test.go. Values are in milli-units, as the upstream tests give them, so the
-// float64 arithmetic is the same as upstream's.
+// The replica calculator's External metric math, ported from kubernetes/kubernetes (v1.35.4)
+// replica_calculator_test.go and horizontal_test.go: AverageValue (GetExternalPerPodMetricReplicas)
+// and Value (GetExternalMetricReplicas -> getUsageRatioReplicaCount); and the metric KEDA's
+// fallback feeds the HPA (fallback.go doFallback). Values are in milli-units, as the upstream
+// tests give them, so the float64 arithmetic is the same as upstream's.
 import { describe, expect, test } from 'vitest';
 import {
   DEFAULT_TOLERANCE,
+  fallbackMetric,
   isWithinTolerance,
   MAX_INT32,
   replicasForAverageValue,
+  replicasForValue,
   type Tolerances,
 } from '../../shared/engine/metric.js';
 
@@ -172,5 +175,147 @@ describe('isWithinTolerance', () => {
   test('the cluster default tolerance is 0.1', () => {
     expect(DEFAULT_TOLERANCE).toBe(0.1);
     expect(MAX_INT32).toBe(2 ** 31 - 1);
+  });
+});
+
+interface ValueRow {
+  name: string;
+  total: number;
+  target: number;
+  /** spec.replicas (upstream's currentReplicas), ready pods, and pods (status.replicas; default: spec). */
+  spec: number;
+  ready?: number;
+  pods?: number;
+  tolerances?: Tolerances;
+  want: number | undefined;
+}
+
+// In the upstream tests every pod of currentReplicas is Running and Ready unless podReadiness says otherwise.
+const valueRows: ValueRow[] = [
+  // replica_calculator_test.go, metricType externalMetric with a Value target
+  {
+    name: 'unready pods are not counted (TestReplicaCalcScaleUpCMExternalIgnoresUnreadyPods)',
+    total: 8600, target: 4400, spec: 3, ready: 1,
+    want: 2, // ratio 1.95 -> ceil(1.95 x 1 ready pod) = 2; 6 if every pod counted
+  },
+  {
+    name: 'scale down (TestReplicaCalcScaleDownCMExternal)',
+    total: 8600, target: 14334, spec: 5,
+    want: 3, // ratio 0.59997 -> ceil(2.9998) = 3
+  },
+  {
+    name: 'within the default tolerance (TestReplicaCalcToleranceCMExternal)',
+    total: 8600, target: 8888, spec: 3,
+    want: 3, // ratio 0.968
+  },
+  {
+    name: 'a 1 % scale-up tolerance (TestReplicaCalcConfigurableToleranceCMExternal)',
+    total: 8900, target: 8800, spec: 3, tolerances: tol(0.1, 0.01),
+    want: 4, // ratio 1.0114 > 1.01 -> ceil(3.034) = 4
+  },
+  {
+    name: 'a usage capped at MaxInt64 against a MaxInt64 target (TestReplicaCalcExternalMetricUsageOverflow)',
+    total: 2 ** 63, target: 2 ** 63, spec: 3, // float64(MaxInt64)
+    want: 3, // ratio 1
+  },
+  // horizontal_test.go, External metrics with a Value target
+  {
+    name: 'controller scale up (TestScaleUpCMExternal)',
+    total: 8600, target: 6666, spec: 3,
+    want: 4, // ratio 1.29 -> ceil(3.87) = 4
+  },
+  {
+    name: 'controller scale down (TestScaleDownCMExternal)',
+    total: 8600, target: 14400, spec: 5,
+    want: 3, // ratio 0.597 -> ceil(2.986) = 3
+  },
+  {
+    name: 'controller scale down to zero (TestScaleDownToZeroCMExternal)',
+    total: 0, target: 14400, spec: 5,
+    want: 0,
+  },
+  {
+    name: 'controller tolerance (TestToleranceCMExternal)',
+    total: 8600, target: 8666, spec: 4,
+    want: 4, // ratio 0.992
+  },
+  // getUsageRatioReplicaCount at zero replicas (the Object/Value rows of horizontal_test.go take the same path)
+  {
+    name: 'from zero: ceil(ratio) (TestScaleUpFromZeroCMObject)',
+    total: 20000, target: 15000, spec: 0, ready: 0, pods: 0,
+    want: 2, // ceil(1.33)
+  },
+  {
+    name: 'from zero the tolerance is ignored (TestScaleUpFromZeroIgnoresToleranceCMObject)',
+    total: 1000, target: 1000, spec: 0, ready: 0, pods: 0,
+    want: 1, // ratio 1, yet ceil(1) = 1 rather than the current 0
+  },
+  {
+    name: 'from zero with nothing to do: 0',
+    total: 0, target: 1000, spec: 0, ready: 0, pods: 0,
+    want: 0,
+  },
+  // what the count is
+  {
+    name: 'within tolerance the answer is spec.replicas, not status (the HPA passes specReplicas for Value)',
+    total: 5000, target: 5000, spec: 4, ready: 5, pods: 5,
+    want: 4,
+  },
+  {
+    name: 'the count multiplied is the ready pods, not spec.replicas',
+    total: 20000, target: 5000, spec: 6, ready: 2, pods: 6,
+    want: 8, // ratio 4 x 2 ready; 24 with spec
+  },
+  {
+    name: 'no ready pod: the ratio times 0 is 0',
+    total: 20000, target: 5000, spec: 3, ready: 0, pods: 3,
+    want: 0,
+  },
+  {
+    name: 'no pods at all: no answer (upstream: no pods returned by selector, an invalid metric)',
+    total: 20000, target: 5000, spec: 3, ready: 0, pods: 0,
+    want: undefined,
+  },
+  {
+    name: 'no pods at all but within tolerance: spec.replicas (the tolerance is checked before the pods are listed)',
+    total: 5000, target: 5000, spec: 3, ready: 0, pods: 0,
+    want: 3,
+  },
+  {
+    name: 'capped at MaxInt32',
+    total: 1e15, target: 1, spec: 2,
+    want: MAX_INT32,
+  },
+  {
+    name: 'capped at MaxInt32 from zero too (upstream converts without a cap)',
+    total: 1e15, target: 1, spec: 0, ready: 0, pods: 0,
+    want: MAX_INT32,
+  },
+  {
+    name: 'a negative total (only a formula gives one) asks for no replicas',
+    total: -7000, target: 1000, spec: 3,
+    want: 0,
+  },
+];
+
+describe('replicasForValue (GetExternalMetricReplicas)', () => {
+  test.each(valueRows)('$name', (c) => {
+    const replicas = { spec: c.spec, ready: c.ready ?? c.spec, pods: c.pods ?? c.spec };
+    expect(replicasForValue(c.total, c.target, replicas, c.tolerances ?? DEFAULT)).toBe(c.want);
+  });
+});
+
+describe('fallbackMetric (KEDA doFallback): the metric that makes the HPA land on the fallback replicas', () => {
+  const cases: { name: string; metricType: 'AverageValue' | 'Value'; target: number; replicas: number; ready: number; want: number | undefined; lands?: number }[] = [
+    { name: 'AverageValue: target x replicas (10 x 10 = 100, as fallback_test.go)', metricType: 'AverageValue', target: 10, replicas: 10, ready: 3, want: 100 },
+    { name: 'AverageValue: a fractional target, cut to thousandths', metricType: 'AverageValue', target: 2.5, replicas: 3, ready: 3, want: 7.5 },
+    { name: 'Value: target x replicas / ready pods', metricType: 'Value', target: 5, replicas: 6, ready: 3, want: 10, lands: 6 },
+    { name: 'Value: cut to thousandths, and the HPA still lands on the replicas', metricType: 'Value', target: 5, replicas: 7, ready: 3, want: 11.666, lands: 7 },
+    { name: 'Value with no ready pod: no fallback (KEDA: readyReplicas is zero, cannot do fallback)', metricType: 'Value', target: 5, replicas: 6, ready: 0, want: undefined },
+  ];
+  test.each(cases)('$name', (c) => {
+    const metric = fallbackMetric(c.metricType, c.target, c.replicas, c.ready);
+    expect(metric).toBe(c.want);
+    if (c.lands !== undefined) expect(replicasForValue(metric!, c.target, { spec: 2, ready: c.ready, pods: c.ready }, DEFAULT)).toBe(c.lands);
   });
 });

@@ -13,30 +13,16 @@ import type {
   Observation,
   ScaleEvent,
   ScalerState,
-  ScalingPolicy,
-  ScalingRules,
   ScalingSpec,
   TriggerResult,
   TriggerThresholds,
 } from '../../shared/engine/index.js';
+import { rulesArb } from './arbitraries.js';
 import { ago, deepFreeze, NOW } from './fixtures.js';
 
 const RUNS = 400;
 
 // ---- arbitraries: valid specs, as the configuration validation lets them through ----------------
-
-const policyArb: fc.Arbitrary<ScalingPolicy> = fc.record({
-  type: fc.constantFrom('Pods' as const, 'Percent' as const),
-  value: fc.integer({ min: 1, max: 300 }), // value > 0
-  periodSeconds: fc.integer({ min: 1, max: 1800 }), // 0 < periodSeconds <= 1800
-});
-
-const rulesArb: fc.Arbitrary<ScalingRules> = fc.record({
-  stabilizationWindowSeconds: fc.integer({ min: 0, max: 3600 }),
-  selectPolicy: fc.constantFrom('Max' as const, 'Min' as const, 'Disabled' as const),
-  policies: fc.array(policyArb, { minLength: 1, maxLength: 3 }),
-  tolerance: fc.oneof(fc.constantFrom(0, 0.01, 0.1, 0.5), fc.double({ min: 0, max: 2, noNaN: true })),
-});
 
 const fallbackArb: fc.Arbitrary<Fallback> = fc.record({
   failureThreshold: fc.integer({ min: 0, max: 5 }),
@@ -60,7 +46,7 @@ function specArb(options: { fallback: boolean; paused: boolean }): fc.Arbitrary<
       idleReplicaCount: min > 0 ? fc.option(fc.integer({ min: 0, max: min - 1 }), { nil: undefined }) : fc.constant(undefined), // idle < min
       cooldownPeriod: fc.integer({ min: 0, max: 600 }),
       initialCooldownPeriod: fc.integer({ min: 0, max: 600 }),
-      behavior: fc.option(fc.record({ scaleUp: rulesArb, scaleDown: rulesArb }), { nil: undefined }),
+      behavior: fc.option(fc.record({ scaleUp: rulesArb(), scaleDown: rulesArb() }), { nil: undefined }),
       fallback: options.fallback ? fc.option(fallbackArb, { nil: undefined }) : fc.constant(undefined),
       paused: options.paused ? rarely(fc.constant(true)) : fc.constant(undefined),
       triggers: fc.array(triggerArb, { minLength: 1, maxLength: 3 }),

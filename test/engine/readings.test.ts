@@ -4,7 +4,8 @@
 import { describe, expect, test } from 'vitest';
 import { checkedResult, combineProposals, readTriggers, tolerancesOf } from '../../shared/engine/readings.js';
 import type { TriggerResult } from '../../shared/engine/index.js';
-import { behavior, defaultScaleDown, defaultScaleUp, failed, spec, trigger, value } from './fixtures.js';
+import { decide } from '../../shared/engine/index.js';
+import { behavior, defaultScaleDown, defaultScaleUp, failed, NOW, spec, trigger, value } from './fixtures.js';
 
 describe('checkedResult: a reading the HPA cannot use is an error, never a zero', () => {
   const cases: { name: string; result: TriggerResult | undefined; error: boolean }[] = [
@@ -142,5 +143,49 @@ describe('combineProposals (computeReplicasForMetrics)', () => {
   ];
   test.each(cases)('$name', (c) => {
     expect(combineProposals(c.proposals, c.current)).toBe(c.want);
+  });
+});
+
+describe('readTriggers: a trigger with metricType Value (GetExternalMetricReplicas)', () => {
+  const valueTrigger = (targetValue: number) => ({ targetValue, activationTargetValue: 0, metricType: 'Value' as const });
+
+  test('the value over the target, times the ready pods; within tolerance, spec.replicas', () => {
+    const s = spec({ triggers: [valueTrigger(10)] });
+    expect(readTriggers(s, [value(40)], [], { spec: 3, status: 3, ready: 2 }).proposals).toEqual([8]); // ratio 4 x 2 ready
+    expect(readTriggers(s, [value(40)], [], { spec: 3, status: 3 }).proposals).toEqual([12]); // ready defaults to status
+    expect(readTriggers(s, [value(10)], [], { spec: 4, status: 5, ready: 5 }).proposals).toEqual([4]); // ratio 1: spec.replicas
+    expect(readTriggers(s, [value(25)], [], { spec: 0, status: 0, ready: 0 }).proposals).toEqual([3]); // from zero: ceil(2.5)
+  });
+
+  test('no pods to count: no answer, an invalid metric (not a failure of the trigger)', () => {
+    const got = readTriggers(spec({ triggers: [valueTrigger(10)] }), [value(40)], [], { spec: 3, status: 0, ready: 0 });
+    expect(got).toMatchObject({ proposals: [undefined], anyError: false, failures: [0], active: true });
+    expect(got.notes[0]).toContain('no answer (the workload has no pods to count)');
+  });
+
+  test('fallback: target x replicas over the ready pods, so the HPA lands on the fallback replicas', () => {
+    const s = spec({ triggers: [valueTrigger(5)], fallback: { failureThreshold: 1, replicas: 7, behavior: 'static' } });
+    expect(readTriggers(s, [failed()], [1], { spec: 3, status: 3, ready: 3 })).toMatchObject({ proposals: [7], fallbackActive: true });
+  });
+
+  test('fallback with no ready pod: none (KEDA cannot do it either); the error stands', () => {
+    const s = spec({ triggers: [valueTrigger(5)], fallback: { failureThreshold: 1, replicas: 7, behavior: 'static' } });
+    const got = readTriggers(s, [failed()], [1], { spec: 3, status: 3, ready: 0 });
+    expect(got).toMatchObject({ proposals: [undefined], fallbackActive: false, anyError: true });
+    expect(got.notes[0]).toContain('no fallback: a Value target divides it by the ready pods, and none is ready');
+  });
+
+  test('next to an AverageValue trigger, the highest answer wins as ever', () => {
+    const s = spec({ triggers: [valueTrigger(10), trigger(5)] });
+    expect(readTriggers(s, [value(40), value(30)], [], { spec: 3, status: 3, ready: 1 }).proposals).toEqual([4, 6]);
+  });
+});
+
+describe('decide: the observation\'s readyReplicas reaches the Value math', () => {
+  test('40 against a Value target of 10 with 1 of 3 pods ready: 4 (12 if all were)', () => {
+    const s = spec({ triggers: [{ targetValue: 10, activationTargetValue: 0, metricType: 'Value' }], behavior: behavior() });
+    const at = (readyReplicas?: number) => decide(s, { specReplicas: 3, statusReplicas: 3, readyReplicas, triggers: [value(40)] }, { recommendations: [] }, NOW).replicas;
+    expect(at(1)).toBe(4);
+    expect(at(undefined)).toBe(7); // ready defaults to status: 12 wanted, limited to 3 + 4 pods per 15 s
   });
 });

@@ -71,9 +71,24 @@ describe.runIf(controlPlaneEnabled)('kube adapter against kube-apiserver', () =>
 
   test.each(['Deployment', 'StatefulSet'] as const)('reads and writes the scale of a %s', async (kind) => {
     const reading = await kube.readScale(ref(granted, kind));
-    expect(reading).toMatchObject({ specReplicas: 2, statusReplicas: 0 });
+    expect(reading).toMatchObject({ specReplicas: 2, statusReplicas: 0, readyReplicas: 0 });
     await kube.writeScale(ref(granted, kind), 5, reading.resourceVersion);
     expect((await kube.readScale(ref(granted, kind))).specReplicas).toBe(5);
+  });
+
+  test.each(['Deployment', 'StatefulSet'] as const)('reads status.readyReplicas of a %s (the HPA\'s Value math)', async (kind) => {
+    // No controller runs here: the status is what its writer (the admin, standing in for the controller) says.
+    const w = await createWorkloads(admin, { replicas: 2 });
+    await grantScaleRole(admin, w.namespace);
+    const apps = admin.makeApiClient(AppsV1Api);
+    if (kind === 'Deployment') {
+      const d = await apps.readNamespacedDeployment({ name: w.deployment, namespace: w.namespace });
+      await apps.replaceNamespacedDeploymentStatus({ name: w.deployment, namespace: w.namespace, body: { ...d, status: { replicas: 3, readyReplicas: 2 } } });
+    } else {
+      const s = await apps.readNamespacedStatefulSet({ name: w.statefulSet, namespace: w.namespace });
+      await apps.replaceNamespacedStatefulSetStatus({ name: w.statefulSet, namespace: w.namespace, body: { ...s, status: { replicas: 3, readyReplicas: 2 } } });
+    }
+    expect(await kube.readScale(ref(w, kind))).toMatchObject({ specReplicas: 2, statusReplicas: 3, readyReplicas: 2 });
   });
 
   test('reads the pause annotations of the Deployment', async () => {

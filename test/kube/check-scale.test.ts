@@ -56,6 +56,13 @@ describe('checkScale: the annotations kept', () => {
     expect(() => checkScale(REF, reading({ [LAST_APPLIED]: 5 } as never))).toThrow('has metadata.annotations that are not a map of strings');
   });
 
+  test('status.readyReplicas (the HPA\'s Value math) is kept when given, and checked like the other counts', () => {
+    expect(checkScale(REF, { ...reading({}), readyReplicas: 2 })).toMatchObject({ statusReplicas: 3, readyReplicas: 2 });
+    expect(checkScale(REF, reading({}))).not.toHaveProperty('readyReplicas');
+    expect(() => checkScale(REF, { ...reading({}), readyReplicas: -1 })).toThrow('has status.readyReplicas -1, not a replica count');
+    expect(() => checkScale(REF, { ...reading({}), readyReplicas: '2' })).toThrow('has status.readyReplicas "2", not a replica count');
+  });
+
   test('readCheckedScale, which the evaluation, the wake path and plan read through, filters any port', async () => {
     const kube: Kube = { readScale: async () => reading({ ...NOISE, [PAUSED_SCALE_IN]: 'true' }), writeScale: async () => '43', recordEvent: async () => undefined };
     expect((await readCheckedScale(kube, REF)).annotations).toEqual({ [PAUSED_SCALE_IN]: 'true' });

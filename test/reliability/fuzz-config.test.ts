@@ -35,6 +35,7 @@ const RICH = {
         scaleDown: { stabilizationWindowSeconds: 60, policies: [{ type: 'Percent', value: 50, periodSeconds: 30 }] },
       },
     },
+    scalingModifiers: { formula: 'orders > 100 ? max(orders, returns) : (orders + returns) / 2', target: '10', activationTarget: '1.5', metricType: 'AverageValue' },
   },
   triggers: [
     { type: 'azure-queue', name: 'orders', metadata: { queueName: 'orders', accountName: 'shopdata', queueLength: '10', activationQueueLength: '1', queueLengthStrategy: 'all', cloud: 'AzurePublicCloud' } },
@@ -79,6 +80,11 @@ function expectWellFormed(config: Config, settings: Settings): void {
     if (t.idleReplicaCount !== undefined) expect(t.idleReplicaCount).toBeLessThan(Math.max(t.minReplicaCount, 1));
     expect(t.pollingInterval).toBeGreaterThanOrEqual(1);
     for (const trigger of t.triggers) expect(trigger.targetValue).toBeGreaterThanOrEqual(1);
+    // A composite target the HPA can be given (thousandths), and a formula over the target's own triggers.
+    if (t.scalingModifiers) {
+      expect(t.scalingModifiers.target).toBeGreaterThanOrEqual(0.001);
+      expect(JSON.stringify(t.scalingModifiers.expression).match(/"index":\d+/g)?.every((m) => Number(m.slice(8)) < t.triggers.length) ?? true).toBe(true);
+    }
     expect(config.clusters.has(t.cluster)).toBe(true);
   }
 }

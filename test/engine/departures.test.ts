@@ -4,35 +4,14 @@
 // initialCooldownPeriod 0: the first evaluation scales in. Each as KEDA's executor
 // (scale_scaledobjects.go, RequestScale) and the HPA (horizontal.go) would, except where that
 // would take a workload below its minimum on an error.
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { decide } from '../../shared/engine/decide.js';
-import type { Action, Fallback, ReasonCode, ScalerState, ScalingSpec, TriggerResult } from '../../shared/engine/index.js';
+import type { Fallback } from '../../shared/engine/index.js';
+import { decisionTable, type DecisionRow } from './decision-table.js';
 import { activeAgo, ago, failed, later, NOW, spec, trigger, value } from './fixtures.js';
 
-interface Row {
-  name: string;
-  spec?: Partial<ScalingSpec>;
-  current: number;
-  triggers?: TriggerResult[];
-  state?: ScalerState;
-  /** Default: a poll. */
-  poll?: boolean;
-  want: { replicas: number; code: ReasonCode; action?: Action };
-}
-
-const run = (row: Row, now = NOW) =>
-  decide(spec(row.spec), { specReplicas: row.current, triggers: row.triggers ?? [value(0)], poll: row.poll ?? true }, row.state ?? {}, now);
-
-const table = (title: string, rows: Row[]) =>
-  describe(title, () => {
-    test.each(rows)('$name', (row) => {
-      const got = run(row);
-      const picked: Row['want'] = { replicas: got.replicas, code: got.code };
-      if (row.want.action !== undefined) picked.action = got.action;
-      expect(picked).toEqual(row.want);
-      expect(got.reason).not.toBe('');
-    });
-  });
+/** A row without `poll` is one of KEDA's polls. */
+const table = (title: string, rows: DecisionRow[]): void => decisionTable(title, rows, { poll: true });
 
 /** Long inactive, with an empty HPA history: nothing but the rule under test holds the count. */
 const idleLong = activeAgo(10_000, { recommendations: [] });

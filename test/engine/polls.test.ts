@@ -6,35 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { decide } from '../../shared/engine/decide.js';
 import { decideWake } from '../../shared/engine/wake.js';
 import { FORCE_ACTIVATION, PAUSED_REPLICAS } from '../../shared/engine/keda-annotations.js';
-import type { Action, ReasonCode, ScalerState, ScalingSpec, TriggerResult } from '../../shared/engine/index.js';
+import { decisionTable, type DecisionRow } from './decision-table.js';
+import type { ScalerState, ScalingSpec } from '../../shared/engine/index.js';
 import { activeAgo, ago, behavior, failed, NOW, rules, spec, trigger, value } from './fixtures.js';
 
-interface Row {
-  name: string;
-  spec?: Partial<ScalingSpec>;
-  current: number;
-  triggers?: TriggerResult[];
-  annotations?: Record<string, string>;
-  state?: ScalerState;
-  /** Default: not a poll (the HPA's sync between KEDA's polls). */
-  poll?: boolean | undefined;
-  want: { replicas: number; code: ReasonCode; action?: Action; lastActiveTime?: string | null };
-}
-
-const run = (row: Row) =>
-  decide(spec(row.spec), { specReplicas: row.current, annotations: row.annotations, triggers: row.triggers ?? [value(0)], ...('poll' in row ? { poll: row.poll } : { poll: false }) }, row.state ?? {}, NOW);
-
-const table = (title: string, rows: Row[]) =>
-  describe(title, () => {
-    test.each(rows)('$name', (row) => {
-      const got = run(row);
-      const picked: Row['want'] = { replicas: got.replicas, code: got.code };
-      if (row.want.action !== undefined) picked.action = got.action;
-      if (row.want.lastActiveTime !== undefined) picked.lastActiveTime = got.state.lastActiveTime;
-      expect(picked).toEqual(row.want);
-      expect(got.reason).not.toBe('');
-    });
-  });
+/** A row without `poll` is the HPA's sync between KEDA's polls. */
+const table = (title: string, rows: DecisionRow[]): void => decisionTable(title, rows, { poll: false });
 
 const fallback = { failureThreshold: 3, replicas: 6, behavior: 'static' as const };
 
@@ -61,7 +38,7 @@ table('above zero, to zero (or idle) only on a poll; the HPA on every tick', [
   },
   {
     name: 'cooldown over, poll absent: a poll (the tables ported from upstream)',
-    current: 3, state: activeAgo(301), poll: undefined,
+    current: 3, state: activeAgo(301), poll: true,
     want: { replicas: 0, code: 'ScaleTargetDeactivated', action: 'deactivate' },
   },
   {

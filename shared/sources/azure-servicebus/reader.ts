@@ -1,7 +1,7 @@
 // An Azure Service Bus queue's or topic subscription's active message count, as KEDA's
 // azure-servicebus scaler reads it: the runtime properties of the entity (ActiveMessageCount),
 // through the administration client.
-import { RestError } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { ServiceBusAdministrationClient } from '@azure/service-bus';
 import { SourceError } from '../../errors/index.js';
 import type { Settings } from '../../schema/index.js';
@@ -12,7 +12,9 @@ import type { AzureServiceBusMetadata } from './metadata.js';
 
 /** The Azure CLI command that creates the entity of `m` (its resource group is not in the metadata). */
 export function createEntityCommand(m: AzureServiceBusMetadata, settings: Settings): string {
-  const namespace = m.namespace ?? namespaceOf(m, settings)?.split('.')[0] ?? '<namespace>';
+  // The namespace's name: given, or the first label of the host a connection string names (not of an address).
+  const host = namespaceOf(m, settings);
+  const namespace = m.namespace ?? (host && /^[a-z][a-z0-9-]*\./.test(host) ? host.split('.')[0] : '<namespace>');
   const base = `--resource-group <its resource group> --namespace-name ${namespace}`;
   return m.kind === 'queue'
     ? `az servicebus queue create ${base} --name ${m.queueName}`
@@ -22,8 +24,9 @@ export function createEntityCommand(m: AzureServiceBusMetadata, settings: Settin
 /** Turns SDK failures into a message an operator can act on. */
 function explainFailure(m: AzureServiceBusMetadata, e: unknown, settings: Settings): SourceError {
   const at = where(m, settings);
-  const status = e instanceof RestError ? e.statusCode : undefined;
-  const code = e instanceof RestError ? e.code : undefined;
+  // isRestError, not instanceof: the SDK's errors come from its own copy of the pipeline package.
+  const status = isRestError(e) ? e.statusCode : undefined;
+  const code = isRestError(e) ? e.code : undefined;
   const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
   // The service answers a missing entity with 404, or with 200 and an empty feed; the SDK names both so.
   if (status === 404 || code === 'MessageEntityNotFoundError') return new SourceError(`${at} does not exist (${status ?? ''} MessageEntityNotFoundError); create it: ${createEntityCommand(m, settings)}`, { cause: e });

@@ -140,6 +140,7 @@ describe('cli deploy-parameters', () => {
     expect(values.queueReads).toEqual([{ triggerType: 'azure-queue', accountName: 'shopdata', queueNames: ['orders'] }]);
     expect(values.queueSends).toEqual([]);
     expect(err.split('\n')).toEqual([
+      'note: cluster edge: no target runs there, so the scaler identity is granted nothing on it',
       'storageAccounts in infra/main.bicepparam must place: shopdata',
       'serviceBusNamespaces in infra/main.bicepparam must place: shopbus',
       'deploy-parameters: 1 queue(s) read, 2 Service Bus queue(s) or subscription(s) read, 1 wake queue(s), 0 forward queue(s), 1 cluster(s)',
@@ -262,7 +263,7 @@ describe('what infra/main.bicep takes', () => {
   const params = new Map([...readRepoFile('infra/main.bicep').text.matchAll(/^param (\w+) (\S+)/gm)].map((m) => [m[1]!, m[2]!]));
 
   test('the output has main.bicep\'s parameters, each in the shape of its declared type', async () => {
-    expect([...types.keys()]).toEqual(['queueGrant', 'wakeQueueGrant', 'namespaceGrant', 'clusterGrant']);
+    expect([...types.keys()]).toEqual(['queueGrant', 'wakeQueueGrant', 'namespaceGrant', 'clusterGrant', 'serviceBusGrant']);
     const dir = await mkdtemp(join(tmpdir(), 'aqs-deploy-shape-'));
     await writeFile(join(dir, 't.yaml'), YAML_TARGETS);
     await writeFile(join(dir, 'c.yaml'), YAML_CLUSTERS);

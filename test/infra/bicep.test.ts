@@ -78,6 +78,8 @@ describe('role assignments', () => {
       'infra/app/rbac.bicep blobDataOwner -> Microsoft.Storage/storageAccounts (existing)',
       'infra/app/rbac.bicep tableDataContributor -> Microsoft.Storage/storageAccounts (existing)',
       'infra/app/rbac.bicep metricsPublisher -> Microsoft.Insights/components (existing)',
+      'infra/app/servicebus-access.bicep queueRoles -> Microsoft.ServiceBus/namespaces/queues (existing)',
+      'infra/app/servicebus-access.bicep subscriptionRoles -> Microsoft.ServiceBus/namespaces/topics/subscriptions (existing)',
       'infra/app/wake-queues.bicep queueConsumers -> Microsoft.Storage/storageAccounts/queueServices/queues',
     ]);
   });

@@ -33,8 +33,7 @@ export const azureServiceBus = {
   checkSettings,
   createSource: createAzureServiceBusSource,
   queuesOf,
-  // A queue's or subscription's waiting messages are its queue length: the same metric as azure-queue's, so the workbook and queries show both.
-  metricName: 'scaler.queue_length',
+  metricName: 'scaler.active_message_count',
   importTrigger: importAzureServiceBusTrigger,
   authenticationRef: azureServiceBusAuthenticationRef,
   grants,

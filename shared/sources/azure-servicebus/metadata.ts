@@ -8,14 +8,16 @@ import { z } from 'zod';
 import { parseBool } from '../../engine/index.js';
 import { checked, clientId, fields, integer, isHostSuffix, isRecord, keyValuePairs, oneOf, show, text, type CheckIssue, type Settings } from '../../schema/index.js';
 
-/** Service Bus endpoint suffixes of the named clouds (KEDA's cloud_config.go environments). */
+/**
+ * Service Bus endpoint suffixes of the named clouds (KEDA's cloud_config.go environments), less
+ * AzureGermanCloud, refused as for azure-queue (docs/configuration.md, "Differences from KEDA").
+ */
 const CLOUD_SUFFIXES: Readonly<Record<string, string>> = {
   azurepubliccloud: 'servicebus.windows.net',
   azurecloud: 'servicebus.windows.net',
   azureusgovernmentcloud: 'servicebus.usgovcloudapi.net',
   azureusgovernment: 'servicebus.usgovcloudapi.net',
   azurechinacloud: 'servicebus.chinacloudapi.cn',
-  azuregermancloud: 'servicebus.cloudapi.de',
 };
 
 // Azure's naming rules for Service Bus. Queue and topic names may also hold '/' in Azure; refused
@@ -114,7 +116,7 @@ function checkEntity(raw: Record<string, unknown>): CheckIssue[] {
   }
   // hasOwn, not `in`: "constructor" is in every object.
   if (!Object.hasOwn(CLOUD_SUFFIXES, cloud)) {
-    issues.push({ path: ['cloud'], message: `invalid cloud environment ${show(raw.cloud)}: use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud or Private` });
+    issues.push({ path: ['cloud'], message: `invalid cloud environment ${show(raw.cloud)}: use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private` });
   }
   if (given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'is only used with cloud: Private (KEDA would silently ignore it)' });
   return issues;

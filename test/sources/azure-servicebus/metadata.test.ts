@@ -54,7 +54,12 @@ const rows: { name: string; metadata: Record<string, unknown>; want: Outcome }[]
   {
     name: 'invalid cloud',
     metadata: { queueName: 'testqueue', ...NS, cloud: 'InvalidCloud' },
-    want: { errors: ['cloud: invalid cloud environment "InvalidCloud": use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud or Private'] },
+    want: { errors: ['cloud: invalid cloud environment "InvalidCloud": use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private'] },
+  },
+  {
+    name: 'AzureGermanCloud (KEDA has its suffix; Azure Germany is closed): refused, as for azure-queue',
+    metadata: { queueName: 'testqueue', ...NS, cloud: 'AzureGermanCloud' },
+    want: { errors: ['cloud: invalid cloud environment "AzureGermanCloud": use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private'] },
   },
   {
     name: 'private cloud with endpoint suffix',

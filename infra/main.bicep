@@ -8,11 +8,12 @@
 //    - host: the Functions host's storage, the deployment container, telemetry, wake queues;
 //    - scaler: reads the target queues and scales the workloads (AZURE_CLIENT_ID).
 // 3. Role assignments at the narrowest scope, in the resource group (and subscription) of the
-//    thing they grant: queues one by one, clusters one by one, namespaces one by one. Wake
+//    thing they grant: queues one by one (storage queues; Service Bus queues and topic
+//    subscriptions), clusters one by one, namespaces one by one. Wake
 //    queues (a target's wake field) are created with their -poison queue.
 // The template does not read the targets: scalerTargets and scalerClusters are written to the
 // SCALER_TARGETS / SCALER_CLUSTERS app settings as given, and what they need granted comes in
-// plain lists (queueReads, queueSends, wakeQueues, clusters) that `aks-queue-scaler
+// plain lists (queueReads, queueSends, serviceBusReads, wakeQueues, clusters) that `aks-queue-scaler
 // deploy-parameters` derives from that very text with the app's own configuration loader and
 // writes, with the text, to infra/scaler.parameters.json (docs/deploy.md, step 1). What each
 // trigger type's roles are comes from trigger-types.json, generated from the scaler's trigger
@@ -91,6 +92,20 @@ param queueReads queueGrant[]
 @description('Every wake.forwardTo queue, per storage account and trigger type (of the target\'s first trigger): the host identity gets the type\'s send role on each (aks-queue-scaler deploy-parameters).')
 param queueSends queueGrant[]
 
+@description('Service Bus entities one identity is granted a trigger type\'s role on, in one namespace.')
+type serviceBusGrant = {
+  @description('The trigger type whose role is granted (its read role in trigger-types.json).')
+  triggerType: string
+  @description('The Service Bus namespace\'s name (not its host name): its resource group is in serviceBusNamespaces.')
+  accountName: string
+  @description('The entities, as the REST API names them: a queue, or <topic>/Subscriptions/<subscription>.')
+  @minLength(1)
+  queueNames: string[]
+}
+
+@description('Every Service Bus queue and topic subscription a trigger reads, per namespace and trigger type: the scaler identity gets the type\'s read role on each (aks-queue-scaler deploy-parameters).')
+param serviceBusReads serviceBusGrant[] = []
+
 @description('Every wake queue, per storage account (aks-queue-scaler deploy-parameters).')
 param wakeQueues wakeQueueGrant[]
 
@@ -102,6 +117,9 @@ param azureRbacClusters string[] = []
 
 @description('Where each storage account named in queueReads, queueSends and wakeQueues lives: { "<accountName>": { "resourceGroup": "<name>", "subscriptionId": "<id, default this subscription>" } }.')
 param storageAccounts object = {}
+
+@description('Where each Service Bus namespace named in serviceBusReads lives: { "<namespace>": { "resourceGroup": "<name>", "subscriptionId": "<id, default this subscription>" } }.')
+param serviceBusNamespaces object = {}
 
 @description('SCALER_SCHEDULE: NCRONTAB with seconds.')
 param scalerSchedule string = '*/15 * * * * *'
@@ -292,6 +310,20 @@ module targetQueueReaders 'app/queue-access.bicep' = [for q in queueReads: {
     queueNames: q.queueNames // the workloads' queues: referenced, never created
     access: 'read'
     roleId: triggerTypes[q.triggerType].read.id // the trigger type's read role (trigger-types.json)
+    principalId: scalerIdentity.outputs.principalId
+  }
+}]
+
+// ---- Roles: scaler identity, the Service Bus entities of each namespace (one by one) ----
+
+module targetServiceBusReaders 'app/servicebus-access.bicep' = [for s in serviceBusReads: {
+  name: 'sbread-${uniqueString(serviceBusNamespaces[s.accountName].?subscriptionId ?? subscription().subscriptionId, serviceBusNamespaces[s.accountName].resourceGroup, s.accountName, s.triggerType)}'
+  scope: resourceGroup(serviceBusNamespaces[s.accountName].?subscriptionId ?? subscription().subscriptionId, serviceBusNamespaces[s.accountName].resourceGroup)
+  params: {
+    namespaceName: s.accountName
+    entityPaths: s.queueNames // the workloads' queues and subscriptions: referenced, never created
+    access: 'read'
+    roleId: triggerTypes[s.triggerType].read.id // the trigger type's read role (trigger-types.json)
     principalId: scalerIdentity.outputs.principalId
   }
 }]

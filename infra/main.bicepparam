@@ -20,6 +20,7 @@ param scalerTargets = scaler.scalerTargets.value
 param scalerClusters = scaler.scalerClusters.value
 param queueReads = scaler.queueReads.value
 param queueSends = scaler.queueSends.value
+param serviceBusReads = scaler.serviceBusReads.value
 param wakeQueues = scaler.wakeQueues.value
 param clusters = scaler.clusters.value
 
@@ -34,3 +35,7 @@ param storageAccounts = {
     resourceGroup: 'shop-rg'
   }
 }
+
+// The resource group (and subscription, when another) of every Service Bus namespace the targets
+// name: deploy-parameters lists them ("serviceBusNamespaces ... must place"). None here.
+param serviceBusNamespaces = {}

@@ -14,6 +14,8 @@ to the app settings unchanged) and what they need granted, as plain lists:
 
   queueReads    per storage account and trigger type, the queues the scaler identity reads
   queueSends    per storage account and trigger type, the wake.forwardTo queues the host sends to
+  serviceBusReads per Service Bus namespace and trigger type, the queues and topic subscriptions
+                the scaler identity reads
   wakeQueues    per storage account ("" = the app's own), the wake queues (created, with -poison)
   clusters      the AKS clusters with targets, with the namespaces and kinds of their targets
 
@@ -23,8 +25,8 @@ infra/main.bicepparam reads infra/scaler.parameters.json (docs/deploy.md, step 1
     --out infra/scaler.parameters.json
 
 Nothing is written when the settings have any problem (run validate for the whole report).
-Standard error lists the storage accounts that storageAccounts in infra/main.bicepparam must
-place, and what the deployment leaves to you.
+Standard error lists the storage accounts that storageAccounts (and the Service Bus namespaces
+that serviceBusNamespaces) in infra/main.bicepparam must place, and what the deployment leaves to you.
 
 Options:
   --targets FILE    SCALER_TARGETS document (JSON or YAML)
@@ -69,9 +71,11 @@ export const deployParametersCommand: Command = {
       return EXIT_FAILED;
     }
     for (const note of derived.notes) process.stderr.write(`note: ${note}\n`);
-    const { parameters: p, accounts } = derived;
+    const { parameters: p, accounts, namespaces } = derived;
+    const serviceBus = p.serviceBusReads.reduce((n, g) => n + g.queueNames.length, 0);
     if (accounts.length > 0) process.stderr.write(`storageAccounts in infra/main.bicepparam must place: ${accounts.join(', ')}\n`);
-    process.stderr.write(`deploy-parameters: ${p.queueReads.reduce((n, g) => n + g.queueNames.length, 0)} queue(s) read, ${p.wakeQueues.reduce((n, g) => n + g.queueNames.length, 0)} wake queue(s), ${p.queueSends.reduce((n, g) => n + g.queueNames.length, 0)} forward queue(s), ${p.clusters.length} cluster(s)${out ? `: ${out}` : ''}\n`);
+    if (namespaces.length > 0) process.stderr.write(`serviceBusNamespaces in infra/main.bicepparam must place: ${namespaces.join(', ')}\n`);
+    process.stderr.write(`deploy-parameters: ${p.queueReads.reduce((n, g) => n + g.queueNames.length, 0)} queue(s) read, ${serviceBus > 0 ? `${serviceBus} Service Bus queue(s) or subscription(s) read, ` : ''}${p.wakeQueues.reduce((n, g) => n + g.queueNames.length, 0)} wake queue(s), ${p.queueSends.reduce((n, g) => n + g.queueNames.length, 0)} forward queue(s), ${p.clusters.length} cluster(s)${out ? `: ${out}` : ''}\n`);
     return EXIT_OK;
   },
 };

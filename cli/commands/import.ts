@@ -15,16 +15,17 @@ carried over is reported on standard error, per ScaledObject and field:
 
   trigger left out   other trigger types; metricType Utilization (KEDA refuses it too); a
                      trigger that reads its queue with a connection string only (connection,
-                     connectionFromEnv or a TriggerAuthentication) and names no accountName:
-                     add accountName to carry it
+                     connectionFromEnv or a TriggerAuthentication) and names no accountName
+                     (azure-queue) or namespace (azure-servicebus): add it to carry the
+                     trigger; azure-servicebus with useRegex: true
   not imported       a ScaledObject with no trigger left, one scaling something other than an
                      apps/v1 Deployment or StatefulSet, or one whose scalingModifiers formula
                      names a trigger that is left out
   dropped            paused-scale-in/-out and force-activation annotations (they go on the
                      Deployment); an idleReplicaCount KEDA refuses
   changed            paused-replicas on the ScaledObject (carried as paused: true)
-  replaced           authenticationRef / connectionFromEnv next to an accountName: the scaler
-                     reads that account with its managed identity (grant it a queue reader role)
+  replaced           authenticationRef / connectionFromEnv next to an accountName or namespace:
+                     the scaler reads there with its managed identity (the note names the role)
   ignored            fields KEDA ignores too
 
 The output always loads without error (it is checked before it is written).

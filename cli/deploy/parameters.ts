@@ -7,7 +7,11 @@ import { loadConfig, type Cluster, type Target } from '../../shared/config/index
 import { wakeQueuesOf } from '../../shared/runtime/index.js';
 import { triggerGrants, type Grants } from '../../shared/sources/index.js';
 
-/** Queues of one storage account on which one identity gets one trigger type's role. */
+/**
+ * What one identity gets one trigger type's role on, in one place: queues of a storage account
+ * (queueReads, queueSends), or entities of a Service Bus namespace (serviceBusReads: accountName
+ * is the namespace's name, queueNames the entity paths, a queue or <topic>/Subscriptions/<name>).
+ */
 export interface QueueGrant {
   triggerType: string;
   accountName: string;
@@ -37,6 +41,7 @@ export interface DeploymentParameters {
   scalerClusters: string;
   queueReads: QueueGrant[];
   queueSends: QueueGrant[];
+  serviceBusReads: QueueGrant[];
   wakeQueues: WakeQueueGrant[];
   clusters: ClusterGrant[];
 }
@@ -46,12 +51,15 @@ export interface DeploymentParameters {
  * infra/main.bicep takes them. A type granted on another kind of resource needs its module and
  * parameters in main.bicep first (docs/architecture.md, "Trigger types"), then a line here.
  */
-export const PARAMETERS_OF_SCOPE: Readonly<Record<string, { read: 'queueReads'; send: 'queueSends' }>> = {
+export const PARAMETERS_OF_SCOPE: Readonly<Record<string, { read: GrantList; send?: GrantList }>> = {
   'storage-queue': { read: 'queueReads', send: 'queueSends' },
+  'servicebus-entity': { read: 'serviceBusReads' },
 };
 
+type GrantList = 'queueReads' | 'queueSends' | 'serviceBusReads';
+
 export type Derived =
-  | { ok: true; parameters: DeploymentParameters; notes: string[]; accounts: string[] }
+  | { ok: true; parameters: DeploymentParameters; notes: string[]; accounts: string[]; namespaces: string[] }
   | { ok: false; problems: string[] };
 
 const byName = <T extends { name: string }>(a: T, b: T): number => a.name.localeCompare(b.name);
@@ -88,8 +96,7 @@ export function deploymentParameters(settings: { SCALER_TARGETS: string; SCALER_
   if (config.targets.length === 0 && problems.length === 0) problems.push('SCALER_TARGETS: no targets');
   const notes: string[] = [];
   const allGrants = triggerGrants();
-  const reads = new Map<string, QueueGrant>();
-  const sends = new Map<string, QueueGrant>();
+  const lists: Record<GrantList, Map<string, QueueGrant>> = { queueReads: new Map(), queueSends: new Map(), serviceBusReads: new Map() };
   const clusters = new Map<string, ClusterGrant>();
 
   for (const target of config.targets) {
@@ -99,15 +106,17 @@ export function deploymentParameters(settings: { SCALER_TARGETS: string; SCALER_
       const { name, account } = resourceOf(trigger, grants);
       if (!parameters) problems.push(`target ${target.id}: triggers[${i}]: type ${trigger.type} is granted on ${grants.scope}, which infra/main.bicep does not grant yet`);
       else if (!account) problems.push(`target ${target.id}: triggers[${i}].metadata.${grants.accountField}: is required to grant the scaler identity its role`);
-      else add(reads, trigger.type, account, name);
+      else add(lists[parameters.read], trigger.type, account, name);
     });
-    // wake.forwardTo: a queue next to the first trigger's, sent to with that type's sender and role.
+    // wake.forwardTo: a queue next to the first trigger's, sent to with that type's sender and
+    // role (a type without forward mode refused it at load).
     const first = target.triggers[0]!;
     const forwardTo = target.wake?.forwardTo;
     if (forwardTo !== undefined) {
       const grants = allGrants[first.type]!;
       const { account } = resourceOf(first, grants);
-      if (PARAMETERS_OF_SCOPE[grants.scope] && account) add(sends, first.type, account, forwardTo);
+      const send = PARAMETERS_OF_SCOPE[grants.scope]?.send;
+      if (send && account) add(lists[send], first.type, account, forwardTo);
     }
     const cluster = config.clusters.get(target.cluster);
     if (cluster?.kind !== 'aks') continue;
@@ -133,15 +142,17 @@ export function deploymentParameters(settings: { SCALER_TARGETS: string; SCALER_
   const parameters: DeploymentParameters = {
     scalerTargets: settings.SCALER_TARGETS,
     scalerClusters: settings.SCALER_CLUSTERS,
-    queueReads: sorted(reads),
-    queueSends: sorted(sends),
+    queueReads: sorted(lists.queueReads),
+    queueSends: sorted(lists.queueSends),
+    serviceBusReads: sorted(lists.serviceBusReads),
     wakeQueues: [...wakeQueues.values()].map((w) => ({ ...w, queueNames: [...w.queueNames].sort() })).sort((a, b) => a.accountName.localeCompare(b.accountName)),
     clusters: [...clusters.values()]
       .map((c) => ({ ...c, namespaces: c.namespaces.map((n) => ({ ...n, kinds: [...n.kinds].sort() })).sort(byName) }))
       .sort(byName),
   };
   const accounts = [...new Set([...parameters.queueReads, ...parameters.queueSends, ...parameters.wakeQueues].map((g) => g.accountName).filter(Boolean))].sort();
-  return { ok: true, parameters, notes, accounts };
+  const namespaces = [...new Set(parameters.serviceBusReads.map((g) => g.accountName))].sort();
+  return { ok: true, parameters, notes, accounts, namespaces };
 }
 
 /** What the deployment does not do for a cluster entry, said once. */

@@ -4,7 +4,7 @@
 // moves failed wake messages to <wake queue>-poison. Whoever would do the damage is refused,
 // and the message names both targets.
 import type { Settings } from '../schema/index.js';
-import { accountOfConnectionString, accountOfUrl, queuesOf, type QueueRef } from '../sources/index.js';
+import { accountOfConnectionString, accountOfUrl, queuesOf, STORAGE_QUEUE_SERVICE, type QueueRef } from '../sources/index.js';
 import { connectionOf, type AppSettings } from './app-settings.js';
 import type { Target } from './target.js';
 
@@ -16,14 +16,16 @@ interface GraphIssue {
   reason: string;
 }
 
-const ref = (name: string, account: string | undefined): QueueRef => ({ name: name.toLowerCase(), account: account?.toLowerCase() });
+const ref = (name: string, account: string | undefined, service: string): QueueRef => ({ name: name.toLowerCase(), account: account?.toLowerCase(), service });
 
 /**
- * The same queue, as Azure compares names (lower case). When the account of either is not known
- * the names alone are compared: refusing a configuration that is fine is better than letting a
- * wake function delete another workload's messages.
+ * The same queue, as Azure compares names (lower case), on the same service. When the account of
+ * either is not known the names alone are compared: refusing a configuration that is fine is
+ * better than letting a wake function delete another workload's messages. Queues of two services
+ * (a storage queue, a Service Bus queue) are never the same.
  */
-export const sameQueue = (a: QueueRef, b: QueueRef): boolean => a.name === b.name && (a.account === undefined || b.account === undefined || a.account === b.account);
+export const sameQueue = (a: QueueRef, b: QueueRef): boolean =>
+  a.service === b.service && a.name === b.name && (a.account === undefined || b.account === undefined || a.account === b.account);
 
 /**
  * The account of a wake queue, the way its function's connection reaches it
@@ -58,13 +60,15 @@ const byName = (...queues: QueueRef[]): string =>
   queues.some((q) => q.account === undefined) ? ' (the settings do not say which storage account each is in, so the names are compared)' : '';
 
 function nodeOf(index: number, target: Target, settings: Settings, app: AppSettings): Node {
-  const work = target.triggers.flatMap((t, trigger) => queuesOf(t, settings).map((q) => ({ trigger, queue: ref(q.name, q.account) })));
+  const work = target.triggers.flatMap((t, trigger) => queuesOf(t, settings).map((q) => ({ trigger, queue: ref(q.name, q.account, q.service) })));
   const node: Node = { index, target, work };
   const wake = target.wake;
   if (wake) {
-    node.wake = ref(wake.queueName, wakeAccount(wake, app));
+    node.wake = ref(wake.queueName, wakeAccount(wake, app), STORAGE_QUEUE_SERVICE);
     node.group = `${wake.accountName ?? ''}/${wake.queueName}`;
-    if (wake.forwardTo) node.forward = ref(wake.forwardTo, work.find((w) => w.trigger === 0)?.queue.account);
+    // Sent with the first trigger's sender: on its service, in its account.
+    const first = work.find((w) => w.trigger === 0)?.queue;
+    if (wake.forwardTo) node.forward = ref(wake.forwardTo, first?.account, first?.service ?? STORAGE_QUEUE_SERVICE);
   }
   return node;
 }

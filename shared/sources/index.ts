@@ -7,4 +7,6 @@ export {
   type TriggerTypeName, type TypedTrigger,
 } from './triggers.js';
 // Azure Storage queues: the wake path's own queues are storage queues, whatever the triggers.
-export { accountNameSchema, accountOfConnectionString, accountOfUrl, connectionQueueClients, parseConnectionString, queueNameSchema } from './azure-queue/index.js';
+export {
+  accountNameSchema, accountOfConnectionString, accountOfUrl, connectionQueueClients, parseConnectionString, queueNameSchema, STORAGE_QUEUE_SERVICE,
+} from './azure-queue/index.js';

@@ -10,15 +10,17 @@ import type { CheckIssue, Settings } from '../schema/index.js';
 import type { Sender, SenderDeps, Source, SourceDeps } from './source.js';
 
 /**
- * A queue (or topic, or whatever a trigger reads) as far as the settings tell where it is, for
- * the queue graph (shared/config/queue-graph.ts), which compares names and accounts in lower
- * case. `account` is undefined when the settings do not say; otherwise it must tell the service
- * apart too: a storage account is a bare name (no dots), so a type on another service names its
- * namespace by host name (e.g. shop.servicebus.windows.net) and never meets a storage queue.
+ * A queue (or topic subscription, or whatever a trigger reads) as far as the settings tell where
+ * it is, for the queue graph (shared/config/queue-graph.ts), which compares names and accounts in
+ * lower case. `account` is undefined when the settings do not say (the names alone are compared
+ * then); `service` tells services apart whatever the settings say: refs of two services are never
+ * the same queue (a wake queue, a storage queue, never meets a Service Bus queue of its name).
  */
 export interface QueueRef {
   name: string;
   account: string | undefined;
+  /** The kind of resource it is, as Grants.scope names it (storage-queue, servicebus-entity). */
+  service: string;
 }
 
 /** What `import` does with part of a KEDA trigger (cli/import/scaled-objects.ts says what each means). */
@@ -54,21 +56,25 @@ export interface Grants {
    * needs a new module there.
    */
   scope: string;
-  /** The metadata key of a flat target that names the resource (the deployment reads SCALER_TARGETS). */
+  /**
+   * The key of a trigger's metadata, as its type parses it, that names the resource (the
+   * deployment reads SCALER_TARGETS with the app's loader): a key the user gives (queueName), or
+   * one the type derives (entityPath).
+   */
   resourceField: string;
   /** The metadata key that names the account (or namespace) the resource is in. */
   accountField: string;
   /** The scaler identity's role on each resource a trigger reads. */
   read: Role;
-  /** The host identity's role on each wake.forwardTo resource (the wake path's forward mode). */
-  send: Role;
+  /** The host identity's role on each wake.forwardTo resource (forward mode); absent when the type has no forward mode. */
+  send?: Role;
 }
 
 /** One trigger type. `M` is its metadata as parsed (KEDA's names, our defaults resolved). */
 export interface TriggerDefinition<M> {
   /** The metadata schema, declared as KEDA declares it: its names, defaults and rules. */
   metadata: z.ZodType<M, unknown>;
-  /** A name of what it reads (a queue): wake.forwardTo names one, next to the first trigger's. */
+  /** A name of what it reads (a queue): wake.forwardTo names one, next to the first trigger's (a type without forward mode refuses all). */
   resourceName: z.ZodType<string, unknown>;
   /** What the engine compares the reading with: the value per replica, and the activation value. */
   thresholds(metadata: M): TriggerThresholds;
@@ -82,8 +88,11 @@ export interface TriggerDefinition<M> {
   checkSettings(metadata: M, settings: Settings): CheckIssue[];
   /** The reader of one trigger. */
   createSource(metadata: M, deps: SourceDeps): Source;
-  /** A sender to queues in the place this trigger reads from (forward mode: wake.forwardTo). */
-  createSender(metadata: M, deps: SenderDeps): Sender;
+  /**
+   * A sender to queues in the place this trigger reads from (forward mode: wake.forwardTo).
+   * Absent: the type has no forward mode, and its resourceName refuses every wake.forwardTo.
+   */
+  createSender?(metadata: M, deps: SenderDeps): Sender;
   /** What the trigger reads, and where, as far as the settings tell (the queue graph). */
   queuesOf(metadata: M, settings: Settings): QueueRef[];
   /** The App Insights metric its reading is sent as (docs/queries.kql asks for it). */

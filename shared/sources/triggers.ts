@@ -1,6 +1,7 @@
 // What the rest of the scaler asks of a trigger, whatever its type: each answer comes from the
 // type's definition in the registry.
 import type { z } from 'zod';
+import { ScalerError } from '../errors/index.js';
 import type { Settings } from '../schema/index.js';
 import { registry } from './registry.js';
 import type { Sender, SenderDeps, Source, SourceDeps } from './source.js';
@@ -22,8 +23,15 @@ export const definitionOf = (type: TriggerTypeName): TriggerDefinition<unknown> 
 
 export const createSource = (trigger: TypedTrigger, deps: SourceDeps): Source => definitionOf(trigger.type).createSource(trigger.metadata, deps);
 
-/** Forward mode: a sender to queues in the place `trigger` reads from (a target's first trigger). */
-export const createSender = (trigger: TypedTrigger, deps: SenderDeps): Sender => definitionOf(trigger.type).createSender(trigger.metadata, deps);
+/**
+ * Forward mode: a sender to queues in the place `trigger` reads from (a target's first trigger).
+ * A type without forward mode refuses wake.forwardTo at load, so this throws only past that check.
+ */
+export function createSender(trigger: TypedTrigger, deps: SenderDeps): Sender {
+  const create = definitionOf(trigger.type).createSender;
+  if (!create) throw new ScalerError(`forward mode is not offered for ${trigger.type} triggers`);
+  return create(trigger.metadata, deps);
+}
 
 /** What `trigger` reads and where, as far as `settings` tell (the queue graph). */
 export const queuesOf = (trigger: TypedTrigger, settings: Settings): QueueRef[] => definitionOf(trigger.type).queuesOf(trigger.metadata, settings);

@@ -77,6 +77,7 @@ const GRANTS: Omit<DeploymentParameters, 'scalerTargets' | 'scalerClusters'> = {
     { triggerType: 'azure-queue', accountName: 'shopdata', queueNames: ['invoices', 'orders', 'orders-priority', 'refunds'] },
   ],
   queueSends: [{ triggerType: 'azure-queue', accountName: 'shopdata', queueNames: ['orders', 'refunds'] }],
+  serviceBusReads: [],
   wakeQueues: [
     { accountName: '', queueNames: ['orders-inbox'] },
     { accountName: 'shopdata', queueNames: ['invoices-wake'] },
@@ -114,6 +115,35 @@ describe('cli deploy-parameters', () => {
     expect(err.split('\n')).toEqual([
       'storageAccounts in infra/main.bicepparam must place: maildata, shopdata',
       'deploy-parameters: 5 queue(s) read, 2 wake queue(s), 2 forward queue(s), 2 cluster(s)',
+      '',
+    ]);
+  });
+
+  test('Service Bus triggers: each queue and topic subscription, per namespace, on the list of their scope', async () => {
+    const targets = await file('servicebus.yaml', `- namespace: shop
+  cluster: prod
+  scaleTargetRef: { name: billing }
+  wake: { queueName: billing-wake }
+  triggers:
+    - type: azure-servicebus
+      metadata: { namespace: shopbus, topicName: events, subscriptionName: billing }
+    - type: azure-servicebus
+      metadata: { namespace: shopbus, queueName: refunds }
+    - type: azure-queue
+      metadata: { accountName: shopdata, queueName: orders }
+`);
+    const clusters = await file('clusters.yaml', YAML_CLUSTERS);
+    const { code, out, err } = await runCli(deployParametersCommand, ['--targets', targets, '--clusters', clusters]);
+    expect(code).toBe(0);
+    const values = valuesOf(out);
+    expect(values.serviceBusReads).toEqual([{ triggerType: 'azure-servicebus', accountName: 'shopbus', queueNames: ['events/Subscriptions/billing', 'refunds'] }]);
+    expect(values.queueReads).toEqual([{ triggerType: 'azure-queue', accountName: 'shopdata', queueNames: ['orders'] }]);
+    expect(values.queueSends).toEqual([]);
+    expect(err.split('\n')).toEqual([
+      'note: cluster edge: no target runs there, so the scaler identity is granted nothing on it',
+      'storageAccounts in infra/main.bicepparam must place: shopdata',
+      'serviceBusNamespaces in infra/main.bicepparam must place: shopbus',
+      'deploy-parameters: 1 queue(s) read, 2 Service Bus queue(s) or subscription(s) read, 1 wake queue(s), 0 forward queue(s), 1 cluster(s)',
       '',
     ]);
   });
@@ -233,7 +263,7 @@ describe('what infra/main.bicep takes', () => {
   const params = new Map([...readRepoFile('infra/main.bicep').text.matchAll(/^param (\w+) (\S+)/gm)].map((m) => [m[1]!, m[2]!]));
 
   test('the output has main.bicep\'s parameters, each in the shape of its declared type', async () => {
-    expect([...types.keys()]).toEqual(['queueGrant', 'wakeQueueGrant', 'namespaceGrant', 'clusterGrant']);
+    expect([...types.keys()]).toEqual(['queueGrant', 'wakeQueueGrant', 'namespaceGrant', 'clusterGrant', 'serviceBusGrant']);
     const dir = await mkdtemp(join(tmpdir(), 'aqs-deploy-shape-'));
     await writeFile(join(dir, 't.yaml'), YAML_TARGETS);
     await writeFile(join(dir, 'c.yaml'), YAML_CLUSTERS);

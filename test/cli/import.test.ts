@@ -9,6 +9,7 @@ import { runCli } from './capture.js';
 type Json = Record<string, unknown>;
 const queue = (metadata: Json = {}, extra: Json = {}): Json => ({ type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'shopdata', ...metadata }, ...extra });
 const cpu: Json = { type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } };
+const bus = (metadata: Json = {}, extra: Json = {}): Json => ({ type: 'azure-servicebus', metadata: { namespace: 'shopbus', topicName: 'events', subscriptionName: 'billing', ...metadata }, ...extra });
 /** A ScaledObject as the API server returns it, with spec fields and metadata overridden. */
 const so = (spec: Json = {}, metadata: Json = {}): Json => ({
   apiVersion: 'keda.sh/v1alpha1',
@@ -192,6 +193,41 @@ const rows: Row[] = [
     want: [target({ name: 'orders-a' })],
     notes: [['spec', 'target-kept-out']],
     says: 'is already scaled by target shop/orders-a',
+  },
+  // azure-servicebus (the second trigger type): the same rules, from its folder's import rules
+  {
+    name: 'an azure-servicebus trigger with every KEDA key the scaler takes is carried',
+    input: so({ triggers: [bus({ messageCount: '10', activationMessageCount: '2', cloud: 'AzureChinaCloud', operation: 'sum', useRegex: 'false' })] }),
+    want: [target({ triggers: [bus({ messageCount: '10', activationMessageCount: '2', cloud: 'AzureChinaCloud', operation: 'sum', useRegex: 'false' })] })],
+    notes: [],
+  },
+  { name: 'a Service Bus queue next to a storage queue: both carried', input: so({ triggers: [queue(), bus({ topicName: undefined, subscriptionName: undefined, queueName: 'refunds' })] }), want: [target({ triggers: [queue(), bus({ topicName: undefined, subscriptionName: undefined, queueName: 'refunds' })] })], notes: [] },
+  {
+    name: 'azure-servicebus: authenticationRef (workload identity) next to namespace is replaced by the managed identity, naming the role',
+    input: so({ triggers: [bus({}, { authenticationRef: { name: 'sb-auth' } })] }),
+    want: [target({ triggers: [bus()] })],
+    notes: [['spec.triggers[0].authenticationRef', 'replaced']],
+    says: 'the scaler reads subscription "billing" of topic "events" of namespace "shopbus" with its managed identity instead of TriggerAuthentication "sb-auth": grant the scaler\'s identity Azure Service Bus Data Owner on the subscription',
+  },
+  {
+    name: 'azure-servicebus: connectionFromEnv without namespace keeps the trigger out, saying what to add',
+    input: so({ triggers: [queue(), bus({ namespace: undefined, connectionFromEnv: 'SB_CONNECTION' })] }),
+    want: [target()],
+    notes: [['spec.triggers[1]', 'trigger-kept-out']],
+    says: 'and names no namespace. The scaler reads Service Bus with its managed identity, so it needs the namespace: add metadata.namespace',
+  },
+  {
+    name: 'azure-servicebus: useRegex true keeps the trigger out',
+    input: so({ triggers: [queue(), bus({ useRegex: 'true', operation: 'max' })] }),
+    want: [target()],
+    notes: [['spec.triggers[1]', 'trigger-kept-out']],
+    says: 'has useRegex: true',
+  },
+  {
+    name: 'azure-servicebus: endpointSuffix without cloud Private is ignored, as KEDA ignores it',
+    input: so({ triggers: [bus({ endpointSuffix: 'servicebus.example.net' })] }),
+    want: [target({ triggers: [bus()] })],
+    notes: [['spec.triggers[0].metadata.endpointSuffix', 'ignored']],
   },
   { name: 'a ScaledJob is not imported', input: { ...so(), kind: 'ScaledJob' }, want: [], notes: [['kind', 'target-kept-out']] },
   { name: 'targets come out sorted by namespace/name', input: [so({ scaleTargetRef: { name: 'b' } }, { name: 'zeta' }), so({ scaleTargetRef: { name: 'a' } }, { name: 'alpha' })], want: [target({ name: 'alpha', scaleTargetRef: { name: 'a' } }), target({ name: 'zeta', scaleTargetRef: { name: 'b' } })], notes: [] },

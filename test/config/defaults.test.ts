@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { loadConfig, parseTarget, type Config, type Settings, type Target } from '../../shared/config/index.js';
-import { queueServiceUrl } from '../../shared/sources/azure-queue/metadata.js';
+import { queueServiceUrl, type AzureQueueMetadata } from '../../shared/sources/azure-queue/metadata.js';
 
 const AKS_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shop-rg/providers/Microsoft.ContainerService/managedClusters/shop-aks';
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
@@ -21,6 +21,13 @@ function load(settings: Settings): Config {
   expect(config.errors.map((e) => e.message)).toEqual([]);
   return config;
 }
+/** The first trigger's metadata, of an azure-queue trigger (every target here has one first). */
+function queueMetadata(t: Target): AzureQueueMetadata {
+  const trigger = t.triggers[0]!;
+  if (trigger.type !== 'azure-queue') throw new Error(`triggers[0] is ${trigger.type}`);
+  return trigger.metadata;
+}
+
 const only = (targets: unknown): Target => {
   const config = load({ SCALER_TARGETS: typeof targets === 'string' ? targets : JSON.stringify([targets]) });
   expect(config.targets).toHaveLength(1);
@@ -62,7 +69,7 @@ const rows: Row[] = [
   // azure-queue metadata defaults (azure_queue_scaler.go tags)
   { name: 'queueLength defaults to 5 (the AverageValue target)', input: target(), pick: (t) => t.triggers[0]!.targetValue, want: 5 },
   { name: 'activationQueueLength defaults to 0', input: target(), pick: (t) => t.triggers[0]!.activationTargetValue, want: 0 },
-  { name: 'queueLengthStrategy defaults to all', input: target(), pick: (t) => t.triggers[0]!.metadata.queueLengthStrategy, want: 'all' },
+  { name: 'queueLengthStrategy defaults to all', input: target(), pick: (t) => queueMetadata(t).queueLengthStrategy, want: 'all' },
   { name: 'metricType defaults to AverageValue', input: target(), pick: (t) => t.triggers[0]!.metricType, want: 'AverageValue' },
   { name: 'metricType Value is kept for the engine', input: target({ triggers: [queue({}, { metricType: 'Value' })] }), pick: (t) => t.triggers[0]!.metricType, want: 'Value' },
 
@@ -82,7 +89,7 @@ const rows: Row[] = [
   },
   { name: 'fallback behavior scalingModifiers is kept', input: target({ triggers: [queue({}, { name: 'a' })], fallback: { failureThreshold: 2, replicas: 3, behavior: 'scalingModifiers' }, advanced: { scalingModifiers: { formula: 'a ?? 4', target: '2' } } }), pick: (t) => t.fallback?.behavior, want: 'scalingModifiers' },
   { name: 'an empty metadata value counts as missing, as in KEDA', input: target({ triggers: [queue({ queueLength: '', cloud: '' })] }), pick: (t) => [t.triggers[0]!.targetValue, t.triggers[0]!.metadata.endpointSuffix], want: [5, 'queue.core.windows.net'] },
-  { name: 'queueLengthStrategy visibleonly', input: target({ triggers: [queue({ queueLengthStrategy: 'visibleonly' })] }), pick: (t) => t.triggers[0]!.metadata.queueLengthStrategy, want: 'visibleonly' },
+  { name: 'queueLengthStrategy visibleonly', input: target({ triggers: [queue({ queueLengthStrategy: 'visibleonly' })] }), pick: (t) => queueMetadata(t).queueLengthStrategy, want: 'visibleonly' },
   { name: 'trigger name and identityClientId are kept', input: target({ triggers: [queue({ identityClientId: '00000000-0000-0000-0000-0000000000aa' }, { name: 'orders' })] }), pick: (t) => [t.triggers[0]!.name, t.triggers[0]!.metadata.identityClientId], want: ['orders', '00000000-0000-0000-0000-0000000000aa'] },
 
   // numbers given as strings, as a ScaledObject's metadata always is
@@ -124,13 +131,13 @@ const rows: Row[] = [
   ).map(([cloud, suffix]): Row => ({
     name: `cloud ${cloud ?? '(omitted)'} reads from *.${suffix}`,
     input: target({ triggers: [queue(cloud ? { cloud } : {})] }),
-    pick: (t) => queueServiceUrl(t.triggers[0]!.metadata),
+    pick: (t) => queueServiceUrl(queueMetadata(t)),
     want: `https://shopdata.${suffix}`,
   })),
   {
     name: 'cloud Private uses endpointSuffix as given',
     input: target({ triggers: [queue({ cloud: 'Private', endpointSuffix: 'queue.core.contoso.example' })] }),
-    pick: (t) => queueServiceUrl(t.triggers[0]!.metadata),
+    pick: (t) => queueServiceUrl(queueMetadata(t)),
     want: 'https://shopdata.queue.core.contoso.example',
   },
   {
@@ -304,7 +311,7 @@ describe('local development', () => {
       ['shop/worker', 'dev'],
       ['shop/w2', 'arm'],
     ]);
-    expect(queueServiceUrl(config.targets[1]!.triggers[0]!.metadata)).toBe('http://127.0.0.1:10001/devstoreaccount1');
+    expect(queueServiceUrl(queueMetadata(config.targets[1]!))).toBe('http://127.0.0.1:10001/devstoreaccount1');
   });
 
   test.each([

@@ -360,8 +360,8 @@ const rows: Row[] = [
   },
   {
     name: 'trigger type unknown',
-    targets: beside(worker({ triggers: [{ type: 'azure-servicebus', metadata: { queueName: 'orders' } }] })),
-    errors: ['target shop/worker: triggers[0].type: "azure-servicebus" is not a supported trigger type (supported: azure-queue)'],
+    targets: beside(worker({ triggers: [{ type: 'azure-eventhub', metadata: { eventHubName: 'orders' } }] })),
+    errors: ['target shop/worker: triggers[0].type: "azure-eventhub" is not a supported trigger type (supported: azure-queue, azure-servicebus)'],
     loads: GOOD,
   },
   {
@@ -546,7 +546,7 @@ const rows: Row[] = [
     targets: beside(worker({ triggers: [queue({ cloud: 'constructor' }), { type: 'toString', metadata: {} }] })),
     errors: [
       'target shop/worker: triggers[0].metadata.cloud: invalid cloud environment "constructor": use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private',
-      'target shop/worker: triggers[1].type: "toString" is not a supported trigger type (supported: azure-queue)',
+      'target shop/worker: triggers[1].type: "toString" is not a supported trigger type (supported: azure-queue, azure-servicebus)',
     ],
     loads: GOOD,
   },

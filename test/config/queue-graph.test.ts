@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig, type Settings } from '../../shared/config/index.js';
 import { sameQueue, wakeAccount } from '../../shared/config/queue-graph.js';
-import { accountOfConnectionString, accountOfUrl, queuesOf } from '../../shared/sources/index.js';
+import { accountOfConnectionString, accountOfUrl, queuesOf, STORAGE_QUEUE_SERVICE } from '../../shared/sources/index.js';
 
 const AKS_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/shop-rg/providers/Microsoft.ContainerService/managedClusters/shop-aks';
 /** The app's own storage account (wake queues without accountName live there). */
@@ -248,13 +248,13 @@ describe('queue graph: what one target may do to the queues of another', () => {
       const settings: Settings = { ...row.settings };
       const config = load(row);
       const work = config.targets.flatMap((t) => t.triggers.flatMap((tr) => queuesOf(tr, settings).map((queue) => ({ id: t.id, queue }))));
-      const wakes = config.targets.flatMap((t) => (t.wake ? [{ id: t.id, queue: { name: t.wake.queueName, account: wakeAccount(t.wake, config) } }] : []));
+      const wakes = config.targets.flatMap((t) => (t.wake ? [{ id: t.id, queue: { name: t.wake.queueName, account: wakeAccount(t.wake, config), service: STORAGE_QUEUE_SERVICE } }] : []));
       for (const w of wakes) {
         expect(work.filter((q) => sameQueue(q.queue, w.queue)), `${row.name}: ${w.id}`).toEqual([]);
         expect(wakes.filter((o) => sameQueue({ ...o.queue, name: `${o.queue.name}-poison` }, w.queue)), `${row.name}: ${w.id}`).toEqual([]);
       }
       for (const t of config.targets.filter((x) => x.wake?.forwardTo)) {
-        const forward = { name: t.wake!.forwardTo!, account: queuesOf(t.triggers[0]!, settings)[0]!.account };
+        const forward = { ...queuesOf(t.triggers[0]!, settings)[0]!, name: t.wake!.forwardTo! };
         expect(wakes.filter((w) => sameQueue(w.queue, forward)), `${row.name}: ${t.id}`).toEqual([]);
         expect(work.filter((q) => q.id !== t.id && sameQueue(q.queue, forward)).every(() => work.some((q) => q.id === t.id && sameQueue(q.queue, forward)))).toBe(true);
       }

@@ -148,7 +148,7 @@ describe('the app settings that infra/ writes', () => {
     expect(credentialFor.mock.calls).toEqual([[HOST_CLIENT_ID], [HOST_CLIENT_ID]]);
     // Forward mode sends to wake.forwardTo in the account of the target's first trigger, where the deployment grants it.
     const forwarding = config.targets.filter((t) => t.wake?.forwardTo);
-    expect(example.get('queueSends')).toEqual(forwarding.map((t) => ({ triggerType: t.triggers[0]!.type, accountName: t.triggers[0]!.metadata.accountName, queueNames: [t.wake!.forwardTo] })));
+    expect(example.get('queueSends')).toEqual(forwarding.map((t) => ({ triggerType: t.triggers[0]!.type, accountName: (t.triggers[0]!.metadata as { accountName?: string }).accountName, queueNames: [t.wake!.forwardTo] })));
   });
 
   test('a setting computed in a way this reader cannot follow fails loudly, not silently', () => {

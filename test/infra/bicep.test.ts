@@ -33,7 +33,7 @@ describe('role ids', () => {
     expect(checkRoleIds(bicep)).toEqual([]);
     // The roles the design needs are all there: each declared once per file that uses it, or
     // (the trigger types' roles) in infra/trigger-types.json, checked in trigger-types.test.ts.
-    const triggerRoles = Object.values(triggerTypesFile().triggerTypes).flatMap((t) => [t.read.name, t.send.name]);
+    const triggerRoles = Object.values(triggerTypesFile().triggerTypes).flatMap((t) => [t.read, t.send].flatMap((role) => (role ? [role.name] : [])));
     const used = new Set([...bicep.flatMap((f) => [...f.text.matchAll(/^var \w+ = '([0-9a-f-]{36})'/gm)].map((m) => BUILT_IN_ROLES[m[1]!])), ...triggerRoles]);
     expect(used).toEqual(ALLOWED_ROLES);
   });
@@ -78,6 +78,8 @@ describe('role assignments', () => {
       'infra/app/rbac.bicep blobDataOwner -> Microsoft.Storage/storageAccounts (existing)',
       'infra/app/rbac.bicep tableDataContributor -> Microsoft.Storage/storageAccounts (existing)',
       'infra/app/rbac.bicep metricsPublisher -> Microsoft.Insights/components (existing)',
+      'infra/app/servicebus-access.bicep queueRoles -> Microsoft.ServiceBus/namespaces/queues (existing)',
+      'infra/app/servicebus-access.bicep subscriptionRoles -> Microsoft.ServiceBus/namespaces/topics/subscriptions (existing)',
       'infra/app/wake-queues.bicep queueConsumers -> Microsoft.Storage/storageAccounts/queueServices/queues',
     ]);
   });

@@ -11,6 +11,9 @@ export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
   '8a0f0c08-91a1-4084-bc3d-661d67233fed': 'Storage Queue Data Message Processor',
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
   'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a': 'Storage Queue Data Message Sender',
+  '090c5cfd-751d-490a-894a-3ce6f1109419': 'Azure Service Bus Data Owner',
+  '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0': 'Azure Service Bus Data Receiver',
+  '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39': 'Azure Service Bus Data Sender',
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
   '17d1049b-9a84-46fb-8f53-869881c3d3ab': 'Storage Account Contributor',
@@ -31,6 +34,10 @@ export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
 /** What the two identities may be given: data-plane roles on single resources, and the AKS user role. */
 export const ALLOWED_ROLES: ReadonlySet<string> = new Set([
   'Storage Queue Data Reader', // scaler: target queues
+  // scaler: one Service Bus queue or topic subscription each. Its runtime properties (the active
+  // message count) are a management read, authorized by the Manage claim, which of the built-in
+  // roles only Data Owner carries; granted per entity, never on the namespace.
+  'Azure Service Bus Data Owner',
   'Storage Queue Data Contributor', // host: wake queues and their -poison queues
   'Storage Queue Data Message Sender', // host: forward targets
   'Storage Blob Data Owner', // host: AzureWebJobsStorage, deployment container

@@ -90,10 +90,10 @@ describe('the KQL asks for what the telemetry adapter sends', () => {
   const telemetry = createAppInsightsTelemetry('InstrumentationKey=33333333-3333-4333-8333-333333333333;IngestionEndpoint=https://127.0.0.1:9/', undefined);
   const event: ScaleDecisionEvent = {
     target: 'prod/shop/worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'worker',
-    triggerValues: [42, 7], triggerErrors: [null, null], triggerMetrics: ['scaler.queue_length', 'scaler.queue_length'], currentReplicas: 1, desiredReplicas: 5, finalReplicas: 5,
+    triggerValues: [42, 7], triggerErrors: [null, null], triggerMetrics: ['scaler.queue_length', 'scaler.active_message_count'], currentReplicas: 1, desiredReplicas: 5, finalReplicas: 5,
     action: 'scale-up', code: 'ScaleUpLimit', reason: 'r', applied: true, error: 'e', durationMs: 3,
-    // Two azure-queue triggers: each reading goes out as that type's metric (the registry's).
-    explain: { now: '2026-01-01T00:00:00Z', spec: { scaleTargetRef: { name: 'worker' }, triggers: [{ type: 'azure-queue', metadata: {} }, { type: 'azure-queue', metadata: {} }] }, observation: { specReplicas: 1, triggers: [] } as never, state: {} },
+    // An azure-queue and an azure-servicebus trigger: each reading goes out as its type's metric (the registry's).
+    explain: { now: '2026-01-01T00:00:00Z', spec: { scaleTargetRef: { name: 'worker' }, triggers: [{ type: 'azure-queue', metadata: {} }, { type: 'azure-servicebus', metadata: {} }] }, observation: { specReplicas: 1, triggers: [] } as never, state: {} },
   };
   telemetry.decision(event);
   telemetry.scaledByOther({ target: 'prod/shop/worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'worker', expectedReplicas: 4, foundReplicas: 9, writer: { manager: 'kubectl', operation: 'Update', subresource: 'scale', time: '2026-01-01T00:00:00.000Z' } });
@@ -107,7 +107,7 @@ describe('the KQL asks for what the telemetry adapter sends', () => {
       ...[...allQueries.matchAll(/\bname == '([^']+)'/g)].map((m) => m[1]!),
       ...[...allQueries.matchAll(/\bname in \(([^)]*)\)/g)].flatMap((m) => [...m[1]!.matchAll(/'([^']+)'/g)].map((x) => x[1]!)),
     ];
-    expect(new Set(names)).toEqual(new Set(['ScaleDecision', 'ScaledByOther', 'scaler.replicas', 'scaler.queue_length']));
+    expect(new Set(names)).toEqual(new Set(['ScaleDecision', 'ScaledByOther', 'scaler.replicas', 'scaler.queue_length', 'scaler.active_message_count']));
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect([...sent.events, ...sent.metrics], name).toContain(name);
   });

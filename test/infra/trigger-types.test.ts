@@ -12,7 +12,15 @@ import { ALLOWED_ROLES, BUILT_IN_ROLES } from './checks.js';
 const file = triggerTypesFile();
 const main = readRepoFile('infra/main.bicep');
 /** The module that grants each kind of scope, in infra/main.bicep. */
-const MODULE_OF_SCOPE: Record<string, string> = { 'storage-queue': 'app/queue-access.bicep' };
+const MODULE_OF_SCOPE: Record<string, string> = { 'storage-queue': 'app/queue-access.bicep', 'servicebus-entity': 'app/servicebus-access.bicep' };
+
+/**
+ * A read role whose name is not a Reader's, and why it is the least there is: reviewed here, one
+ * by one (docs/configuration.md says the same to the operator).
+ */
+const READ_ROLES_BEYOND_READER: Record<string, string> = {
+  'Azure Service Bus Data Owner': 'the runtime-properties read is a management operation (Manage claim); no narrower built-in role carries it',
+};
 
 describe('infra/trigger-types.json', () => {
   test('is the registry (else: npm run infra:trigger-types)', () => {
@@ -28,11 +36,11 @@ describe('infra/trigger-types.json', () => {
   });
 
   test.each(Object.entries(file.triggerTypes))('%s: its roles are allowed built-in roles, by their ids', (_, grants) => {
-    for (const role of [grants.read, grants.send]) {
+    for (const role of [grants.read, grants.send].filter((r) => r !== undefined)) {
       expect(BUILT_IN_ROLES[role.id], role.id).toBe(role.name);
       expect(ALLOWED_ROLES).toContain(role.name);
     }
-    expect(grants.read.name, 'the scaler only reads').toMatch(/Reader$/);
+    if (!Object.hasOwn(READ_ROLES_BEYOND_READER, grants.read.name)) expect(grants.read.name, 'the scaler only reads').toMatch(/Reader$/);
   });
 });
 
@@ -50,7 +58,10 @@ describe('infra/main.bicep grants the trigger types from it', () => {
     expect(parameters, `deploy-parameters writes no list for scope ${grants.scope}: add it to PARAMETERS_OF_SCOPE (cli/deploy/parameters.ts)`).toBeDefined();
     // The queues triggers read, granted the type's read role (scaler identity); the wake.forwardTo
     // queues, granted the first trigger type's send role (host identity).
-    for (const [list, role, identity] of [[parameters!.read, 'read', 'scalerIdentity'], [parameters!.send, 'send', 'hostIdentity']] as const) {
+    // A type without forward mode has no send role, and no list of queues to send to.
+    expect(parameters!.send === undefined, 'a send list exactly when the type has a send role').toBe(grants.send === undefined);
+    const lists = [[parameters!.read, 'read', 'scalerIdentity'], ...(parameters!.send ? [[parameters!.send, 'send', 'hostIdentity'] as const] : [])] as const;
+    for (const [list, role, identity] of lists) {
       const loop = new RegExp(`^module (\\w+) '${module}' = \\[for (\\w+) in ${list}: \\{$`, 'm').exec(code);
       expect(loop, `no module '${module}' loops over ${list}`).not.toBeNull();
       const [, symbol, item] = loop as unknown as [string, string, string];

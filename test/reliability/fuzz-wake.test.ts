@@ -180,7 +180,10 @@ describe('wake messages, fuzzed', () => {
     const inbox = `${work.name}-in`;
     const s = scaler({ QUEUES: azurite.connectionString }, { queueName: inbox, forwardTo: work.name });
     // Point the first trigger (whose account forwards are sent to) at Azurite.
-    for (const t of s.runtime.config.targets) t.triggers[0]!.metadata = { ...t.triggers[0]!.metadata, accountName: undefined, connectionFromEnv: 'QUEUES' };
+    for (const t of s.runtime.config.targets) {
+      const first = t.triggers[0]!;
+      if (first.type === 'azure-queue') first.metadata = { ...first.metadata, accountName: undefined, connectionFromEnv: 'QUEUES' };
+    }
     const forwarder = createWaker(s.runtime);
     // Queue messages are XML text: characters XML 1.0 cannot carry never reach a queue.
     const xmlText = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }).filter(isXmlText);

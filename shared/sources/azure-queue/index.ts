@@ -19,7 +19,7 @@ import { accountOfConnectionString, accountOfUrl } from './storage-account.js';
  */
 function queuesOf(m: AzureQueueMetadata, settings: Settings) {
   const account = m.connectionFromEnv ? accountOfConnectionString(settings[m.connectionFromEnv] ?? '') : m.queueServiceUri ? accountOfUrl(m.queueServiceUri) : m.accountName;
-  return [{ name: m.queueName, account }];
+  return [{ name: m.queueName, account, service: grants.scope }];
 }
 
 export const azureQueue = {
@@ -38,5 +38,7 @@ export const azureQueue = {
 } satisfies TriggerDefinition<AzureQueueMetadata>;
 
 export { connectionQueueClients, QUEUE_TIMEOUT_MS, queueClientIn } from './clients.js';
+/** The kind of resource a storage queue is (QueueRef.service): the wake queues are storage queues too. */
+export const STORAGE_QUEUE_SERVICE = grants.scope;
 export { accountNameSchema, queueNameSchema } from './metadata.js';
 export { accountOfConnectionString, accountOfUrl, parseConnectionString } from './storage-account.js';

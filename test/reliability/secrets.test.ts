@@ -25,7 +25,7 @@ import { startFaultProxy, type FaultProxy, type ProxiedAnswer, type ProxiedReque
 import { ARM_RESOURCE, startIdentityEndpoint, type IdentityEndpoint } from '../../local/identity-endpoint.js';
 import { adminKubeConfig } from '../../local/kube-clients.js';
 import { createWorkloads, grantScaleRole, type Workloads } from '../../local/kube-workloads.js';
-import { isEvent, startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.js';
+import { isEvent, startTelemetrySink, type TelemetrySink } from '../../local/telemetry-sink.js';
 import type { TestCa } from '../../local/test-ca.js';
 import { SCALER_CLIENT_ID, testIdentities } from '../../local/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';

@@ -17,17 +17,18 @@ export interface RecordedDecision {
   unchangedBefore: number;
 }
 
-/**
- * What "the same decision" means: the action, its reason code and the replica counts. The
- * trigger values and the reason's text are left out (they move with the queue every tick and
- * reach App Insights as metrics); a pause or unpause changes the action, a scale the replicas.
- */
-const outcomeOf = (e: ScaleDecisionEvent): string =>
-  JSON.stringify([e.action, e.code, e.currentReplicas, e.desiredReplicas, e.finalReplicas, e.applied]);
-
 /** A decision that failed in any way: sent every time (alerts count them; each must replay). */
 const failed = (e: ScaleDecisionEvent): boolean =>
   e.error !== undefined || e.action === 'fallback' || e.triggerErrors.some((t) => t !== null);
+
+/**
+ * What "the same decision" means: the action, its reason code, the replica counts and whether
+ * it failed (so the first decision after a failure is sent). The trigger values and the
+ * reason's text are left out (they move with the queue every tick and reach App Insights as
+ * metrics); a pause or unpause changes the action, a scale the replicas.
+ */
+const outcomeOf = (e: ScaleDecisionEvent): string =>
+  JSON.stringify([e.action, e.code, e.currentReplicas, e.desiredReplicas, e.finalReplicas, e.applied, failed(e)]);
 
 /**
  * Per target (in this process): the outcome of its last event, when it was sent, and the

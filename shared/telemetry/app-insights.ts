@@ -81,7 +81,7 @@ export function decisionProperties(e: ScaleDecisionEvent): Record<string, string
  * azure-queue) with the trigger's index; the scalingModifiers formula's value, as KEDA's
  * composite-metric; the replicas after the decision and the desired replicas.
  */
-export function metricReadings(e: ScaleDecisionEvent): MetricReading[] {
+function metricReadings(e: ScaleDecisionEvent): MetricReading[] {
   const target = { target: e.target };
   const readings: MetricReading[] = [];
   e.triggerValues.forEach((value, trigger) => {

@@ -35,7 +35,7 @@ const outcomeOf = (e: ScaleDecisionEvent): string =>
  * evaluations left out since. `record` answers, for one decision at `at` (its `now`), whether
  * it is sent and why; undefined when it repeats the last event within the heartbeat.
  */
-export function createDecisionRecorder(heartbeatMs = HEARTBEAT_MS): { record(e: ScaleDecisionEvent, at: number): RecordedDecision | undefined } {
+export function createDecisionRecorder(): { record(e: ScaleDecisionEvent, at: number): RecordedDecision | undefined } {
   const last = new Map<string, { outcome: string; at: number; unchanged: number }>();
   return {
     record(e, at) {
@@ -43,7 +43,7 @@ export function createDecisionRecorder(heartbeatMs = HEARTBEAT_MS): { record(e: 
       const previous = last.get(e.target);
       const reason: RecordReason | undefined = failed(e) ? 'failure'
         : previous === undefined || previous.outcome !== outcome ? 'change'
-          : at - previous.at >= heartbeatMs ? 'heartbeat'
+          : at - previous.at >= HEARTBEAT_MS ? 'heartbeat'
             : undefined;
       if (reason === undefined) {
         previous!.unchanged++;

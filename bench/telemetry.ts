@@ -1,6 +1,7 @@
 // Decision telemetry: the bytes App Insights ingests per target per day. The real evaluation
 // loop (kube-apiserver, Azurite, the state table) runs on a simulated clock, a tick every 15 s,
-// over steady targets (a queue that does not change: some above zero, most at zero), and sends
+// over steady targets (a queue that does not change: some above zero, most at zero) and one
+// moving target (10 messages put on its queue every 10 minutes, cleared 5 minutes later), and sends
 // its telemetry with the real applicationinsights SDK to the local ingestion endpoint
 // (local/telemetry-sink.ts), which counts the bytes. The first hour is warm-up (activations,
 // first decisions); the hours after it are measured and scaled to a day.
@@ -13,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { createEvaluationLoop, createRuntime } from '../shared/runtime/index.js';
 import { createAppInsightsTelemetry } from '../shared/telemetry/index.js';
 import { startTelemetrySink, type ReceivedBytes, type TelemetryEnvelope } from '../local/telemetry-sink.js';
@@ -23,6 +25,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const TICK_MS = 15_000;
 const HOUR_MS = 3_600_000;
 const T0 = Date.parse('2026-12-01T00:00:00.000Z');
+/** The moving target's queue gets 10 messages every this many ticks (10 minutes), cleared half-way. */
+const MOVING_PERIOD_TICKS = 40;
 
 export interface TelemetryBenchOptions {
   /** Hours measured after the warm-up hour. */
@@ -53,6 +57,8 @@ export interface TelemetryBenchResult {
   wallSeconds?: number;
   awake?: PerTargetDay;
   atZero?: PerTargetDay;
+  /** The target whose queue fills and empties every 10 minutes: not steady, for comparison. */
+  moving?: PerTargetDay;
   /** A target awake 8 h a day (docs/cost.md): 1/3 of the awake figure + 2/3 of the zero one. */
   costModelTarget?: number;
   /**
@@ -102,8 +108,10 @@ export async function runTelemetry(options: TelemetryBenchOptions = {}): Promise
   const sink = await startTelemetrySink(services.ca);
   try {
     const bench = await createWorkbench(services, 1, log);
-    await bench.grow(size);
-    const targets = Array.from({ length: size }, (_, j) => {
+    // Target `size` is the moving one (depthOf gives it an empty queue to start with).
+    await bench.grow(size + 1);
+    const movingQueue = QueueServiceClient.fromConnectionString(services.azurite.connectionString).getQueueClient(bench.refOf(size).queue);
+    const targets = Array.from({ length: size + 1 }, (_, j) => {
       const { namespace, deployment, queue } = bench.refOf(j);
       return {
         namespace, cluster: 'test', scaleTargetRef: { name: deployment },
@@ -111,7 +119,7 @@ export async function runTelemetry(options: TelemetryBenchOptions = {}): Promise
       };
     });
     const keyOf = (j: number): string => `test/${targets[j]!.namespace}/${targets[j]!.scaleTargetRef.name}`;
-    const all = targets.map((_, j) => j);
+    const all = Array.from({ length: size }, (_, j) => j);
     const awake = all.filter((j) => depthOf(j) > 0).map(keyOf);
     const atZero = all.filter((j) => depthOf(j) === 0).map(keyOf);
     let clock = T0;
@@ -126,13 +134,15 @@ export async function runTelemetry(options: TelemetryBenchOptions = {}): Promise
     const loop = createEvaluationLoop(runtime);
     const warmUpTicks = HOUR_MS / TICK_MS;
     const ticks = warmUpTicks + (hours * HOUR_MS) / TICK_MS;
-    log(`telemetry: ${size} steady targets (${awake.length} above zero, ${atZero.length} at zero), a tick every 15 s on a simulated clock: 1 h warm-up, then ${hours} h measured`);
+    log(`telemetry: ${size} steady targets (${awake.length} above zero, ${atZero.length} at zero) and a moving one, a tick every 15 s on a simulated clock: 1 h warm-up, then ${hours} h measured`);
     const started = performance.now();
     let mark = { envelopes: 0, received: { ...sink.received } };
     const evaluations = new Map<string, number>();
     for (let i = 0; i < ticks; i++) {
       clock = T0 + i * TICK_MS;
       if (i === warmUpTicks) mark = { envelopes: sink.envelopes.length, received: { ...sink.received } };
+      if (i % MOVING_PERIOD_TICKS === 0) await Promise.all(Array.from({ length: 10 }, (_, m) => movingQueue.sendMessage(`work ${m}`)));
+      if (i % MOVING_PERIOD_TICKS === MOVING_PERIOD_TICKS / 2) await movingQueue.clearMessages();
       const tick = await loop.tick();
       if (tick?.error) throw new Error(`tick at ${new Date(clock).toISOString()} failed: ${tick.error}`);
       const failed = tick?.evaluated.filter((e) => e.error !== undefined) ?? [];
@@ -147,8 +157,9 @@ export async function runTelemetry(options: TelemetryBenchOptions = {}): Promise
     const count = (keys: string[]): number => keys.reduce((sum, k) => sum + (evaluations.get(k) ?? 0), 0);
     result.awake = perTargetDay(measured, awake, count(awake), hours);
     result.atZero = perTargetDay(measured, atZero, count(atZero), hours);
+    result.moving = perTargetDay(measured, [keyOf(size)], count([keyOf(size)]), hours);
     result.costModelTarget = Math.round(result.awake.bytes / 3 + (result.atZero.bytes * 2) / 3);
-    const delta = (k: keyof ReceivedBytes): number => Math.round(((sink.received[k] - mark.received[k]) / size / hours) * 24);
+    const delta = (k: keyof ReceivedBytes): number => Math.round(((sink.received[k] - mark.received[k]) / (size + 1) / hours) * 24);
     result.receivedPerTargetDay = { wire: delta('wire'), json: delta('json') };
     result.otherEnvelopes = measured.filter((e) => targetOf(e) === undefined).length;
     const kb = (x: number): string => `${(x / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} KB`;
@@ -156,6 +167,7 @@ export async function runTelemetry(options: TelemetryBenchOptions = {}): Promise
       `  ${what} (${p.targets}): ${kb(p.bytes)} per target per day (${p.events} events + ${p.metrics} metric items for ${p.evaluationsPerDay} evaluations; ${p.bytesPerEvaluation} bytes per evaluation)`;
     log(line('steady above zero', result.awake));
     log(line('steady at zero', result.atZero));
+    log(line('moving: its queue filled and emptied every 10 minutes', result.moving));
     log(`  a target awake 8 h a day (docs/cost.md): ${kb(result.costModelTarget)} per day`);
     log(`  every request, per target per day: ${kb(result.receivedPerTargetDay.json)} of JSON, ${kb(result.receivedPerTargetDay.wire)} as sent (gzip only towards Azure's hosts); ${result.otherEnvelopes} envelopes without a target`);
     log(`  ${ticks} ticks in ${result.wallSeconds} s`);

@@ -2,13 +2,14 @@
 // bench/results/<date>.json with the machine's facts. A section that cannot run (no
 // control-plane binaries) says why and the others still run. Benchmarks never fail on a time.
 //
-//   node dist/bench/run.js [--only cold-start,tick,wake] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
-//                          [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--node-flags=--max-semi-space-size=4]
+//   node dist/bench/run.js [--only cold-start,tick,wake,telemetry] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
+//                          [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--node-flags=--max-semi-space-size=4] [--hours 6]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runColdStart } from './cold-start.js';
+import { runTelemetry } from './telemetry.js';
 import { runTickScale, type TickSummary } from './tick.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -22,10 +23,11 @@ const { values: args } = parseArgs({
     'live-heap': { type: 'boolean' },
     schedule: { type: 'string' },
     'node-flags': { type: 'string' },
+    hours: { type: 'string' },
   },
 });
 const numbers = (text: string | undefined): number[] | undefined => text?.split(',').map(Number).filter((n) => n > 0);
-const sections = args.only?.split(',') ?? ['cold-start', 'tick', 'wake'];
+const sections = args.only?.split(',') ?? ['cold-start', 'tick', 'wake', 'telemetry'];
 
 /** bench/results/profiles, created. */
 function profileDir(): string {
@@ -120,6 +122,10 @@ await section('wake', async () => {
   }
   const { runWake } = (await import(wakeModule)) as { runWake: (options: { log: (line: string) => void }) => Promise<unknown> };
   results.wake = await runWake({ log: line });
+});
+
+await section('telemetry', async () => {
+  results.telemetry = await runTelemetry({ hours: numbers(args.hours)?.[0], log: line });
 });
 
 results.machineAfter = { loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) };

@@ -13,11 +13,13 @@ import { ADMIN_USER, kubeToken, startControlPlane, type ControlPlane } from '../
 import { startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../local/identity-endpoint.js';
 import { adminKubeConfig } from '../local/kube-clients.js';
 import { grantScaleRole } from '../local/kube-workloads.js';
-import { createTestCa } from '../local/test-ca.js';
+import { createTestCa, type TestCa } from '../local/test-ca.js';
 import { SCALER_CLIENT_ID, testIdentities } from '../local/test-identities.js';
 import { trustCa } from '../local/trust-ca.js';
 
 export interface LocalServices {
+  /** The CA the services' certificates come from, trusted by this process. */
+  ca: TestCa;
   controlPlane: ControlPlane;
   azurite: Azurite;
   identity: IdentityEndpoint;
@@ -52,6 +54,7 @@ export async function startLocalServices(): Promise<LocalServices | { missing: s
     useIdentityEndpoint(identity, SCALER_CLIENT_ID);
     const portOf = (url: string): number => Number(new URL(url).port);
     return {
+      ca,
       controlPlane,
       azurite,
       identity,

@@ -248,7 +248,8 @@ async function measureForwarding(services: LocalServices, hostQueues: QueueTrigg
   };
 }
 
-function machine(): Record<string, unknown> {
+/** The machine's facts and load average, for a results file. */
+export function machine(): Record<string, unknown> {
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,

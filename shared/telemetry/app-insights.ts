@@ -1,6 +1,7 @@
 // ScaleDecision events, trigger-reading (e.g. queue-length) and replica metrics, and exceptions
 // to Application Insights through the applicationinsights 3.x classic API, authenticated with a
-// managed identity (local auth is disabled on the resource).
+// managed identity (local auth is disabled on the resource). Not every decision is sent whole:
+// decision-record.ts says which are, metric-windows.ts how the metrics are aggregated.
 import { gzipSync } from 'node:zlib';
 import type { TokenCredential } from '@azure/identity';
 import { TelemetryClient } from 'applicationinsights';
@@ -16,6 +17,8 @@ import {
   type ExplainEncoding,
 } from './explain-dimensions.js';
 import { redactedError, redactSecrets } from '../redact/index.js';
+import { createDecisionRecorder } from './decision-record.js';
+import { createMetricWindows, type MetricReading } from './metric-windows.js';
 import { redactDecision } from './redact-decision.js';
 import type { ScaleDecisionEvent, Telemetry } from './telemetry.js';
 
@@ -72,6 +75,25 @@ export function decisionProperties(e: ScaleDecisionEvent): Record<string, string
   };
 }
 
+/**
+ * The metrics of one decision, each with the target as its dimension (cluster, namespace and
+ * name are in it): each trigger's reading as its type's metric (scaler.queue_length for
+ * azure-queue) with the trigger's index; the scalingModifiers formula's value, as KEDA's
+ * composite-metric; the replicas after the decision and the desired replicas.
+ */
+function metricReadings(e: ScaleDecisionEvent): MetricReading[] {
+  const target = { target: e.target };
+  const readings: MetricReading[] = [];
+  e.triggerValues.forEach((value, trigger) => {
+    const name = e.triggerMetrics[trigger];
+    if (value !== null && name) readings.push({ name, value, dimensions: { ...target, trigger: String(trigger) } });
+  });
+  if (typeof e.composite === 'number') readings.push({ name: 'scaler.composite', value: e.composite, dimensions: target });
+  readings.push({ name: 'scaler.replicas', value: e.finalReplicas, dimensions: target });
+  readings.push({ name: 'scaler.desired_replicas', value: e.desiredReplicas, dimensions: target });
+  return readings;
+}
+
 export function createAppInsightsTelemetry(connectionString: string, credential: TokenCredential | undefined): Telemetry {
   // An isolated client: only our own track calls, no auto-collection of the host's traffic.
   const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
@@ -79,20 +101,21 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
   client.config.enableAutoCollectRequests = false;
   client.config.enableAutoCollectDependencies = false;
   client.initialize();
+  const recorder = createDecisionRecorder();
+  const windows = createMetricWindows();
   return {
     decision(event) {
       const e = redactDecision(event);
-      const dimensions = { target: e.target, cluster: e.cluster, namespace: e.namespace, name: e.name };
-      client.trackEvent({ name: 'ScaleDecision', properties: decisionProperties(e) });
-      // Each reading as its trigger type's metric (scaler.queue_length for azure-queue).
-      e.triggerValues.forEach((value, trigger) => {
-        const name = e.triggerMetrics[trigger];
-        if (value !== null && name) client.trackMetric({ name, value, properties: { ...dimensions, trigger: String(trigger) } });
-      });
-      // The scalingModifiers formula's value, as KEDA's composite-metric.
-      if (typeof e.composite === 'number') client.trackMetric({ name: 'scaler.composite', value: e.composite, properties: dimensions });
-      client.trackMetric({ name: 'scaler.replicas', value: e.finalReplicas, properties: dimensions });
-      client.trackMetric({ name: 'scaler.desired_replicas', value: e.desiredReplicas, properties: dimensions });
+      const at = Date.parse(e.explain.now);
+      // A closed window's samples, recorded together: the next export sends each metric's sum,
+      // count, min and max over the window as one item.
+      for (const sample of windows.add(e.target, at, metricReadings(e))) {
+        for (const m of sample) client.trackMetric({ name: m.name, value: m.value, properties: m.dimensions });
+      }
+      const recorded = recorder.record(e, at);
+      if (recorded) {
+        client.trackEvent({ name: 'ScaleDecision', properties: { ...decisionProperties(e), record: recorded.record, unchangedBefore: String(recorded.unchangedBefore) } });
+      }
     },
     scaledByOther(e) {
       const { writer, ...fields } = e;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { SCALER_CLIENT_ID } from '../../local/test-identities.js';
-import { isEvent, startTelemetrySink } from '../support/telemetry-sink.js';
+import { isEvent, startTelemetrySink } from '../../local/telemetry-sink.js';
 import { useLocalServices } from '../support/vitest/local-services.js';
 import { controlPlaneEnabled, sharedTestCa } from '../support/vitest/provided.js';
 import { clusterEntry, createQueue, replicasOf } from './scaler.js';

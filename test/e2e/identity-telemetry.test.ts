@@ -9,7 +9,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from '../../
 import { AKS_SERVER_APP_ID, ARM_RESOURCE, STORAGE_RESOURCE, startIdentityEndpoint, useIdentityEndpoint, type IdentityEndpoint } from '../../local/identity-endpoint.js';
 import { adminKubeConfig } from '../../local/kube-clients.js';
 import { createWorkloads, grantScaleRole } from '../../local/kube-workloads.js';
-import { isEvent, startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.js';
+import { isEvent, startTelemetrySink, type TelemetrySink } from '../../local/telemetry-sink.js';
 import { SCALER_CLIENT_ID, testIdentities } from '../../local/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
 import { replicasOf } from './scaler.js';

@@ -25,7 +25,7 @@ import { startFaultProxy, type FaultProxy, type ProxiedAnswer, type ProxiedReque
 import { ARM_RESOURCE, startIdentityEndpoint, type IdentityEndpoint } from '../../local/identity-endpoint.js';
 import { adminKubeConfig } from '../../local/kube-clients.js';
 import { createWorkloads, grantScaleRole, type Workloads } from '../../local/kube-workloads.js';
-import { isEvent, startTelemetrySink, type TelemetrySink } from '../support/telemetry-sink.js';
+import { isEvent, startTelemetrySink, type TelemetrySink } from '../../local/telemetry-sink.js';
 import type { TestCa } from '../../local/test-ca.js';
 import { SCALER_CLIENT_ID, testIdentities } from '../../local/test-identities.js';
 import { controlPlaneEnabled, sharedControlPlane, sharedTestCa } from '../support/vitest/provided.js';
@@ -338,8 +338,10 @@ describe.runIf(controlPlaneEnabled)('secrets never reach logs or telemetry', () 
     // The decisions, as App Insights rows and as JSON lines, and their replay documents.
     const rows = sink.envelopes.filter((e) => isEvent('ScaleDecision')(e) && ours(e)).map((e) => ({ name: 'ScaleDecision', customDimensions: e.data!.baseData!.properties! }));
     const lines = jsonLines.out.join('').split('\n').filter((l) => l.startsWith('{"type":"ScaleDecision"')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.target === key);
-    expect(rows).toHaveLength(3);
+    // JSON lines have every decision; App Insights the ones that changed the outcome (the third
+    // repeats the second: docs/engine.md, "What App Insights receives").
     expect(lines).toHaveLength(3);
+    expect(rows.map((r) => r.customDimensions.record)).toEqual(['change', 'change']);
     const documents = [...rows, ...lines].map((d) => replayInputOf(d) as { observation: { annotations?: Record<string, string> } });
     // The first App Insights decision carried the seeded history: in plain parts.
     expect(rows[0]!.customDimensions).toMatchObject({ explainEncoding: 'json', action: 'scale-up' });

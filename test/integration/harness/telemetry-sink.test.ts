@@ -1,6 +1,6 @@
 import appInsights from 'applicationinsights';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isEvent, startTelemetrySink, type TelemetrySink } from '../../support/telemetry-sink.js';
+import { isEvent, startTelemetrySink, type TelemetrySink } from '../../../local/telemetry-sink.js';
 import { sharedTestCa } from '../../support/vitest/provided.js';
 
 describe('telemetry sink with the applicationinsights SDK', () => {

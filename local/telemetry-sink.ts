@@ -1,7 +1,10 @@
+// A local Application Insights ingestion endpoint: what the applicationinsights SDK sends, as
+// App Insights would receive it. Used by the tests (what arrives, and in what shape) and by the
+// telemetry benchmark (how many bytes arrive).
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { listenHttps, readBody, sendJson } from '../../local/loopback-server.js';
-import type { TestCa } from '../../local/test-ca.js';
+import { listenHttps, readBody, sendJson } from './loopback-server.js';
+import type { TestCa } from './test-ca.js';
 
 /** An Application Insights envelope as the ingestion endpoint receives it (fields tests read). */
 export interface TelemetryEnvelope {
@@ -23,12 +26,24 @@ export interface TelemetryEnvelope {
   };
 }
 
+/** What the sink received, in bytes. */
+export interface ReceivedBytes {
+  /** POST requests to /v2.1/track. */
+  requests: number;
+  /** Request bodies as they came over the wire (the exporter gzips them). */
+  wire: number;
+  /** The same bodies after gunzip: the JSON App Insights ingests. */
+  json: number;
+}
+
 export interface TelemetrySink {
   instrumentationKey: string;
   /** For APPLICATIONINSIGHTS_CONNECTION_STRING / the TelemetryClient. */
   connectionString: string;
   /** Every envelope received, oldest first. */
   envelopes: TelemetryEnvelope[];
+  /** Bytes received so far (counters that only grow). */
+  received: ReceivedBytes;
   /** The first envelope, received before or after the call, for which `predicate` is true. */
   waitForEnvelope(predicate: (envelope: TelemetryEnvelope) => boolean, timeoutMs?: number): Promise<TelemetryEnvelope>;
   stop(): Promise<void>;
@@ -48,6 +63,7 @@ const DEFAULT_WAIT_MS = 10_000;
 export async function startTelemetrySink(ca: TestCa): Promise<TelemetrySink> {
   const instrumentationKey = randomUUID();
   const envelopes: TelemetryEnvelope[] = [];
+  const received: ReceivedBytes = { requests: 0, wire: 0, json: 0 };
   const waiters = new Set<() => void>();
   const server = await listenHttps(ca, 'telemetry-sink', async (request, response) => {
     if (request.method !== 'POST' || new URL(request.url ?? '/', 'https://localhost').pathname !== '/v2.1/track') {
@@ -55,7 +71,11 @@ export async function startTelemetrySink(ca: TestCa): Promise<TelemetrySink> {
       return;
     }
     const raw = await readBody(request);
-    const text = (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8').trim();
+    const body = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+    received.requests++;
+    received.wire += raw.length;
+    received.json += body.length;
+    const text = body.toString('utf8').trim();
     let batch: TelemetryEnvelope[];
     try {
       batch = text.startsWith('[') ? JSON.parse(text) as TelemetryEnvelope[] : text.split('\n').map((line) => JSON.parse(line) as TelemetryEnvelope);
@@ -71,6 +91,7 @@ export async function startTelemetrySink(ca: TestCa): Promise<TelemetrySink> {
     instrumentationKey,
     connectionString: `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${server.url}/;LiveEndpoint=${server.url}/`,
     envelopes,
+    received,
     waitForEnvelope(predicate, timeoutMs = DEFAULT_WAIT_MS) {
       return new Promise((resolve, reject) => {
         const check = (): void => {

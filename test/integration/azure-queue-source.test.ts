@@ -90,7 +90,7 @@ describe('azure-queue source: the oldest message\'s age (messageAgeTarget)', () 
     await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
   });
 
-  test.each([
+  test.each<{ name: string; queue: string; metadata: Record<string, string>; value: number; aged: boolean | undefined; requests: number }>([
     // The length as before; the age from one peek, one more request only for `all` with an age target.
     { name: 'all, with an age target: Get Queue Metadata and a peek of one', queue: 'three', metadata: { messageAgeTarget: '30' }, value: 3, aged: true, requests: 2 },
     { name: 'visibleonly, with an age target: its own peek gives the age too', queue: 'three', metadata: { messageAgeTarget: '30', queueLengthStrategy: 'visibleonly' }, value: 3, aged: true, requests: 1 },

@@ -2,7 +2,7 @@
 // bench/results/<date>.json with the machine's facts. A section that cannot run (no
 // control-plane binaries) says why and the others still run. Benchmarks never fail on a time.
 //
-//   node dist/bench/run.js [--only cold-start,tick,wake] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
+//   node dist/bench/run.js [--only cold-start,tick,wake] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000] [--age 1000]
 //                          [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--node-flags=--max-semi-space-size=4]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     concurrency: { type: 'string' },
     'fan-out': { type: 'string' },
+    age: { type: 'string' },
     'cpu-prof': { type: 'boolean' },
     'live-heap': { type: 'boolean' },
     schedule: { type: 'string' },
@@ -74,6 +75,15 @@ function tickLine(s: TickSummary): string {
 
 const round = (x: number): number => Math.round(x * 100) / 100;
 
+/** What a trigger variant costs a warm tick: queue requests, the read's latency, the scaler's CPU. */
+function ageLine(s: TickSummary): string {
+  const queue = s.httpPerTick.warm.queue ?? 0;
+  const read = s.warmQueueRead;
+  return `${String(s.size).padStart(5)} targets, ${s.trigger.padEnd(17)}: warm ${queue} queue requests (${round(queue / s.size)} per target), `
+    + `queue read p50 ${read.p50Ms} ms, p99 ${read.p99Ms} ms; warm all due ${ms(s.warmAllDueMs)}, scaler CPU ${ms(s.warmCpuMs)}; `
+    + `${s.scaledCold} scaled cold; load ${s.loadAverage1m}${s.failed ? `; ${s.failed} FAILED evaluations` : ''}`;
+}
+
 await section('cold-start', async () => {
   const r = await runColdStart(root);
   results['cold-start'] = r;
@@ -86,6 +96,7 @@ await section('tick', async () => {
     sizes: numbers(args.sizes),
     concurrencies: numbers(args.concurrency),
     fanOutSizes: numbers(args['fan-out']),
+    ageSizes: numbers(args.age),
     profileDir: args['cpu-prof'] ? profileDir() : undefined,
     liveHeap: args['live-heap'],
     nodeFlags: args['node-flags']?.split(' ').filter(Boolean),
@@ -108,6 +119,8 @@ await section('tick', async () => {
   for (const s of r.sweep) line(tickLine(s));
   if (r.fanOut.length > 0) line('fan-out (shards in separate processes, sharing this machine):');
   for (const s of r.fanOut) line(tickLine(s));
+  if (r.messageAge.length > 0) line('message age (the same targets, each trigger read by length, or with messageAgeTarget):');
+  for (const s of r.messageAge) line(ageLine(s));
 });
 
 await section('wake', async () => {

@@ -34,7 +34,7 @@ const metadataFields = fields(
     queueLengthStrategy: oneOf(['all', 'visibleonly'], ' (case-sensitive, as in KEDA)').default('all'),
     /**
      * Ours: how long, in seconds, the oldest visible message may wait: a second metric, the
-     * age against this target for the whole queue (readings.ts). Unset: the length alone.
+     * age against this target for the whole queue (shared/engine/readings.ts). Unset: the length alone.
      */
     messageAgeTarget: integer({ min: 1, max: MAX_AGE_SECONDS }).optional(),
     /** Ours: active when the oldest visible message is older than this (default: messageAgeTarget). */

@@ -60,7 +60,8 @@ function messageCount(m: AzureQueueMetadata, count: number | undefined): number 
 /** What one peek tells: how many visible messages it saw (up to its limit), and how long the oldest of them has waited. */
 interface Peeked {
   visible: number;
-  ageSeconds: number;
+  /** Measured only when asked: a length-only read does not depend on the answer's Date header. */
+  ageSeconds(): number;
 }
 
 /**
@@ -81,7 +82,7 @@ export function ageOfPeek(m: AzureQueueMetadata, date: Date | undefined, inserte
 async function peek(m: AzureQueueMetadata, client: QueueClient, numberOfMessages: number, signal: AbortSignal): Promise<Peeked> {
   const answer = await client.peekMessages({ numberOfMessages, abortSignal: signal });
   const items = answer.peekedMessageItems;
-  return { visible: items.length, ageSeconds: ageOfPeek(m, answer.date, items.map((i) => i.insertedOn)) };
+  return { visible: items.length, ageSeconds: () => ageOfPeek(m, answer.date, items.map((i) => i.insertedOn)) };
 }
 
 /**
@@ -102,11 +103,11 @@ export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps):
         if (m.queueLengthStrategy === 'visibleonly') {
           const peeked = await peek(m, queue, PEEK_LIMIT, signal);
           const value = peeked.visible < PEEK_LIMIT ? peeked.visible : await approximate();
-          return withAge ? { value, age: peeked.ageSeconds } : value;
+          return withAge ? { value, age: peeked.ageSeconds() } : value;
         }
         if (!withAge) return await approximate();
         const [value, peeked] = await Promise.all([approximate(), peek(m, queue, 1, signal)]);
-        return { value, age: peeked.ageSeconds };
+        return { value, age: peeked.ageSeconds() };
       } catch (e) {
         if (e instanceof SourceError) throw e;
         throw explainFailure(m, e, deps.settings);

@@ -2,13 +2,14 @@
 // bench/results/<date>.json with the machine's facts. A section that cannot run (no
 // control-plane binaries) says why and the others still run. Benchmarks never fail on a time.
 //
-//   node dist/bench/run.js [--only cold-start,tick,wake] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000] [--age 1000]
+//   node dist/bench/run.js [--only cold-start,queue-read,tick,wake] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000] [--age 1000]
 //                          [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--node-flags=--max-semi-space-size=4]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runColdStart } from './cold-start.js';
+import { runQueueRead } from './queue-read.js';
 import { runTickScale, type TickSummary } from './tick.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -26,7 +27,7 @@ const { values: args } = parseArgs({
   },
 });
 const numbers = (text: string | undefined): number[] | undefined => text?.split(',').map(Number).filter((n) => n > 0);
-const sections = args.only?.split(',') ?? ['cold-start', 'tick', 'wake'];
+const sections = args.only?.split(',') ?? ['cold-start', 'queue-read', 'tick', 'wake'];
 
 /** bench/results/profiles, created. */
 function profileDir(): string {
@@ -89,6 +90,12 @@ await section('cold-start', async () => {
   results['cold-start'] = r;
   line(`import (median of ${r.importMsRuns.length}): bundled ${ms(r.bundledImportMsMedian)}, unbundled ${ms(r.importMsMedian)} (goal < 500 ms)`);
   line(`publish size: bundled ${mb(r.publish.bundled)}, unbundled ${mb(r.publish.unbundled)} (${r.publish.productionPackages} production packages)`);
+});
+
+await section('queue-read', async () => {
+  const r = await runQueueRead({ log: line });
+  results['queue-read'] = r;
+  line(`(${r.queues} queues, ${r.messages} messages in the account, ${r.rounds} interleaved rounds; load ${r.loadAverage1m})`);
 });
 
 await section('tick', async () => {

@@ -234,7 +234,9 @@ describe('decide() properties', () => {
         const i = pick % input.spec.triggers.length;
         const observation = { ...input.observation, statusReplicas: input.observation.specReplicas, readyReplicas: input.observation.specReplicas };
         const base = observation.triggers[i]!;
-        const bumped = 'error' in base ? base : { value: base.value + more, ...(base.age !== undefined ? { age: base.age + older } : {}) };
+        // Only a reading the engine can use is raised: -1 + 1 would turn an error into a reading.
+        const usable = !('error' in base) && Number.isFinite(base.value) && base.value >= 0;
+        const bumped = usable ? { value: base.value + more, ...(base.age !== undefined ? { age: base.age + older } : {}) } : base;
         return { input: { ...input, observation }, bumped: { ...input, observation: { ...observation, triggers: observation.triggers.map((r, j) => (j === i ? bumped : r)) } } };
       });
     let grew = 0;

@@ -2,7 +2,7 @@
 // bench/results/<date>.json with the machine's facts. A section that cannot run (no
 // control-plane binaries) says why and the others still run. Benchmarks never fail on a time.
 //
-//   node dist/bench/run.js [--only cold-start,tick,wake,telemetry] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
+//   node dist/bench/run.js [--only cold-start,queue-read,tick,wake,telemetry] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000] [--age 1000]
 //                          [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--node-flags=--max-semi-space-size=4] [--hours 6]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runColdStart } from './cold-start.js';
 import { runTelemetry } from './telemetry.js';
+import { runQueueRead } from './queue-read.js';
 import { runTickScale, type TickSummary } from './tick.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     concurrency: { type: 'string' },
     'fan-out': { type: 'string' },
+    age: { type: 'string' },
     'cpu-prof': { type: 'boolean' },
     'live-heap': { type: 'boolean' },
     schedule: { type: 'string' },
@@ -27,7 +29,7 @@ const { values: args } = parseArgs({
   },
 });
 const numbers = (text: string | undefined): number[] | undefined => text?.split(',').map(Number).filter((n) => n > 0);
-const sections = args.only?.split(',') ?? ['cold-start', 'tick', 'wake', 'telemetry'];
+const sections = args.only?.split(',') ?? ['cold-start', 'queue-read', 'tick', 'wake', 'telemetry'];
 
 /** bench/results/profiles, created. */
 function profileDir(): string {
@@ -76,6 +78,15 @@ function tickLine(s: TickSummary): string {
 
 const round = (x: number): number => Math.round(x * 100) / 100;
 
+/** What a trigger variant costs a warm tick: queue requests, the read's latency, the scaler's CPU. */
+function ageLine(s: TickSummary): string {
+  const queue = s.httpPerTick.warm.queue ?? 0;
+  const read = s.warmQueueRead;
+  return `${String(s.size).padStart(5)} targets, ${s.trigger.padEnd(17)}: warm ${queue} queue requests (${round(queue / s.size)} per target), `
+    + `queue read p50 ${read.p50Ms} ms, p99 ${read.p99Ms} ms; warm all due ${ms(s.warmAllDueMs)}, scaler CPU ${ms(s.warmCpuMs)}; `
+    + `${s.scaledCold} scaled cold; load ${s.loadAverage1m}${s.failed ? `; ${s.failed} FAILED evaluations` : ''}`;
+}
+
 await section('cold-start', async () => {
   const r = await runColdStart(root);
   results['cold-start'] = r;
@@ -83,11 +94,18 @@ await section('cold-start', async () => {
   line(`publish size: bundled ${mb(r.publish.bundled)}, unbundled ${mb(r.publish.unbundled)} (${r.publish.productionPackages} production packages)`);
 });
 
+await section('queue-read', async () => {
+  const r = await runQueueRead({ log: line });
+  results['queue-read'] = r;
+  line(`(${r.queues} queues, ${r.messages} messages in the account, ${r.rounds} interleaved rounds; load ${r.loadAverage1m})`);
+});
+
 await section('tick', async () => {
   const r = await runTickScale(root, {
     sizes: numbers(args.sizes),
     concurrencies: numbers(args.concurrency),
     fanOutSizes: numbers(args['fan-out']),
+    ageSizes: numbers(args.age),
     profileDir: args['cpu-prof'] ? profileDir() : undefined,
     liveHeap: args['live-heap'],
     nodeFlags: args['node-flags']?.split(' ').filter(Boolean),
@@ -110,6 +128,8 @@ await section('tick', async () => {
   for (const s of r.sweep) line(tickLine(s));
   if (r.fanOut.length > 0) line('fan-out (shards in separate processes, sharing this machine):');
   for (const s of r.fanOut) line(tickLine(s));
+  if (r.messageAge.length > 0) line('message age (the same targets, each trigger read by length, or with messageAgeTarget):');
+  for (const s of r.messageAge) line(ageLine(s));
 });
 
 await section('wake', async () => {

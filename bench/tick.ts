@@ -1,8 +1,9 @@
 // Tick scale: the evaluation loop over 100, 1,000 and 5,000 targets (one queue and one
 // Deployment each, over 10 namespaces) against the local services, with the scaler in a forked
 // process of its own (bench/tick-worker.ts, bundled like the app that ships) so its CPU
-// seconds and peak RSS are its own. Then SCALER_CONCURRENCY values, and the fan-out: the same
-// targets split into shards, one scaler process each, as queue-triggered instances would.
+// seconds and peak RSS are its own. Then SCALER_CONCURRENCY values, the fan-out (the same
+// targets split into shards, one scaler process each, as queue-triggered instances would), and
+// the same targets with messageAgeTarget (what reading the oldest message's age costs).
 // Run after `npm run build`; bench/README.md explains the figures.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,8 +31,23 @@ export interface TickScaleOptions {
   liveHeap?: boolean;
   /** Node flags for the scaler process (e.g. --max-semi-space-size=4), as languageWorkers__node__arguments would set. */
   nodeFlags?: string[];
+  /** Sizes run once per trigger variant (TRIGGER_VARIANTS): what messageAgeTarget costs a tick. */
+  ageSizes?: number[];
   log?: (line: string) => void;
 }
+
+/**
+ * How each target's trigger reads its queue: by length (`all`, the default), and with
+ * messageAgeTarget by `all` (Get Queue Metadata + a peek of one) or `visibleonly` (its peek
+ * gives the age). The age target is an hour, longer than any message here waits, so every
+ * variant makes the same decisions and only the reading's cost differs.
+ */
+export const TRIGGER_VARIANTS = {
+  length: {},
+  'all + age': { messageAgeTarget: '3600' },
+  'visibleonly + age': { messageAgeTarget: '3600', queueLengthStrategy: 'visibleonly' },
+} satisfies Record<string, Record<string, string>>;
+export type TriggerVariant = keyof typeof TRIGGER_VARIANTS;
 
 /** Which targets a tick evaluates at the default settings (pollingInterval 30 s, schedule 15 s). */
 export type TickKind = 'cold' | 'awake only' | 'all due';
@@ -51,6 +67,7 @@ export interface TickRun {
   size: number;
   concurrency: number;
   shards: number;
+  trigger: TriggerVariant;
   ticks: TickRecord[];
   /** The scaler process (the largest shard): peak RSS over its life, and CPU in total including start-up. */
   maxRssBytes: number;
@@ -64,6 +81,7 @@ export interface TickSummary {
   size: number;
   concurrency: number;
   shards: number;
+  trigger: TriggerVariant;
   coldMs: number;
   /** Median over the warm ticks that evaluate every target. */
   warmAllDueMs: number;
@@ -83,6 +101,8 @@ export interface TickSummary {
   httpPerTick: { cold: Record<string, number>; warm: Record<string, number> };
   /** CPU of the local services in the warm tick (they share this machine's cores with the scaler). */
   warmServicesCpuMs: Record<string, number>;
+  /** One trigger's read in the warm tick, all its requests included. */
+  warmQueueRead: Latency;
   scaledCold: number;
   scaledWarm: number;
   failed: number;
@@ -99,6 +119,8 @@ export interface TickScaleResult {
   summaries: TickSummary[];
   sweep: TickSummary[];
   fanOut: TickSummary[];
+  /** The same targets with each trigger variant (TRIGGER_VARIANTS). */
+  messageAge: TickSummary[];
 }
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
@@ -171,7 +193,7 @@ class ScalerProcess {
   }
 }
 
-function targetsOf(bench: Workbench, size: number): unknown[] {
+function targetsOf(bench: Workbench, size: number, trigger: TriggerVariant): unknown[] {
   return Array.from({ length: size }, (_, j) => {
     const { namespace, deployment, queue } = bench.refOf(j);
     return {
@@ -179,7 +201,7 @@ function targetsOf(bench: Workbench, size: number): unknown[] {
       namespace,
       cluster: 'test',
       scaleTargetRef: { name: deployment },
-      triggers: [{ type: 'azure-queue', metadata: { queueName: queue, connectionFromEnv: 'QUEUES', queueLength: String(queueLengthOf(j)) } }],
+      triggers: [{ type: 'azure-queue', metadata: { queueName: queue, connectionFromEnv: 'QUEUES', queueLength: String(queueLengthOf(j)), ...TRIGGER_VARIANTS[trigger] } }],
     };
   });
 }
@@ -223,10 +245,11 @@ interface RunSpec {
   concurrency: number;
   shards: number;
   schedule: number[];
+  trigger?: TriggerVariant;
 }
 
 async function runScaler(services: LocalServices, bench: Workbench, worker: string, spec: RunSpec, options: TickScaleOptions, log: (line: string) => void): Promise<TickRun> {
-  const { size, concurrency, shards, schedule } = spec;
+  const { size, concurrency, shards, schedule, trigger = 'length' } = spec;
   await bench.reset(size);
   const settings: Record<string, string> = {
     SCALER_LOCAL_DEVELOPMENT: 'true',
@@ -235,10 +258,10 @@ async function runScaler(services: LocalServices, bench: Workbench, worker: stri
     SCALER_STATE_TABLE: `tick${size}c${concurrency}s${shards}${Math.random().toString(36).slice(2, 8)}`,
     SCALER_CLUSTERS: JSON.stringify({ test: clusterEntry(services.controlPlane) }),
     // Too big for an environment variable at 5,000 targets: sent over IPC instead.
-    SCALER_TARGETS: JSON.stringify(targetsOf(bench, size)),
+    SCALER_TARGETS: JSON.stringify(targetsOf(bench, size, trigger)),
     SCALER_CONCURRENCY: String(concurrency),
   };
-  const label = `${size} targets, concurrency ${concurrency}${shards > 1 ? `, ${shards} shards` : ''}`;
+  const label = `${size} targets, concurrency ${concurrency}${shards > 1 ? `, ${shards} shards` : ''}${trigger === 'length' ? '' : `, ${trigger}`}`;
   const scalers = Array.from({ length: shards }, () => new ScalerProcess(worker, [...(options.nodeFlags ?? []), ...(options.liveHeap ? ['--expose-gc'] : [])]));
   try {
     const ready = await Promise.all(scalers.map((s, index) => s.request({ type: 'init', settings, ports: services.ports, shard: { index, count: shards } }, 'ready')));
@@ -262,6 +285,7 @@ async function runScaler(services: LocalServices, bench: Workbench, worker: stri
       size,
       concurrency,
       shards,
+      trigger,
       ticks,
       maxRssBytes: Math.max(...exits.map((e) => e.maxRssBytes)),
       cpuMs: exits.reduce((s, e) => s + e.cpuMs, 0),
@@ -295,6 +319,7 @@ export function summarize(run: TickRun): TickSummary {
     size: run.size,
     concurrency: run.concurrency,
     shards: run.shards,
+    trigger: run.trigger,
     coldMs: cold.measure.wallMs,
     warmAllDueMs,
     warmAwakeMs: median(awake.map((t) => t.measure.wallMs)),
@@ -309,6 +334,7 @@ export function summarize(run: TickRun): TickSummary {
     callsPerTarget: { cold: perTarget(cold.measure.calls, cold.measure.evaluated), warm: perTarget(warm.measure.calls, warm.measure.evaluated) },
     httpPerTick: { cold: cold.measure.http, warm: warm.measure.http },
     warmServicesCpuMs: warm.servicesCpuMs,
+    warmQueueRead: warm.measure.latency.queueRead,
     scaledCold: cold.measure.scaled,
     scaledWarm: warm.measure.scaled,
     failed: run.ticks.reduce((sum, t) => sum + t.measure.failed, 0),
@@ -328,14 +354,15 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
   const concurrencies = options.concurrencies ?? [16, 32, 64, 128];
   const sweepSize = options.sweepSize ?? 1000;
   const fanOutSizes = options.fanOutSizes ?? [1000, 5000];
+  const ageSizes = options.ageSizes ?? [1000];
   const shards = options.shards ?? 2;
   const namespaces = options.namespaces ?? 10;
   const schedule = options.schedule ?? [0, 15, 30, 45, 60];
   const log = options.log ?? ((line: string) => console.error(line));
-  const largest = Math.max(...sizes, ...fanOutSizes, concurrencies.length > 0 ? sweepSize : 0);
+  const largest = Math.max(...sizes, ...fanOutSizes, ...ageSizes, concurrencies.length > 0 ? sweepSize : 0);
   // A profile should name packages: profile the unbundled build.
   const bundled = options.profileDir === undefined;
-  const empty = { namespaces, bundled, depths: depthMix(largest), runs: [], summaries: [], sweep: [], fanOut: [] };
+  const empty = { namespaces, bundled, depths: depthMix(largest), runs: [], summaries: [], sweep: [], fanOut: [], messageAge: [] };
   const services = await startLocalServices();
   if ('missing' in services) return { ...empty, skipped: services.missing };
   try {
@@ -351,19 +378,25 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
     const runs: TickRun[] = [];
     const sweepRuns: TickRun[] = [];
     const fanOutRuns: TickRun[] = [];
-    // In ascending size: the sweep and the fan-out of a size run right after it.
-    for (const size of [...new Set([...sizes, ...(concurrencies.length > 0 ? [sweepSize] : []), ...(shards > 1 ? fanOutSizes : [])])].sort((a, b) => a - b)) {
+    const ageRuns: TickRun[] = [];
+    // In ascending size: the sweep, the fan-out and the trigger variants of a size run right after it.
+    for (const size of [...new Set([...sizes, ...(concurrencies.length > 0 ? [sweepSize] : []), ...(shards > 1 ? fanOutSizes : []), ...ageSizes])].sort((a, b) => a - b)) {
       if (sizes.includes(size)) runs.push(await run({ size, concurrency: 32, shards: 1, schedule }));
       if (size === sweepSize) for (const concurrency of concurrencies) sweepRuns.push(await run({ size, concurrency, shards: 1, schedule: schedule.slice(0, 3) }));
       if (shards > 1 && fanOutSizes.includes(size)) fanOutRuns.push(await run({ size, concurrency: 32, shards, schedule: schedule.slice(0, 3) }));
+      // One after the other on the same fixtures, so the three compare at one load.
+      if (ageSizes.includes(size)) {
+        for (const trigger of Object.keys(TRIGGER_VARIANTS) as TriggerVariant[]) ageRuns.push(await run({ size, concurrency: 32, shards: 1, schedule: schedule.slice(0, 3), trigger }));
+      }
     }
     return {
       ...empty,
       setupSeconds: bench.setupSeconds,
-      runs: [...runs, ...sweepRuns, ...fanOutRuns],
+      runs: [...runs, ...sweepRuns, ...fanOutRuns, ...ageRuns],
       summaries: runs.map(summarize),
       sweep: sweepRuns.map(summarize),
       fanOut: fanOutRuns.map(summarize),
+      messageAge: ageRuns.map(summarize),
     };
   } finally {
     await services.stop();

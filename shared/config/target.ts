@@ -169,6 +169,13 @@ function checkSpec(raw: Record<string, unknown>): CheckIssue[] {
   return issues;
 }
 
+/** The trigger's metadata parses and asks for a second metric, the oldest message's age. */
+function hasAgeTarget(type: TriggerTypeName, metadata: unknown): boolean {
+  const definition = definitionOf(type);
+  const parsed = peek(definition.metadata, metadata);
+  return parsed !== undefined && definition.thresholds(parsed).age !== undefined;
+}
+
 /** A scalingModifiers field given (KEDA counts an empty one as unset). */
 const givenField = (v: unknown): boolean => v !== undefined && v !== '';
 
@@ -176,8 +183,9 @@ const givenField = (v: unknown): boolean => v !== undefined && v !== '';
  * KEDA's rules for advanced.scalingModifiers (ValidateAndCompileScalingModifiers, the webhook,
  * HasValidFallback), and ours: the formula is required once any field is given, and target with
  * it; the formula parses, names only the target's named triggers and gives a number
- * (formula.ts); fallback.behavior scalingModifiers needs a formula; and fallback with a formula
- * needs a whole-number target, since KEDA never uses the fallback otherwise. A trigger without a
+ * (formula.ts); fallback.behavior scalingModifiers needs a formula; fallback with a formula
+ * needs a whole-number target, since KEDA never uses the fallback otherwise; and no trigger with
+ * a formula has an age target (the formula would leave that metric out). A trigger without a
  * name is accepted, as KEDA accepts it (unnamedTriggerWarnings).
  */
 function checkScalingModifiers(raw: Record<string, unknown>): CheckIssue[] {
@@ -207,6 +215,12 @@ function checkScalingModifiers(raw: Record<string, unknown>): CheckIssue[] {
       issues.push({ path: at('formula'), message: e.message });
     }
   }
+  // Ours: a trigger's age metric has no place in the formula, which sees each trigger's value.
+  triggers.forEach((t, i) => {
+    if (isRecord(t) && isTriggerType(t.type) && hasAgeTarget(t.type, t.metadata)) {
+      issues.push({ path: ['triggers', i, 'metadata'], message: 'sets a message age target, which advanced.scalingModifiers cannot use: the formula takes the place of the triggers\' metrics and sees each trigger\'s value (its length) only; remove the age target or the formula' });
+    }
+  });
   // HasValidFallback: with modifiers, strconv.ParseInt(target) must give a number above 0.
   const whole = typeof modifiers.target === 'number' ? Number.isInteger(modifiers.target) : typeof modifiers.target === 'string' && /^[+-]?\d+$/.test(modifiers.target);
   if (fallback && target !== undefined && !whole) {

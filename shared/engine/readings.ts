@@ -1,9 +1,11 @@
 // Trigger results -> what the engine reasons with: activity, failures, fallback, HPA proposals.
-// With advanced.scalingModifiers, one composite metric takes the triggers' place (composite.ts).
+// A trigger with an age target gives two metrics, its value and its oldest message's age.
+// With advanced.scalingModifiers, one composite metric takes the triggers' place (composite.ts);
+// the formula sees each trigger's value only, and the configuration refuses an age target there.
 import type { Fallback, ScalingSpec, TriggerResult, TriggerThresholds } from './types.js';
 import { readComposite } from './composite.js';
 import { countFailures, fallbackReplicas, isFallbackInEffect } from './fallback.js';
-import { DEFAULT_TOLERANCE, fallbackMetric, replicasFor, shownProposal, type Tolerances, type ValueReplicas } from './metric.js';
+import { DEFAULT_TOLERANCE, fallbackMetric, replicasFor, replicasForValue, shownProposal, type Tolerances, type ValueReplicas } from './metric.js';
 
 export interface Readings {
   /** Some trigger value is above its activation threshold (KEDA: value > activation). */
@@ -18,7 +20,10 @@ export interface Readings {
    */
   fallbackIsActivity: boolean;
   failures: number[];
-  /** The HPA's answer per metric (per trigger, or the composite's); undefined for a metric it cannot use. */
+  /**
+   * The HPA's answer per metric (per trigger, and its age metric when it has one; or the
+   * composite's); undefined for a metric it cannot use.
+   */
   proposals: (number | undefined)[];
   /** One line per trigger (and the composite's), for the decision's reason. */
   notes: string[];
@@ -42,15 +47,26 @@ export const valueReplicas = (replicas: ReplicaCounts): ValueReplicas & { status
   pods: replicas.status,
 });
 
-/** A reading the HPA could not use (negative, NaN, infinite) is an error, never a zero. */
-export function checkedResult(result: TriggerResult | undefined): TriggerResult {
+const isReading = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * A reading the HPA could not use (negative, NaN, infinite) is an error, never a zero; so is a
+ * missing or unusable age for a trigger with an age target (read as 0 it would look like a queue
+ * with nobody waiting).
+ */
+export function checkedResult(result: TriggerResult | undefined, trigger?: TriggerThresholds): TriggerResult {
   if (result === undefined) return { error: 'no reading for this trigger' };
   if ('error' in result) return result;
-  if (typeof result.value !== 'number' || !Number.isFinite(result.value) || result.value < 0) {
-    return { error: `invalid reading ${String(result.value)}: not a finite, non-negative number` };
-  }
+  if (!isReading(result.value)) return { error: `invalid reading ${String(result.value)}: not a finite, non-negative number` };
+  if (trigger?.age === undefined) return result;
+  if (result.age === undefined) return { error: 'the reading has no message age, and the trigger has an age target' };
+  if (!isReading(result.age)) return { error: `invalid message age ${String(result.age)}: not a finite, non-negative number of seconds` };
   return result;
 }
+
+/** KEDA's activity, for a trigger with two metrics: its value or its age is above its activation threshold. */
+const isActive = (trigger: TriggerThresholds, result: { value: number; age?: number | undefined }): boolean =>
+  result.value > trigger.activationTargetValue || (trigger.age !== undefined && (result.age ?? 0) > trigger.age.activationTargetValue);
 
 export function tolerancesOf(spec: ScalingSpec): Tolerances {
   return spec.behavior
@@ -58,6 +74,11 @@ export function tolerancesOf(spec: ScalingSpec): Tolerances {
     : { scaleUp: DEFAULT_TOLERANCE, scaleDown: DEFAULT_TOLERANCE };
 }
 
+/**
+ * The HPA's answers for one trigger: its value's, and its age's when it has an age target (a
+ * metric of its own, always a Value target: an age does not divide among replicas). Fallback
+ * stands for the trigger as a whole: one answer, the fallback count.
+ */
 function proposeForTrigger(
   trigger: TriggerThresholds,
   result: TriggerResult,
@@ -65,16 +86,21 @@ function proposeForTrigger(
   fallback: Fallback | undefined,
   replicas: ReplicaCounts,
   tolerances: Tolerances,
-): { proposal: number | undefined; fallback: boolean; note: string } {
+): { proposals: (number | undefined)[]; fallback: boolean; note: string } {
   const counts = valueReplicas(replicas);
   const target = `${trigger.metricType === 'Value' ? 'Value target' : 'target'} ${trigger.targetValue}`;
   if (!('error' in result)) {
     const proposal = replicasFor(trigger.metricType, result.value, trigger.targetValue, counts, tolerances);
     const state = result.value > trigger.activationTargetValue ? 'active' : 'not active';
+    const note = `value ${result.value} (${target}, activation ${trigger.activationTargetValue}, ${state}) -> ${shownProposal(proposal)}`;
+    if (trigger.age === undefined) return { proposals: [proposal], fallback: false, note };
+    const age = result.age ?? 0;
+    const byAge = replicasForValue(age, trigger.age.targetValue, counts, tolerances);
+    const ageState = age > trigger.age.activationTargetValue ? 'active' : 'not active';
     return {
-      proposal,
+      proposals: [proposal, byAge],
       fallback: false,
-      note: `value ${result.value} (${target}, activation ${trigger.activationTargetValue}, ${state}) -> ${shownProposal(proposal)}`,
+      note: `${note}; message age ${age}s (Value target ${trigger.age.targetValue}s, activation ${trigger.age.activationTargetValue}s, ${ageState}) -> ${shownProposal(byAge)}`,
     };
   }
   if (isFallbackInEffect(fallback, failures)) {
@@ -84,16 +110,16 @@ function proposeForTrigger(
     const metric = fallbackMetric(trigger.metricType, trigger.targetValue, replicasWanted, counts.ready);
     const past = `error after ${failures} failures (> failureThreshold ${fallback.failureThreshold})`;
     if (metric === undefined) {
-      return { proposal: undefined, fallback: false, note: `${past}: no fallback: a Value target divides it by the ready pods, and none is ready: ${result.error}` };
+      return { proposals: [undefined], fallback: false, note: `${past}: no fallback: a Value target divides it by the ready pods, and none is ready: ${result.error}` };
     }
     const proposal = replicasFor(trigger.metricType, metric, trigger.targetValue, counts, tolerances);
     return {
-      proposal,
+      proposals: [proposal],
       fallback: true,
       note: `${past}: fallback ${fallback.behavior} -> ${shownProposal(proposal)}: ${result.error}`,
     };
   }
-  return { proposal: undefined, fallback: false, note: `error (${failures} in a row): ${result.error}` };
+  return { proposals: [undefined], fallback: false, note: `error (${failures} in a row): ${result.error}` };
 }
 
 export function readTriggers(
@@ -102,7 +128,7 @@ export function readTriggers(
   previousFailures: number[] | undefined,
   replicas: ReplicaCounts,
 ): Readings {
-  const checked = spec.triggers.map((_, i) => checkedResult(results[i]));
+  const checked = spec.triggers.map((trigger, i) => checkedResult(results[i], trigger));
   const failures = countFailures(previousFailures, checked);
   const tolerances = tolerancesOf(spec);
   if (spec.scalingModifiers) {
@@ -113,12 +139,12 @@ export function readTriggers(
     proposeForTrigger(trigger, checked[i]!, failures[i]!, spec.fallback, replicas, tolerances),
   );
   return {
-    active: checked.some((r, i) => !('error' in r) && r.value > spec.triggers[i]!.activationTargetValue),
+    active: checked.some((r, i) => !('error' in r) && isActive(spec.triggers[i]!, r)),
     anyError: checked.some((r) => 'error' in r),
     fallbackActive: per.some((p) => p.fallback),
     fallbackIsActivity: true,
     failures,
-    proposals: per.map((p) => p.proposal),
+    proposals: per.flatMap((p) => p.proposals),
     notes: per.map((p, i) => `trigger ${i}: ${p.note}`),
   };
 }

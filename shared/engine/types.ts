@@ -51,6 +51,18 @@ export interface TriggerThresholds {
   metricType?: MetricType | undefined;
   /** The trigger's name: what a scalingModifiers formula calls it. */
   name?: string | undefined;
+  /**
+   * A second metric of the same reading: how long the oldest waiting message has waited, in
+   * seconds, against a target for the whole metric (the Value math: age / target x ready pods),
+   * combined with the first by the larger answer, as the HPA combines metrics (readings.ts).
+   */
+  age?: AgeThresholds | undefined;
+}
+
+/** The age metric's target and activation, in seconds: active when the age is more than the activation. */
+export interface AgeThresholds {
+  targetValue: number;
+  activationTargetValue: number;
 }
 
 /**
@@ -82,7 +94,11 @@ export interface ScalingSpec {
   scalingModifiers?: ScalingModifiers | undefined;
 }
 
-export type TriggerResult = { value: number } | { error: string };
+/**
+ * One trigger's reading: its value (a queue length) and, for a trigger with an age target, the
+ * age in seconds of its oldest waiting message (0 for an empty queue); or why it failed.
+ */
+export type TriggerResult = { value: number; age?: number | undefined } | { error: string };
 
 /** What the runtime saw during this evaluation. */
 export interface Observation {

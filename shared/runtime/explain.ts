@@ -17,7 +17,7 @@ const observationSchema = z.strictObject({
   statusReplicas: count.optional(),
   readyReplicas: count.optional(),
   annotations: z.record(z.string(), z.string()).optional(),
-  triggers: z.array(z.union([z.strictObject({ value: z.number() }), z.strictObject({ error: z.string() })], { error: 'must be { "value": n } or { "error": "text" }' })),
+  triggers: z.array(z.union([z.strictObject({ value: z.number(), age: z.number().optional() }), z.strictObject({ error: z.string() })], { error: 'must be { "value": n }, { "value": n, "age": seconds } or { "error": "text" }' })),
   historyNotTrusted: z.string().optional(),
   poll: z.boolean({ error: 'must be true or false' }).optional(),
 });

@@ -59,7 +59,8 @@ export function readSources(sources: Source[]): Promise<TriggerResult[]> {
   return Promise.all(
     sources.map(async (source): Promise<TriggerResult> => {
       try {
-        return { value: await source.read() };
+        const reading = await source.read();
+        return typeof reading === 'number' ? { value: reading } : { value: reading.value, age: reading.age };
       } catch (e) {
         return { error: messageOf(e) };
       }

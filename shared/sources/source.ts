@@ -1,13 +1,20 @@
-// The metric-source port: a source reads one number; the engine decides what it means. A
+// The metric-source port: a source reads one number (and, for a trigger with an age target, how
+// long its oldest message has waited); the engine decides what it means. A
 // failure is a SourceError whose message says what and where. A sender is the other direction,
 // for the wake path's forward mode: a message passed on to a queue next to the one a trigger reads.
 import type { TokenCredential } from '@azure/identity';
 import type { CredentialFactory } from '../identity/index.js';
 import type { Settings } from '../schema/index.js';
 
+/** A reading with a second metric: the value, and the age in seconds of the oldest waiting message (0 when none waits). */
+export interface AgedReading {
+  value: number;
+  age: number;
+}
+
 export interface Source {
-  /** The current metric value (e.g. a queue length). Throws SourceError. */
-  read(signal?: AbortSignal): Promise<number>;
+  /** The current metric value (e.g. a queue length), with its oldest message's age when the trigger asks for it. Throws SourceError. */
+  read(signal?: AbortSignal): Promise<number | AgedReading>;
 }
 
 export interface SourceDeps {

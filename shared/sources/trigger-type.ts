@@ -76,7 +76,10 @@ export interface TriggerDefinition<M> {
   metadata: z.ZodType<M, unknown>;
   /** A name of what it reads (a queue): wake.forwardTo names one, next to the first trigger's (a type without forward mode refuses all). */
   resourceName: z.ZodType<string, unknown>;
-  /** What the engine compares the reading with: the value per replica, and the activation value. */
+  /**
+   * What the engine compares the reading with: the value per replica, and the activation value;
+   * with `age`, also the oldest message's age (the source then reads { value, age }).
+   */
   thresholds(metadata: M): TriggerThresholds;
   /** Metadata keys only allowed with SCALER_LOCAL_DEVELOPMENT (the configuration refuses them otherwise). */
   localOnly: readonly string[];

@@ -58,6 +58,41 @@ describe('cli explain', () => {
     expect(decision.reason).toContain('composite: formula "orders + returns" = 40 (Value target 10, activation 0, active) -> 4');
   });
 
+  test('replays a decision on a queue\'s oldest message age, showing the age in the reason', async () => {
+    const document = {
+      now: '2026-11-27T10:00:00Z',
+      spec: { scaleTargetRef: { name: 'worker' }, triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'acct', activationQueueLength: '5', messageAgeTarget: '30' } }] },
+      observation: { specReplicas: 2, triggers: [{ value: 3, age: 75 }] },
+      state: { recommendations: [] },
+    };
+    const file = join(dir, 'age.json');
+    await writeFile(file, JSON.stringify(document));
+    const { code, out } = await runCli(explainCommand, [file]);
+    expect(code).toBe(0);
+    // 3 messages ask for 1; the oldest waited 75 s against 30: 2.5 x 2 ready pods = 5, limited to 4 (max(2 x 2, 4)).
+    const decision = JSON.parse(out) as { replicas: number; desiredReplicas: number; reason: string };
+    expect(decision).toMatchObject({ replicas: 4, desiredReplicas: 5 });
+    expect(decision.reason).toContain('value 3 (target 5, activation 5, not active) -> 1; message age 75s (Value target 30s, activation 30s, active) -> 5');
+  });
+
+  test.each([
+    { name: 'an age that is not a number', triggers: [{ value: 3, age: '75' }], says: 'observation.triggers.0: must be { "value": n }, { "value": n, "age": seconds } or { "error": "text" }' },
+    { name: 'no age for a trigger with an age target: a trigger error in the replay too', triggers: [{ value: 3 }], says: undefined },
+  ])('an age in the document: $name', async ({ triggers, says }) => {
+    const document = {
+      now: '2026-11-27T10:00:00Z',
+      spec: { scaleTargetRef: { name: 'worker' }, triggers: [{ type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'acct', messageAgeTarget: '30' } }] },
+      observation: { specReplicas: 2, triggers },
+    };
+    const { code, out, err } = await runCli(explainCommand, ['-'], JSON.stringify(document));
+    if (says) {
+      expect({ code, err }).toEqual({ code: 1, err: `explain: explain input: ${says}\n` });
+    } else {
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({ replicas: 2, code: 'TriggerError' });
+    }
+  });
+
   describe('a decision whose document App Insights holds in parts', () => {
     const document = documentWithHistory(HISTORY_BOUND);
     const dimensions = decisionProperties(decisionEvent(document));

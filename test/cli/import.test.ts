@@ -139,6 +139,8 @@ const rows: Row[] = [
   { name: 'endpointSuffix without cloud: Private is ignored, as KEDA ignores it', input: so({ triggers: [queue({ endpointSuffix: 'queue.core.windows.net' })] }), want: [target()], notes: [['spec.triggers[0].metadata.endpointSuffix', 'ignored']] },
   { name: 'an unknown metadata key is ignored, as KEDA ignores it', input: so({ triggers: [queue({ useAAdPodIdentity: 'true' })] }), want: [target()], notes: [['spec.triggers[0].metadata.useAAdPodIdentity', 'ignored']] },
   { name: 'an unknown spec field is ignored', input: so({ minReplicas: 2 }), want: [target()], notes: [['spec.minReplicas', 'ignored']] },
+  // Ours, not KEDA's: a ScaledObject in a cluster scales on its length only, and so does what import makes of it.
+  { name: 'messageAgeTarget in a cluster\'s ScaledObject is ignored, as KEDA ignores it', input: so({ triggers: [queue({ messageAgeTarget: '30', activationMessageAge: '10' })] }), want: [target()], notes: [['spec.triggers[0].metadata.messageAgeTarget', 'ignored'], ['spec.triggers[0].metadata.activationMessageAge', 'ignored']] },
 
   // Other spec fields
   {

@@ -859,6 +859,12 @@ function scalingModifierRows(): Row[] {
       errors: ['target shop/worker: fallback: is never used by KEDA with advanced.scalingModifiers.target "2.5", not a whole number: give a whole-number target, or remove fallback'],
       loads: GOOD,
     },
+    {
+      name: 'a message age target beside a formula: refused, the formula sees each trigger\'s length only',
+      targets: beside(worker({ triggers: [queue({ messageAgeTarget: '30' }, { name: 'a' }), queue({ queueName: 'returns' }, { name: 'b' })], advanced: { scalingModifiers: { formula: 'a + b', target: '5' } } })),
+      errors: ['target shop/worker: triggers[0].metadata: sets a message age target, which advanced.scalingModifiers cannot use: the formula takes the place of the triggers\' metrics and sees each trigger\'s value (its length) only; remove the age target or the formula'],
+      loads: GOOD,
+    },
     { name: 'fallback behavior scalingModifiers with a formula loads', targets: beside(modified({ formula: 'a ?? b ?? 8', target: '2' }, { fallback: { failureThreshold: 3, replicas: 10, behavior: 'scalingModifiers' } })), errors: [], loads: [...GOOD, 'shop/worker'] },
     refused('naming no trigger', 'a + c', 'c is not the name of a trigger of this target (its triggers are named a, b)'),
     refused('reaching for a prototype', 'constructor', 'constructor is not the name of a trigger of this target (its triggers are named a, b)'),

@@ -1,6 +1,7 @@
 // Properties of decide() over arbitrary valid specs, observations and states (fast-check):
-// the answer stays in range, errors never lower replicas, the same input gives the same output
-// without touching the input, and the state stays bounded over a long run.
+// the answer stays in range, errors never lower replicas, a deeper or older queue never lowers
+// them, the same input gives the same output without touching the input, and the state stays
+// bounded over a long run.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decide } from '../../shared/engine/decide.js';
@@ -30,15 +31,22 @@ const fallbackArb: fc.Arbitrary<Fallback> = fc.record({
   behavior: fc.constantFrom('static' as const, 'currentReplicas' as const, 'currentReplicasIfHigher' as const, 'currentReplicasIfLower' as const),
 });
 
-const triggerArb: fc.Arbitrary<TriggerThresholds> = fc.record({
-  targetValue: fc.integer({ min: 1, max: 100 }),
-  activationTargetValue: fc.integer({ min: 0, max: 50 }),
-});
-
 const rarely = <T>(arb: fc.Arbitrary<T>) =>
   fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: arb, weight: 1 });
 
-function specArb(options: { fallback: boolean; paused: boolean }): fc.Arbitrary<ScalingSpec> {
+/** An age target (azure-queue's messageAgeTarget / activationMessageAge), in seconds. */
+const ageArb = fc.record({ targetValue: fc.integer({ min: 1, max: 600 }), activationTargetValue: fc.integer({ min: 0, max: 600 }) });
+
+const triggerArb = (age: fc.Arbitrary<TriggerThresholds['age']>): fc.Arbitrary<TriggerThresholds> =>
+  fc.record({
+    targetValue: fc.integer({ min: 1, max: 100 }),
+    activationTargetValue: fc.integer({ min: 0, max: 50 }),
+    age,
+  });
+
+/** `ages`: how often a trigger has an age target (rarely by default). */
+function specArb(options: { fallback: boolean; paused: boolean; ages?: 'rarely' | 'often' }): fc.Arbitrary<ScalingSpec> {
+  const age = options.ages === 'often' ? fc.option(ageArb, { nil: undefined }) : rarely(ageArb);
   return fc.integer({ min: 0, max: 10 }).chain((min) =>
     fc.record({
       minReplicaCount: fc.constant(min),
@@ -49,7 +57,7 @@ function specArb(options: { fallback: boolean; paused: boolean }): fc.Arbitrary<
       behavior: fc.option(fc.record({ scaleUp: rulesArb(), scaleDown: rulesArb() }), { nil: undefined }),
       fallback: options.fallback ? fc.option(fallbackArb, { nil: undefined }) : fc.constant(undefined),
       paused: options.paused ? rarely(fc.constant(true)) : fc.constant(undefined),
-      triggers: fc.array(triggerArb, { minLength: 1, maxLength: 3 }),
+      triggers: fc.array(triggerArb(age), { minLength: 1, maxLength: 3 }),
     }),
   );
 }
@@ -65,6 +73,15 @@ const resultArb: fc.Arbitrary<TriggerResult> = fc.oneof(
   { arbitrary: fc.double({ min: 0, max: 500, noNaN: true }).map((v) => ({ value: v })), weight: 1 },
   { arbitrary: errorArb, weight: 2 },
 );
+
+/** An age in seconds: none waiting, a few seconds, well past any target. */
+const ageReadingArb = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 7 * 86_400 }));
+
+/** A trigger's result: with an age when the trigger has an age target (an age missing there is an error, as checkedResult says). */
+const resultFor = (t: TriggerThresholds): fc.Arbitrary<TriggerResult> =>
+  t.age === undefined ? resultArb : fc.tuple(resultArb, ageReadingArb).map(([r, age]) => ('value' in r ? { ...r, age } : r));
+
+const resultsFor = (s: ScalingSpec): fc.Arbitrary<TriggerResult[]> => fc.tuple(...s.triggers.map(resultFor));
 
 const annotationKeys = [PAUSED, PAUSED_REPLICAS, PAUSED_SCALE_IN, PAUSED_SCALE_OUT, FORCE_ACTIVATION];
 const annotationsArb = (keys: string[]) =>
@@ -101,9 +118,10 @@ function inputArb(options: {
   paused?: boolean;
   annotationKeys?: string[];
   results?: (spec: ScalingSpec) => fc.Arbitrary<TriggerResult[]>;
+  ages?: 'rarely' | 'often';
 }): fc.Arbitrary<Input> {
-  const results = options.results ?? ((s: ScalingSpec) => fc.array(resultArb, { minLength: s.triggers.length, maxLength: s.triggers.length }));
-  return specArb({ fallback: options.fallback ?? true, paused: options.paused ?? true }).chain((spec) =>
+  const results = options.results ?? resultsFor;
+  return specArb({ fallback: options.fallback ?? true, paused: options.paused ?? true, ages: options.ages }).chain((spec) =>
     fc.record({
       spec: fc.constant(spec),
       observation: fc.record({
@@ -203,6 +221,35 @@ describe('decide() properties', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  test('a deeper or older queue never yields fewer replicas', () => {
+    // The same target, state and time; one trigger reads more messages, or an older oldest
+    // message, or both. The workload's counts agree (spec = status = ready): where they do not,
+    // the HPA's own Value math is not monotone (ceil(ratio x ready pods) against spec.replicas
+    // within the tolerance), for a queue length with metricType Value as for an age.
+    const raised = fc
+      .tuple(inputArb({ ages: 'often' }), fc.nat(), fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2000 })), fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3600 })))
+      .map(([input, pick, more, older]) => {
+        const i = pick % input.spec.triggers.length;
+        const observation = { ...input.observation, statusReplicas: input.observation.specReplicas, readyReplicas: input.observation.specReplicas };
+        const base = observation.triggers[i]!;
+        // Only a reading the engine can use is raised: -1 + 1 would turn an error into a reading.
+        const usable = !('error' in base) && Number.isFinite(base.value) && base.value >= 0;
+        const bumped = usable ? { value: base.value + more, ...(base.age !== undefined ? { age: base.age + older } : {}) } : base;
+        return { input: { ...input, observation }, bumped: { ...input, observation: { ...observation, triggers: observation.triggers.map((r, j) => (j === i ? bumped : r)) } } };
+      });
+    let grew = 0;
+    fc.assert(
+      fc.property(raised, ({ input, bumped }) => {
+        const before = decideInput(input).replicas;
+        const after = decideInput(bumped).replicas;
+        expect(after).toBeGreaterThanOrEqual(before);
+        if (after > before) grew++;
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(grew).toBeGreaterThan(RUNS / 20); // the bumps did move some decisions
   });
 
   test('a decision replayed from its JSON inputs is the same decision (cli explain)', () => {

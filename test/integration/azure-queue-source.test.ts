@@ -1,6 +1,8 @@
 // The azure-queue source against Azurite: what it reads is what KEDA reads. And what the
 // registry builds for the wake path from the same folder: forward mode's sender, the wake queues.
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SourceError } from '../../shared/errors/index.js';
@@ -59,6 +61,53 @@ describe('azure-queue source', () => {
       settings: {},
     });
     await expect(missing.read()).rejects.toThrow('queue "orders": app setting "NOPE" (connectionFromEnv) is not set');
+  });
+});
+
+describe('azure-queue source: the oldest message\'s age (messageAgeTarget)', () => {
+  const WAIT_MS = 2_100;
+  /** Queues whose messages were put on `WAIT_MS` or more before the reads, and when (the local clock, Azurite's too). */
+  const aged: { queues: Record<string, string>; sentAt: number } = { queues: {}, sentAt: 0 };
+  /** Queue requests to Azurite made while `fn` runs (the storage account bills each). */
+  async function counted<T>(fn: () => Promise<T>): Promise<{ result: T; requests: number }> {
+    let requests = 0;
+    const port = `:${new URL(azurite.queueEndpoint).port}`;
+    const onRequest = (message: unknown): void => {
+      if (String((message as { request: ClientRequest }).request.getHeader('host') ?? '').endsWith(port)) requests++;
+    };
+    subscribe('http.client.request.start', onRequest);
+    try {
+      return { result: await fn(), requests };
+    } finally {
+      unsubscribe('http.client.request.start', onRequest);
+    }
+  }
+
+  beforeAll(async () => {
+    aged.sentAt = Date.now();
+    aged.queues = { three: await queueWith(3, 0), inFlight: await queueWith(2, 2), forty: await queueWith(40, 0), empty: await queueWith(0, 0) };
+    // Insertion times are Azurite's real clock: the messages must really wait.
+    await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
+  });
+
+  test.each<{ name: string; queue: string; metadata: Record<string, string>; value: number; aged: boolean | undefined; requests: number }>([
+    // The length as before; the age from one peek, one more request only for `all` with an age target.
+    { name: 'all, with an age target: Get Queue Metadata and a peek of one', queue: 'three', metadata: { messageAgeTarget: '30' }, value: 3, aged: true, requests: 2 },
+    { name: 'visibleonly, with an age target: its own peek gives the age too', queue: 'three', metadata: { messageAgeTarget: '30', queueLengthStrategy: 'visibleonly' }, value: 3, aged: true, requests: 1 },
+    { name: 'visibleonly with a full peek: the count, and the age of the oldest peeked', queue: 'forty', metadata: { messageAgeTarget: '30', queueLengthStrategy: 'visibleonly' }, value: 40, aged: true, requests: 2 },
+    { name: 'all, no age target: a number, one request', queue: 'three', metadata: {}, value: 3, aged: undefined, requests: 1 },
+    { name: 'an empty queue: age 0', queue: 'empty', metadata: { messageAgeTarget: '30' }, value: 0, aged: false, requests: 2 },
+    { name: 'every message in flight: counted by all, invisible to the peek, age 0', queue: 'inFlight', metadata: { messageAgeTarget: '30' }, value: 2, aged: false, requests: 2 },
+  ])('$name', async ({ queue, metadata, value, aged: older, requests }) => {
+    const { result, requests: made } = await counted(() => source({ queueName: aged.queues[queue]!, ...metadata }).read());
+    const elapsedS = (Date.now() - aged.sentAt) / 1000;
+    expect(made).toBe(requests);
+    if (older === undefined) return expect(result).toBe(value);
+    expect(result).toEqual({ value, age: expect.any(Number) });
+    const { age } = result as { age: number };
+    // Whole seconds of Azurite's clock between the insertion and its answer's Date header.
+    if (older) expect([age >= Math.floor(WAIT_MS / 1000), age <= Math.ceil(elapsedS) + 1]).toEqual([true, true]);
+    else expect(age).toBe(0);
   });
 });
 

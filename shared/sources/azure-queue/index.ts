@@ -25,7 +25,13 @@ function queuesOf(m: AzureQueueMetadata, settings: Settings) {
 export const azureQueue = {
   metadata: azureQueueMetadataSchema,
   resourceName: queueNameSchema,
-  thresholds: (m) => ({ targetValue: m.queueLength, activationTargetValue: m.activationQueueLength }),
+  thresholds: (m) => ({
+    targetValue: m.queueLength,
+    activationTargetValue: m.activationQueueLength,
+    // Unset, the activation age is the target: a few messages below activationQueueLength wake
+    // the target once they wait longer than they should, not as soon as they are a second old.
+    ...(m.messageAgeTarget !== undefined ? { age: { targetValue: m.messageAgeTarget, activationTargetValue: m.activationMessageAge ?? m.messageAgeTarget } } : {}),
+  }),
   localOnly: LOCAL_ONLY,
   checkSettings,
   createSource: createAzureQueueSource,

@@ -1,6 +1,7 @@
 // The azure-queue trigger's metadata, declared as KEDA declares it (azure_queue_scaler.go tags):
 // queueName required; queueLength 5; activationQueueLength 0; queueLengthStrategy all|visibleonly;
 // accountName + cloud / endpointSuffix. Numbers may be strings, as in a ScaledObject. Ours:
+// messageAgeTarget and activationMessageAge (the oldest message's age, a second metric),
 // identityClientId, and the local-development keys connectionFromEnv and queueServiceUri.
 import { z } from 'zod';
 import { checked, clientId, fields, integer, isHostSuffix, isRecord, oneOf, serviceUrl, show, text, type CheckIssue, type Settings } from '../../schema/index.js';
@@ -15,6 +16,9 @@ const CLOUD_SUFFIXES: Readonly<Record<string, string>> = {
   azurechinacloud: 'queue.core.chinacloudapi.cn',
 };
 
+/** A storage queue message lives at most 7 days unless its time-to-live is infinite; an age target longer than a year means nothing. */
+const MAX_AGE_SECONDS = 366 * 86_400;
+
 const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 
@@ -28,6 +32,13 @@ const metadataFields = fields(
     activationQueueLength: integer({ min: 0 }).default(0),
     // Case-sensitive since KEDA v2.16, as KEDA's typed config parses enums.
     queueLengthStrategy: oneOf(['all', 'visibleonly'], ' (case-sensitive, as in KEDA)').default('all'),
+    /**
+     * Ours: how long, in seconds, the oldest visible message may wait: a second metric, the
+     * age against this target for the whole queue (shared/engine/readings.ts). Unset: the length alone.
+     */
+    messageAgeTarget: integer({ min: 1, max: MAX_AGE_SECONDS }).optional(),
+    /** Ours: active when the oldest visible message is older than this (default: messageAgeTarget). */
+    activationMessageAge: integer({ min: 0, max: MAX_AGE_SECONDS }).optional(),
     accountName: accountNameSchema.optional(),
     cloud: text.optional(),
     endpointSuffix: text.optional(),
@@ -47,9 +58,12 @@ const metadataFields = fields(
 
 const given = (raw: Record<string, unknown>, key: string): boolean => raw[key] !== undefined;
 
-/** KEDA's hand-coded rules (parseAzureQueueMetadata): who reads the queue, and where it is. */
-function checkEndpoint(raw: Record<string, unknown>): CheckIssue[] {
+/** KEDA's hand-coded rules (parseAzureQueueMetadata): who reads the queue, and where it is; and an activation age needs its target. */
+function checkRules(raw: Record<string, unknown>): CheckIssue[] {
   const issues: CheckIssue[] = [];
+  if (given(raw, 'activationMessageAge') && !given(raw, 'messageAgeTarget')) {
+    issues.push({ path: ['activationMessageAge'], message: 'needs messageAgeTarget: without an age target the age is not read' });
+  }
   if (!given(raw, 'accountName') && !given(raw, 'connectionFromEnv') && !given(raw, 'queueServiceUri')) {
     issues.push({ path: ['accountName'], message: 'is required: the storage account that holds the queue (KEDA: "no accountName given")' });
   }
@@ -78,7 +92,7 @@ export const azureQueueMetadataSchema = z
   .preprocess(
     // KEDA counts an empty string as missing.
     (raw) => (isRecord(raw) ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '')) : raw),
-    checked(metadataFields, checkEndpoint),
+    checked(metadataFields, checkRules),
   )
   .transform(({ connection: _connection, cloud, endpointSuffix, ...m }) => ({
     ...m,

@@ -1,6 +1,7 @@
 // Azure Storage Queue length, as KEDA's azure-queue scaler reads it: the approximate count
 // (`all`, includes in-flight messages), or a peek of up to 32 visible messages that falls back
-// to the approximate count when the peek is full (`visibleonly`).
+// to the approximate count when the peek is full (`visibleonly`). With messageAgeTarget, also
+// the age of the oldest visible message, from a peek (docs/configuration.md, "Message age").
 import { RestError } from '@azure/core-rest-pipeline';
 import type { QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../../schema/index.js';
@@ -56,20 +57,57 @@ function messageCount(m: AzureQueueMetadata, count: number | undefined): number 
   return count;
 }
 
+/** What one peek tells: how many visible messages it saw (up to its limit), and how long the oldest of them has waited. */
+interface Peeked {
+  visible: number;
+  /** Measured only when asked: a length-only read does not depend on the answer's Date header. */
+  ageSeconds(): number;
+}
+
+/**
+ * Seconds from the oldest peeked message's insertion to the answer's `Date` header: both the
+ * service's clock, so the scaler's own clock does not count. An empty peek is age 0. An answer
+ * without a Date header or with a time that does not read is an error (the target holds); an
+ * insertion after the Date (one server's clock against another's) is age 0: it has just arrived.
+ */
+export function ageOfPeek(m: AzureQueueMetadata, date: Date | undefined, inserted: readonly Date[]): number {
+  if (inserted.length === 0) return 0;
+  const answered = date?.getTime();
+  if (answered === undefined || Number.isNaN(answered)) throw new SourceError(`${where(m)}: the service's answer to the peek has no Date header to measure the message age against`);
+  const oldest = Math.min(...inserted.map((t) => t.getTime()));
+  if (Number.isNaN(oldest)) throw new SourceError(`${where(m)}: the service's answer to the peek has a message without an insertion time`);
+  return Math.max(0, Math.floor((answered - oldest) / 1000));
+}
+
+async function peek(m: AzureQueueMetadata, client: QueueClient, numberOfMessages: number, signal: AbortSignal): Promise<Peeked> {
+  const answer = await client.peekMessages({ numberOfMessages, abortSignal: signal });
+  const items = answer.peekedMessageItems;
+  return { visible: items.length, ageSeconds: () => ageOfPeek(m, answer.date, items.map((i) => i.insertedOn)) };
+}
+
+/**
+ * One read: the length as KEDA reads it, and with messageAgeTarget the oldest visible message's
+ * age. `visibleonly` already peeks, and its peek gives the age too; `all` adds a peek of one
+ * message, next to Get Queue Metadata, only when the age is asked for.
+ */
 export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps): Source {
   let client: QueueClient | undefined;
   const timeoutMs = deps.timeoutMs ?? QUEUE_TIMEOUT_MS;
+  const withAge = m.messageAgeTarget !== undefined;
   return {
     async read(caller) {
       const signal = deadline(timeoutMs, caller);
       try {
-        client ??= queueClientIn(m, m.queueName, deps.credentialFor(m.identityClientId), deps.settings);
+        const queue = (client ??= queueClientIn(m, m.queueName, deps.credentialFor(m.identityClientId), deps.settings));
+        const approximate = async (): Promise<number> => messageCount(m, (await queue.getProperties({ abortSignal: signal })).approximateMessagesCount);
         if (m.queueLengthStrategy === 'visibleonly') {
-          const peek = await client.peekMessages({ numberOfMessages: PEEK_LIMIT, abortSignal: signal });
-          if (peek.peekedMessageItems.length < PEEK_LIMIT) return peek.peekedMessageItems.length;
+          const peeked = await peek(m, queue, PEEK_LIMIT, signal);
+          const value = peeked.visible < PEEK_LIMIT ? peeked.visible : await approximate();
+          return withAge ? { value, age: peeked.ageSeconds() } : value;
         }
-        const properties = await client.getProperties({ abortSignal: signal });
-        return messageCount(m, properties.approximateMessagesCount);
+        if (!withAge) return await approximate();
+        const [value, peeked] = await Promise.all([approximate(), peek(m, queue, 1, signal)]);
+        return { value, age: peeked.ageSeconds() };
       } catch (e) {
         if (e instanceof SourceError) throw e;
         throw explainFailure(m, e, deps.settings);

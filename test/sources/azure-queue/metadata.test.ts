@@ -4,6 +4,7 @@
 // the rows use sampleacc and sample-queue. Where we differ from KEDA the row says so.
 import { describe, expect, test } from 'vitest';
 import { formatPath, parseConfig } from '../../../shared/schema/index.js';
+import { azureQueue } from '../../../shared/sources/azure-queue/index.js';
 import { azureQueueMetadataSchema, queueServiceUrl } from '../../../shared/sources/azure-queue/metadata.js';
 
 type Outcome = { ok: Record<string, unknown> } | { errors: string[] };
@@ -111,6 +112,44 @@ const rows: { name: string; metadata: Record<string, unknown>; want: Outcome }[]
 describe('azure-queue metadata (KEDA TestAzQueueParseMetadata)', () => {
   test.each(rows)('$name', ({ metadata, want }) => {
     expect(parse(metadata)).toEqual(want);
+  });
+});
+
+// Ours: the oldest message's age (docs/configuration.md, "Message age"). KEDA has no such key.
+const ageRows: typeof rows = [
+  { name: 'an age target, in seconds', metadata: { ...WORKLOAD, messageAgeTarget: '30' }, want: { ok: { ...DEFAULTS, ...WORKLOAD, messageAgeTarget: 30 } } },
+  {
+    name: 'an age target and an activation age',
+    metadata: { ...WORKLOAD, messageAgeTarget: 30, activationMessageAge: '0' },
+    want: { ok: { ...DEFAULTS, ...WORKLOAD, messageAgeTarget: 30, activationMessageAge: 0 } },
+  },
+  { name: 'an empty age target is none', metadata: { ...WORKLOAD, messageAgeTarget: '' }, want: { ok: { ...DEFAULTS, ...WORKLOAD } } },
+  { name: 'an age target of 0', metadata: { ...WORKLOAD, messageAgeTarget: '0' }, want: { errors: ['messageAgeTarget: 0 is less than 1'] } },
+  { name: 'an age target that is not whole seconds', metadata: { ...WORKLOAD, messageAgeTarget: '2.5' }, want: { errors: ['messageAgeTarget: "2.5" is not an integer'] } },
+  { name: 'an age target over a year', metadata: { ...WORKLOAD, messageAgeTarget: '31622401' }, want: { errors: ['messageAgeTarget: 31622401 is more than 31622400'] } },
+  {
+    name: 'an activation age without an age target',
+    metadata: { ...WORKLOAD, activationMessageAge: '60' },
+    want: { errors: ['activationMessageAge: needs messageAgeTarget: without an age target the age is not read'] },
+  },
+  { name: 'a negative activation age', metadata: { ...WORKLOAD, messageAgeTarget: '30', activationMessageAge: '-1' }, want: { errors: ['activationMessageAge: -1 is less than 0'] } },
+];
+
+describe('azure-queue metadata: message age', () => {
+  test.each(ageRows)('$name', ({ metadata, want }) => {
+    expect(parse(metadata)).toEqual(want);
+  });
+
+  test.each([
+    { name: 'no age target: the length alone', metadata: WORKLOAD, want: { targetValue: 5, activationTargetValue: 0 } },
+    { name: 'the activation age is the target unless given', metadata: { ...WORKLOAD, messageAgeTarget: '30' }, want: { targetValue: 5, activationTargetValue: 0, age: { targetValue: 30, activationTargetValue: 30 } } },
+    {
+      name: 'an activation age of its own',
+      metadata: { ...WORKLOAD, queueLength: '10', activationQueueLength: '3', messageAgeTarget: '30', activationMessageAge: '5' },
+      want: { targetValue: 10, activationTargetValue: 3, age: { targetValue: 30, activationTargetValue: 5 } },
+    },
+  ])('thresholds: $name', ({ metadata, want }) => {
+    expect(azureQueue.thresholds(azureQueueMetadataSchema.parse(metadata))).toEqual(want);
   });
 });
 

@@ -15,7 +15,8 @@ import { decisionEvent, decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';
 import { recordScaleEvent } from './workload-events.js';
 import { readSources, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
-import { selectTargets, type WakeQueue } from './wake-queues.js';
+import type { WakeQueue } from './wake-functions.js';
+import { selectTargets } from './wake-queues.js';
 import type { Runtime } from './wiring.js';
 
 /** How long a target confirmed awake needs no call at all. */

@@ -1,6 +1,6 @@
 // Queue triggers: one function per distinct wake queue in SCALER_TARGETS (docs/wake.md).
 import { app, trigger, type InvocationContext } from '@azure/functions';
-import { hostWake, hostWakeQueues, type WakeQueue } from '../shared/runtime/index.js';
+import { hostWake, hostWakeQueues, type WakeQueue } from '../shared/runtime/host.js';
 
 export const wakeHandler = (queue: WakeQueue) => async (message: unknown, context: InvocationContext): Promise<void> => {
   const handled = await hostWake(queue, message);

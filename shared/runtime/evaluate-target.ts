@@ -13,7 +13,8 @@ import { decisionEvent, decisionInput, type UnsavedState } from './decision.js';
 import { describeScaledByOther, scaledByOther } from './other-writer.js';
 import { claimWorkload, type WorkloadOwners } from './owners.js';
 import { recordScaleEvent } from './workload-events.js';
-import { readTarget, specFingerprint, targetKey, workloadOf, type ConfiguredTarget, type Observed } from './targets.js';
+import type { IdleReadings } from './idle-readings.js';
+import { readSources, readTarget, specFingerprint, targetKey, workloadOf, type ConfiguredTarget, type Observed } from './targets.js';
 
 export interface TargetDeps {
   kube: Kube;
@@ -29,6 +30,8 @@ export interface TargetDeps {
   saveFailures: Map<string, UnsavedState>;
   /** cluster/namespace where creating Kubernetes Events was refused (workload-events.ts). */
   eventsRefused: Set<string>;
+  /** Readings of workloads left at zero, reused while recent (idle-readings.ts); absent: every evaluation reads. */
+  idleReadings?: IdleReadings | undefined;
 }
 
 export interface EvaluatedTarget {
@@ -78,13 +81,25 @@ interface Decided {
   changed: boolean;
 }
 
+/** What was observed, when the workload was read, and whether that reading was a kept one. */
+interface Observation extends Observed {
+  readAt: number;
+  reused: boolean;
+}
+
 /**
  * 1. Observe: the workload and every trigger at once (no observation, no decision: a failed
- * read throws); the workload claimed for this target; another writer noticed, once.
+ * read throws), or, when `reuse` allows and the workload was left at zero recently, the triggers
+ * alone with the kept reading (idle-readings.ts); the workload claimed for this target; another
+ * writer noticed, once.
  */
-async function observe(ev: Evaluation, base: StoredRecord | undefined): Promise<Observed> {
+async function observe(ev: Evaluation, base: StoredRecord | undefined, reuse: boolean): Promise<Observation> {
   const { configured, deps, key } = ev;
-  const observed = await readTarget(deps.kube, configured);
+  const kept = reuse ? deps.idleReadings?.reuse(key, base?.etag, deps.now()) : undefined;
+  const readAt = deps.now();
+  const observed: Observation = kept
+    ? { scale: kept.scale, triggers: await readSources(configured.sources), readAt: kept.readAt, reused: true }
+    : { ...(await readTarget(deps.kube, configured)), readAt, reused: false };
   const { scale } = observed;
   claimWorkload(deps.owners, key, workloadOf(configured.target), scale.uid);
   const other = ev.warnings.length === 0 ? scaledByOther(configured, base, scale, deps.saveFailures.has(key)) : undefined;
@@ -134,9 +149,14 @@ const recordOf = (ev: Evaluation, decided: Decided, base: StoredRecord | undefin
   workloadUid: scale.uid,
 });
 
-/** 5. Record: save the decision's record under the etag of `base` (a lost race is a StateConflictError). */
-async function record(ev: Evaluation, decided: Decided, base: StoredRecord | undefined, observed: Observed): Promise<void> {
-  await ev.deps.store.save(ev.key, recordOf(ev, decided, base, observed), base?.etag);
+/**
+ * 5. Record: save the decision's record under the etag of `base` (a lost race is a
+ * StateConflictError). A workload that stays at zero keeps its reading, under the row's new etag.
+ */
+async function record(ev: Evaluation, decided: Decided, base: StoredRecord | undefined, observed: Observation): Promise<void> {
+  const etag = await ev.deps.store.save(ev.key, recordOf(ev, decided, base, observed), base?.etag);
+  if (decided.changed) ev.deps.idleReadings?.forget(ev.key);
+  else ev.deps.idleReadings?.keep(ev.key, observed.scale, observed.readAt, etag);
 }
 
 /**
@@ -181,14 +201,21 @@ export async function evaluateTarget(configured: ConfiguredTarget, stored: Store
   if (stored?.invalid) deps.telemetry.failure(new StateError(stored.invalid), { operation: 'evaluate', target: ev.key, cluster: configured.target.cluster });
   const budget = { ...BUDGET };
   let base = stored;
+  let reuse = true;
   for (;;) {
-    let observed: Observed;
+    let observed: Observation;
     try {
-      observed = await observe(ev, base);
+      observed = await observe(ev, base, reuse);
     } catch (e) {
+      deps.idleReadings?.forget(ev.key);
       return finish(ev, { error: e });
     }
     const decided = decideOn(ev, base, observed);
+    // A kept reading may be stale: a scale is only ever decided on a fresh one.
+    if (decided.changed && observed.reused) {
+      reuse = false;
+      continue;
+    }
     const eventOf = (applied: boolean, error?: unknown): ScaleDecisionEvent =>
       decisionEvent(configured, decided.input, decided.decision, applied, deps.now() - ev.startedAt, error === undefined ? undefined : messageOf(error));
     if (decided.changed) {
@@ -223,7 +250,10 @@ export async function evaluateTarget(configured: ConfiguredTarget, stored: Store
       error = e instanceof StateConflictError && decided.changed ? await merge(ev, decided, observed).then(() => undefined, (m: unknown) => m) : e;
     }
     if (error === undefined) deps.saveFailures.delete(ev.key);
-    else deps.saveFailures.set(ev.key, { reason: messageOf(error), lastActiveTime: decided.decision.state.lastActiveTime });
+    else {
+      deps.saveFailures.set(ev.key, { reason: messageOf(error), lastActiveTime: decided.decision.state.lastActiveTime });
+      deps.idleReadings?.forget(ev.key);
+    }
     // The change reached the cluster: say why on the workload too, where kubectl shows it.
     if (decided.changed) await recordScaleEvent(deps, configured, observed.scale.uid, observed.scale.specReplicas, decided.decision, decided.decision.reason);
     return finish(ev, { event: eventOf(decided.changed, error), error });

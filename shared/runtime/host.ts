@@ -1,21 +1,20 @@
-// The runtime of the Functions host: built once per worker process from its app settings, and
-// shared by the timer and the wake functions.
+// The runtime of the Functions host, as the entry points see it. Importing it registers the
+// functions with what the configuration alone gives (the schedule, the wake queues); the
+// clients, the SDKs and the telemetry (host-invocations.ts, most of the bundle) are loaded by
+// the first invocation, so a new instance's import stays short (bench/README.md: cold start).
 import { appSettings, loadConfig } from '../config/index.js';
-import { createEvaluationLoop, type EvaluationLoop } from './loop.js';
-import { createWaker, type HandledMessage, type Waker } from './wake.js';
-import { wakeQueuesOf, type WakeQueue } from './wake-queues.js';
-import { createRuntime, type Runtime } from './wiring.js';
 import { redactedError, redactSecrets } from '../redact/index.js';
+import type { HandledMessage } from './wake.js';
+import { wakeQueuesOf, type WakeQueue } from './wake-functions.js';
 
-let runtime: Runtime | undefined;
-let loop: EvaluationLoop | undefined;
-let waker: Waker | undefined;
+export type { WakeQueue } from './wake-functions.js';
 
-const hostRuntime = (): Runtime => (runtime ??= createRuntime(process.env));
+let invocations: Promise<typeof import('./host-invocations.js')> | undefined;
+const loadInvocations = (): Promise<typeof import('./host-invocations.js')> => (invocations ??= import('./host-invocations.js'));
 
-export function hostEvaluationLoop(): EvaluationLoop {
-  loop ??= createEvaluationLoop(hostRuntime());
-  return loop;
+/** One tick of this process's evaluation loop (the first loads the runtime): what it did, and its warnings, for the host's log. */
+export async function hostTick(): Promise<{ summary: string; warnings: string[] }> {
+  return (await loadInvocations()).tick();
 }
 
 /** The timer's schedule, as checked at load: a bad value is reported once (with the configuration) and the default used. */
@@ -35,9 +34,9 @@ export function messageText(message: unknown): string {
 
 /** What the wake function returns or throws is logged by the host: secrets are redacted from it. */
 export async function hostWake(queue: WakeQueue, message: unknown): Promise<HandledMessage> {
-  waker ??= createWaker(hostRuntime());
+  const { hostRuntime, hostWaker } = await loadInvocations();
   try {
-    const handled = await waker.handle(queue, messageText(message));
+    const handled = await hostWaker().handle(queue, messageText(message));
     return { ...handled, warnings: handled.warnings.map(redactSecrets) };
   } catch (e) {
     throw redactedError(e);

@@ -4,12 +4,14 @@ export { createEvaluationLoop, failedEvaluation, summarize, tickWarnings, type E
 export { evaluateAll, isDue, isPollDue, scheduleOf, STATE_RETENTION_MS, type Schedule, type TickDeps, type TickOptions, type TickResult } from './evaluate-all.js';
 export { type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
 export { createWaker, type HandledMessage, type WakeOutcome, type Waker } from './wake.js';
-export { wakeQueueClients, wakeQueuesOf, type WakeQueue } from './wake-queues.js';
+export { wakeQueueClients } from './wake-queues.js';
+export { wakeQueuesOf, type WakeQueue } from './wake-functions.js';
 export { planAll, type PlannedTarget } from './plan.js';
 export { readStatus, type RemovedRow, type StatusReport, type TargetStatus } from './status.js';
 export { replay } from './explain.js';
+export { createIdleReadings, IDLE_READING_MAX_AGE_MS, type IdleReadings } from './idle-readings.js';
 export { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 export { describeScaledByOther } from './other-writer.js';
 export { specFingerprint, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
 export { pollOnce, pollQueue, queueTriggerSettings, type QueueTriggerSettings } from './queue-poller.js';
-export { hostEvaluationLoop, hostSchedule, hostWake, hostWakeQueues, messageText } from './host.js';
+export { hostSchedule, hostTick, hostWake, hostWakeQueues, messageText } from './host.js';

@@ -1,51 +1,14 @@
-// The wake queues of a configuration, one queue-triggered function each, and which of a
-// queue's targets a message on it names (the wake path's first step; docs/wake.md).
+// Which of a wake queue's targets a message on it names (the wake path's first step;
+// docs/wake.md), and the clients of a wake queue for the local host.
 import type { QueueClient } from '@azure/storage-queue';
 import { appSettings, connectionOf, type Settings, type Target } from '../config/index.js';
 import type { CredentialFactory } from '../identity/index.js';
 import { connectionQueueClients } from '../sources/index.js';
 import { targetKey } from './targets.js';
+import type { WakeQueue } from './wake-functions.js';
 
 /** Queue messages are at most 64 KiB; anything larger was not meant as a signal. */
 const SIGNAL_MAX_BYTES = 64 * 1024;
-
-export interface WakeQueue {
-  /** Stable across restarts: wake-<queue>, or wake-<account>--<queue> for another account. */
-  functionName: string;
-  queueName: string;
-  accountName?: string | undefined;
-  /** The Functions connection prefix: the app's own storage, or SCALER_WAKE_<account>. */
-  connection: string;
-  targets: Target[];
-  /** Forward mode when any of its targets forwards. */
-  forwards: boolean;
-}
-
-/** Depends on the configuration only, so the host can register the functions at start-up. */
-export function wakeQueuesOf(targets: Target[]): WakeQueue[] {
-  const queues = new Map<string, WakeQueue>();
-  for (const t of targets) {
-    const wake = t.wake;
-    if (!wake) continue;
-    const id = `${wake.accountName ?? ''}/${wake.queueName}`;
-    let queue = queues.get(id);
-    if (!queue) {
-      queue = {
-        // Queue names never hold "--", so wake-<account>--<queue> cannot collide with wake-<queue>.
-        functionName: wake.accountName ? `wake-${wake.accountName}--${wake.queueName}` : `wake-${wake.queueName}`,
-        queueName: wake.queueName,
-        accountName: wake.accountName,
-        connection: wake.accountName ? `SCALER_WAKE_${wake.accountName}` : 'AzureWebJobsStorage',
-        targets: [],
-        forwards: false,
-      };
-      queues.set(id, queue);
-    }
-    queue.targets.push(t);
-    queue.forwards ||= wake.forwardTo !== undefined;
-  }
-  return [...queues.values()];
-}
 
 /** Which targets a signal names: `{"target": "ns/name"}` or `{"targets": [...]}`, else all. */
 export function selectTargets(queue: WakeQueue, text: string): { targets: Target[]; warnings: string[] } {

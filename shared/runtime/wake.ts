@@ -15,7 +15,8 @@ import { decisionEvent, decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';
 import { recordScaleEvent } from './workload-events.js';
 import { readSources, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
-import { selectTargets, type WakeQueue } from './wake-queues.js';
+import type { WakeQueue } from './wake-functions.js';
+import { selectTargets } from './wake-queues.js';
 import type { Runtime } from './wiring.js';
 
 /** How long a target confirmed awake needs no call at all. */
@@ -80,7 +81,7 @@ const wokenAt = (fresh: StoredRecord | undefined, t: ConfiguredTarget, scale: Sc
 });
 
 /**
- * Wakes one target: reads the scale; awake, records the message as activity (the cooldown
+ * Wakes one target: reads the scale (and the row); awake, records the message as activity (the cooldown
  * starts again) and stops; asleep, decides (the engine with force-activation), records the
  * activity first — an evaluation that reads the woken scale then finds it too, and cannot take
  * the target back down on an older lastActiveTime — then writes the scale (a 409 means someone
@@ -92,15 +93,15 @@ async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue):
   const ref = workloadOf(t.target);
   const startedAt = ctx.runtime.now();
   for (let lookedAgain = false; ; lookedAgain = true) {
-    const scale = await readCheckedScale(kube, ref);
+    // The scale and the row at once: the handler's latency is its round trips, one after the other.
+    const [scale, record] = await Promise.all([readCheckedScale(kube, ref), store.load(key)]);
     claimWorkload(ctx.runtime.owners, key, ref, scale.uid);
     const now = ctx.runtime.now();
     const iso = new Date(now).toISOString();
     if (!isAsleep(t.target, scale.specReplicas)) {
-      await updateRecord(store, key, (fresh) => activeAt(fresh, iso, scale.uid));
+      await updateRecord(store, key, (fresh) => activeAt(fresh, iso, scale.uid), record);
       return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: now };
     }
-    const record = await store.load(key);
     const input = decisionInput(t, record, undefined, scale, await readSources(t.sources), now, true);
     const decision = decideWake(t.target, input.observation, input.state, now);
     if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { outcome: { target: key, result: 'paused' } };

@@ -10,6 +10,7 @@ import { redactAzureSdkLogs, rememberSettingsSecrets } from '../redact/index.js'
 import { createAppInsightsTelemetry, createJsonLinesTelemetry, type Telemetry } from '../telemetry/index.js';
 import type { UnsavedState } from './decision.js';
 import type { ConfiguredTarget } from './targets.js';
+import { createIdleReadings, type IdleReadings } from './idle-readings.js';
 import { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE } from '../config/index.js';
@@ -37,6 +38,8 @@ export interface Runtime {
   saveFailures: Map<string, UnsavedState>;
   /** Namespaces where creating Kubernetes Events was refused (workload-events.ts), shared by every tick. */
   eventsRefused: Set<string>;
+  /** Readings of workloads left at zero, reused while recent (idle-readings.ts), shared by every tick. */
+  idleReadings: IdleReadings;
 }
 
 /**
@@ -109,5 +112,6 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
     owners: createWorkloadOwners(config.targets),
     saveFailures: new Map(),
     eventsRefused: new Set(),
+    idleReadings: createIdleReadings(),
   };
 }

@@ -1,0 +1,56 @@
+// Readings of workloads the scaler left at zero, reused for a while. A target at zero is polled
+// every pollingInterval, and while its triggers stay inactive the poll decides "stay at 0"
+// whatever else its workload says: reading the workload on each poll was most of the scaler's
+// Kubernetes requests (docs/engine.md, "Workload reads at zero"). A reused reading is only ever
+// the basis of a decision that writes nothing: a decision to scale is taken again on a fresh read.
+import type { ScaleReading } from '../kube/index.js';
+
+/**
+ * How old a reading at zero may be when reused. What it costs: a change made by someone else to
+ * a workload at zero with inactive triggers (a pause annotation, `kubectl scale`) is seen up to
+ * this late. A wake through the wake path is seen at once (it writes the target's state row).
+ */
+export const IDLE_READING_MAX_AGE_MS = 2 * 60_000;
+
+interface Kept {
+  scale: ScaleReading;
+  /** When the reading was made (by the runtime's clock): reuse never makes it younger. */
+  readAt: number;
+  /** The state row's etag after the save that kept it: another writer of the row (the wake path) voids it. */
+  rowEtag: string;
+}
+
+export interface IdleReadings {
+  /**
+   * The reading kept for `key`, if it is younger than the bound and the row is still at the etag
+   * this process left it at (else forgotten).
+   */
+  reuse(key: string, rowEtag: string | undefined, now: number): { scale: ScaleReading; readAt: number } | undefined;
+  /** Keeps a reading of a workload at zero (spec and status), made at `readAt`, under the row's new etag. */
+  keep(key: string, scale: ScaleReading, readAt: number, rowEtag: string): void;
+  forget(key: string): void;
+}
+
+export function createIdleReadings(maxAgeMs: number = IDLE_READING_MAX_AGE_MS): IdleReadings {
+  const kept = new Map<string, Kept>();
+  return {
+    reuse(key, rowEtag, now) {
+      const k = kept.get(key);
+      if (!k) return undefined;
+      // A clock that went back makes the age negative: read again rather than trust it.
+      const age = now - k.readAt;
+      if (k.rowEtag !== rowEtag || age < 0 || age >= maxAgeMs) {
+        kept.delete(key);
+        return undefined;
+      }
+      return { scale: k.scale, readAt: k.readAt };
+    },
+    keep(key, scale, readAt, rowEtag) {
+      if (scale.specReplicas !== 0 || scale.statusReplicas !== 0) kept.delete(key);
+      else kept.set(key, { scale, readAt, rowEtag });
+    },
+    forget(key) {
+      kept.delete(key);
+    },
+  };
+}

@@ -2,16 +2,17 @@
 // bench/results/<date>.json with the machine's facts. A section that cannot run (no
 // control-plane binaries) says why and the others still run. Benchmarks never fail on a time.
 //
-//   node dist/bench/run.js [--only cold-start,queue-read,tick,wake,telemetry] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000] [--age 1000]
-//                          [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--node-flags=--max-semi-space-size=4] [--hours 6]
+//   node dist/bench/run.js [--only cold-start,queue-read,tick,wake,telemetry] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
+//                          [--shard-size 800] [--shard-workers 3] [--age 1000] [--schedule 0,15,30] [--cpu-prof] [--live-heap]
+//                          [--node-flags=--max-semi-space-size=4] [--hours 6]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runColdStart } from './cold-start.js';
-import { runTelemetry } from './telemetry.js';
 import { runQueueRead } from './queue-read.js';
-import { runTickScale, type TickSummary } from './tick.js';
+import { runTelemetry } from './telemetry.js';
+import { runTickScale, type FanOutSummary, type TickSummary } from './tick.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const { values: args } = parseArgs({
@@ -20,6 +21,8 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     concurrency: { type: 'string' },
     'fan-out': { type: 'string' },
+    'shard-size': { type: 'string' },
+    'shard-workers': { type: 'string' },
     age: { type: 'string' },
     'cpu-prof': { type: 'boolean' },
     'live-heap': { type: 'boolean' },
@@ -69,7 +72,7 @@ async function section(name: string, run: () => Promise<void>): Promise<void> {
 
 function tickLine(s: TickSummary): string {
   const w = s.callsPerTarget.warm;
-  const who = `${String(s.size).padStart(5)} targets, concurrency ${String(s.concurrency).padStart(3)}${s.shards > 1 ? `, ${s.shards} shards` : ''}`;
+  const who = `${String(s.size).padStart(5)} targets, concurrency ${String(s.concurrency).padStart(3)}`;
   return `${who}: cold ${ms(s.coldMs)} (${s.scaledCold} scaled), warm all due ${ms(s.warmAllDueMs)} (${s.warmMsPerTarget} ms/target), awake only ${ms(s.warmAwakeMs)}; `
     + `scaler CPU cold ${ms(s.coldCpuMs)}, warm ${ms(s.warmCpuMs)} (${s.warmCpuMsPerTarget} ms/target); peak RSS ${s.maxRssMB} MB (${s.readyRssMB} MB before the first tick); `
     + `warm calls per target: queue ${w.queueReads}, kube read ${w.kubeReads}, kube write ${w.kubeWrites}, state rows ${round(w.stateSaves + w.stateBatchRows)} in ${round(w.stateSaves + w.stateBatches)} requests; `
@@ -77,6 +80,16 @@ function tickLine(s: TickSummary): string {
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;
+
+function fanOutLines(s: FanOutSummary): string[] {
+  return [
+    `${s.size} targets in shards of ${s.shardSize}, ${s.workers} shard worker processes (peak RSS ${s.workerMaxRssMB.join(' / ')} MB; timer ${s.timerMaxRssMB} MB):`,
+    ...s.ticks.map((t) => `  t=${t.atSeconds}s (${t.kind}): ${t.due} due -> ${t.shards} shards, ${t.messages} messages; ${ms(t.totalMs)} to the last shard (timer ${ms(t.timerMs)}, CPU ${ms(t.timerCpuMs)}); `
+      + `${t.evaluated} evaluated, ${t.duplicates} twice, ${t.alreadyEvaluated} skipped as done, ${t.failed} failed; per shard: ${t.shardTargets.min}-${t.shardTargets.max} targets, `
+      + `CPU max ${ms(t.shardCpuMs.max)} (mean ${ms(t.shardCpuMs.mean)}), wall max ${ms(t.shardWallMs.max)}; state rows ${t.saves.rows} in ${t.saves.transactions} transactions `
+      + `(${t.saves.perShardTransactions} per shard) + ${t.saves.singleRequests} single; per target: queue ${t.perTarget.queueReads}, kube ${t.perTarget.kubeReads}, row read ${t.perTarget.stateLoads}; load ${t.loadAverage1m}`),
+  ];
+}
 
 /** What a trigger variant costs a warm tick: queue requests, the read's latency, the scaler's CPU. */
 function ageLine(s: TickSummary): string {
@@ -105,6 +118,8 @@ await section('tick', async () => {
     sizes: numbers(args.sizes),
     concurrencies: numbers(args.concurrency),
     fanOutSizes: numbers(args['fan-out']),
+    shardSize: numbers(args['shard-size'])?.[0],
+    shardWorkers: numbers(args['shard-workers'])?.[0],
     ageSizes: numbers(args.age),
     profileDir: args['cpu-prof'] ? profileDir() : undefined,
     liveHeap: args['live-heap'],
@@ -126,8 +141,8 @@ await section('tick', async () => {
   }
   if (r.sweep.length > 0) line('SCALER_CONCURRENCY sweep:');
   for (const s of r.sweep) line(tickLine(s));
-  if (r.fanOut.length > 0) line('fan-out (shards in separate processes, sharing this machine):');
-  for (const s of r.fanOut) line(tickLine(s));
+  if (r.fanOut.length > 0) line('fan-out (a timer process and shard worker processes, sharing this machine):');
+  for (const s of r.fanOut) for (const l of fanOutLines(s)) line(l);
   if (r.messageAge.length > 0) line('message age (the same targets, each trigger read by length, or with messageAgeTarget):');
   for (const s of r.messageAge) line(ageLine(s));
 });

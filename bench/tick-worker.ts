@@ -1,24 +1,28 @@
 // The scaler under measurement, in a process of its own (forked by bench/tick.ts), so that its
 // CPU seconds and peak RSS are its own. It builds the runtime from app settings exactly as the
 // Functions host does, counts every call through the ports (and every HTTP request by service),
-// and runs one tick of the evaluation loop per message from the parent.
+// and runs one tick of the evaluation loop per message from the parent; or, as a shard worker
+// (the fan-out), takes shard messages off the shard queue one at a time until none is left.
 import { subscribe } from 'node:diagnostics_channel';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Kube } from '../shared/kube/index.js';
-import { type TickResult, createEvaluationLoop, createRuntime, type Runtime } from '../shared/runtime/index.js';
+import {
+  type TickResult, createEvaluationLoop, createRuntime, evaluateShard, pollOnce, shardQueueClients, targetKey, type FanOut, type Runtime,
+} from '../shared/runtime/index.js';
 import type { Source } from '../shared/sources/index.js';
 import { canSaveBatch, type BatchSaving, type StateStore } from '../shared/state/index.js';
 import type { Telemetry } from '../shared/telemetry/index.js';
 
 /** Parent -> worker. */
 export type WorkerRequest =
-  /** `shard`: evaluate only the targets i with i % count === index (the fan-out). */
-  | { type: 'init'; settings: Record<string, string>; ports: Record<string, number>; shard?: { index: number; count: number } }
+  | { type: 'init'; settings: Record<string, string>; ports: Record<string, number> }
   /** `profile`: write a CPU profile of this tick (V8 .cpuprofile) to that file. */
   | { type: 'tick'; now: number; profile?: string }
+  /** As a shard worker: evaluate shard messages, one at a time, until the shard queue is empty. */
+  | { type: 'drain'; now: number }
   | { type: 'exit' };
 
 export interface Latency {
@@ -59,12 +63,34 @@ export interface TickMeasure {
   heapUsedBytes: number;
   /** Heap still in use after a full GC that follows the tick (only with --expose-gc: a leak check). */
   liveHeapBytes?: number;
+  /** Set when the tick fanned out (SCALER_SHARD_SIZE): what it sent. */
+  fannedOut?: FanOut;
+}
+
+/** One shard message, as a shard worker evaluated it. */
+export interface ShardMeasure {
+  shard: number;
+  part: number;
+  wallMs: number;
+  cpuMs: number;
+  evaluated: number;
+  /** Targets the row said this tick evaluated already (a duplicate avoided). */
+  alreadyEvaluated: number;
+  unknown: number;
+  scaled: number;
+  failed: number;
+  errors: string[];
+  calls: PortCalls;
+  /** The keys evaluated, for the parent to count duplicates across workers. */
+  keys: string[];
+  rssBytes: number;
 }
 
 /** Worker -> parent. */
 export type WorkerReply =
   | { type: 'ready'; setupMs: number; rssBytes: number; heapUsedBytes: number }
   | { type: 'tick'; measure: TickMeasure }
+  | { type: 'drained'; shards: ShardMeasure[] }
   | { type: 'exit'; maxRssBytes: number; cpuMs: number }
   | { type: 'error'; message: string };
 
@@ -158,9 +184,47 @@ function send(reply: WorkerReply): void {
 
 let clock = 0;
 let tick: (() => Promise<TickResult | undefined>) | undefined;
+let drain: ((now: number) => Promise<ShardMeasure[]>) | undefined;
 let telemetry: ReturnType<typeof quietTelemetry>;
 
-function init(settings: Record<string, string>, ports: Record<string, number>, shard = { index: 0, count: 1 }): void {
+/** Shard messages off the shard queue as the shard workers' app takes them (batchSize 1), until none is left. */
+function shardWorker(runtime: Runtime): (now: number) => Promise<ShardMeasure[]> {
+  const { queue, poison } = shardQueueClients(runtime.settings, runtime.credentialFor);
+  const settings = { maxPollingIntervalMs: 1000, visibilityTimeoutMs: 5000, batchSize: 1, maxDequeueCount: 5, messageEncoding: 'none' as const };
+  return async (now) => {
+    clock = now;
+    const measures: ShardMeasure[] = [];
+    for (;;) {
+      meter = new Meter();
+      telemetry.failures.length = 0;
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      const polled = await pollOnce(queue, poison, settings, async (body) => {
+        const result = await evaluateShard(runtime, body.toString('utf8'));
+        const used = process.cpuUsage(cpu);
+        measures.push({
+          shard: result.message.shard,
+          part: result.message.part,
+          wallMs: Math.round(performance.now() - start),
+          cpuMs: Math.round((used.user + used.system) / 1000),
+          evaluated: result.evaluated.length,
+          alreadyEvaluated: result.alreadyEvaluated.length,
+          unknown: result.unknown.length,
+          scaled: result.evaluated.filter((e) => e.event?.applied).length,
+          failed: result.evaluated.filter((e) => e.error).length,
+          errors: [...new Set(result.evaluated.flatMap((e) => (e.error ? [e.error] : [])))].slice(0, 3),
+          calls: meter.calls,
+          keys: result.evaluated.map((e) => targetKey(e.target)),
+          rssBytes: process.memoryUsage.rss(),
+        });
+      });
+      if (polled.failed + polled.poisoned > 0) throw new Error(`a shard message failed: ${telemetry.failures[0] ?? 'see the scaler process'}`);
+      if (polled.handled === 0) return measures;
+    }
+  };
+}
+
+function init(settings: Record<string, string>, ports: Record<string, number>): void {
   const started = performance.now();
   countHttp(ports);
   telemetry = quietTelemetry();
@@ -170,10 +234,11 @@ function init(settings: Record<string, string>, ports: Record<string, number>, s
     ...runtime,
     kube: countingKube(runtime.kube),
     store: countingStore(runtime.store),
-    targets: runtime.targets.filter((_, i) => i % shard.count === shard.index).map((t) => ({ ...t, sources: t.sources.map(countingSource) })),
+    targets: runtime.targets.map((t) => ({ ...t, sources: t.sources.map(countingSource) })),
   };
   const loop = createEvaluationLoop(measured);
   tick = () => loop.tick();
+  drain = shardWorker(measured);
   send({ type: 'ready', setupMs: Math.round(performance.now() - started), rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed });
 }
 
@@ -223,6 +288,7 @@ async function runTick(now: number, profile: string | undefined): Promise<TickMe
     rssBytes: memory.rss,
     heapUsedBytes: memory.heapUsed,
     ...(gc ? { liveHeapBytes: process.memoryUsage().heapUsed } : {}),
+    ...(result.fannedOut ? { fannedOut: result.fannedOut } : {}),
   };
 }
 
@@ -230,9 +296,11 @@ process.on('message', (request: WorkerRequest) => {
   const reply = async (): Promise<void> => {
     switch (request.type) {
       case 'init':
-        return init(request.settings, request.ports, request.shard);
+        return init(request.settings, request.ports);
       case 'tick':
         return send({ type: 'tick', measure: await runTick(request.now, request.profile) });
+      case 'drain':
+        return send({ type: 'drained', shards: await drain!(request.now) });
       case 'exit': {
         const usage = process.resourceUsage();
         // maxRSS is in kilobytes: the peak of this process's whole life.

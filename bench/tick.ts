@@ -1,9 +1,10 @@
 // Tick scale: the evaluation loop over 100, 1,000 and 5,000 targets (one queue and one
 // Deployment each, over 10 namespaces) against the local services, with the scaler in a forked
 // process of its own (bench/tick-worker.ts, bundled like the app that ships) so its CPU
-// seconds and peak RSS are its own. Then SCALER_CONCURRENCY values, the fan-out (the same
-// targets split into shards, one scaler process each, as queue-triggered instances would), and
-// the same targets with messageAgeTarget (what reading the oldest message's age costs).
+// seconds and peak RSS are its own. Then SCALER_CONCURRENCY values, and the fan-out: the timer
+// process sends the due targets to the shard queue in Azurite (SCALER_SHARD_SIZE), and several
+// shard worker processes take the shard messages one at a time, as the shard workers' app would.
+// Then the same targets with messageAgeTarget (what reading the oldest message's age costs).
 // Run after `npm run build`; bench/README.md explains the figures.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,16 +13,18 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { clusterEntry, createWorkbench, depthOf, queueLengthOf, startLocalServices, type LocalServices, type Workbench } from './tick-fixtures.js';
-import type { Latency, PortCalls, TickMeasure, WorkerReply, WorkerRequest } from './tick-worker.js';
+import type { Latency, PortCalls, ShardMeasure, TickMeasure, WorkerReply, WorkerRequest } from './tick-worker.js';
 
 export interface TickScaleOptions {
   sizes?: number[];
   /** SCALER_CONCURRENCY values tried at `sweepSize` targets. */
   concurrencies?: number[];
   sweepSize?: number;
-  /** Sizes run again split over `shards` scaler processes (the fan-out). */
+  /** Sizes run again with fan-out: a timer process and `shardWorkers` shard worker processes. */
   fanOutSizes?: number[];
-  shards?: number;
+  /** SCALER_SHARD_SIZE of the fan-out runs. */
+  shardSize?: number;
+  shardWorkers?: number;
   namespaces?: number;
   /** Seconds from the first tick at which ticks run (the default schedule is every 15 s). */
   schedule?: number[];
@@ -55,9 +58,10 @@ export type TickKind = 'cold' | 'awake only' | 'all due';
 export interface TickRecord {
   atSeconds: number;
   kind: TickKind;
-  /** With shards: calls and CPU summed, wall time until the last shard finished, RSS the largest. */
+  /** The loop's tick (with fan-out: the timer's, which sends the shards). */
   measure: TickMeasure;
-  shardMeasures?: TickMeasure[];
+  /** With fan-out: each shard message as a worker evaluated it, and the tick until the last shard was done. */
+  fanOut?: { shards: ShardMeasure[]; drainMs: number; totalMs: number; duplicates: number; due: number };
   /** CPU milliseconds the local services spent during the tick (the other side of each call). */
   servicesCpuMs: Record<string, number>;
   loadAverage1m: number;
@@ -66,10 +70,11 @@ export interface TickRecord {
 export interface TickRun {
   size: number;
   concurrency: number;
-  shards: number;
   trigger: TriggerVariant;
+  /** Set for a fan-out run. */
+  fanOut?: { shardSize: number; workers: number; workerMaxRssBytes: number[]; workerCpuMs: number[] };
   ticks: TickRecord[];
-  /** The scaler process (the largest shard): peak RSS over its life, and CPU in total including start-up. */
+  /** The scaler process (with fan-out, the timer): peak RSS over its life, and CPU in total including start-up. */
   maxRssBytes: number;
   cpuMs: number;
   /** Building the runtime from the settings (parsing SCALER_TARGETS, clients), and RSS then. */
@@ -80,7 +85,6 @@ export interface TickRun {
 export interface TickSummary {
   size: number;
   concurrency: number;
-  shards: number;
   trigger: TriggerVariant;
   coldMs: number;
   /** Median over the warm ticks that evaluate every target. */
@@ -118,9 +122,46 @@ export interface TickScaleResult {
   runs: TickRun[];
   summaries: TickSummary[];
   sweep: TickSummary[];
-  fanOut: TickSummary[];
+  fanOut: FanOutSummary[];
   /** The same targets with each trigger variant (TRIGGER_VARIANTS). */
   messageAge: TickSummary[];
+}
+
+/** A fan-out run, tick by tick. */
+export interface FanOutSummary {
+  size: number;
+  shardSize: number;
+  workers: number;
+  ticks: {
+    atSeconds: number;
+    kind: TickKind;
+    /** Due targets the timer sent, in how many shards and messages. */
+    due: number;
+    shards: number;
+    messages: number;
+    /** Targets evaluated by the workers (each once), evaluated twice, and skipped as evaluated already. */
+    evaluated: number;
+    duplicates: number;
+    alreadyEvaluated: number;
+    failed: number;
+    /** The timer's tick (load, schedule, send), then until the last shard was done, from the tick's start. */
+    timerMs: number;
+    totalMs: number;
+    timerCpuMs: number;
+    /** Per shard message: CPU, wall, targets; state rows saved in how many transactions. */
+    shardCpuMs: { max: number; mean: number };
+    shardWallMs: { max: number; mean: number };
+    shardTargets: { max: number; min: number };
+    saves: { rows: number; transactions: number; singleRequests: number; perShardTransactions: number };
+    /** Calls per evaluated target, all shards together. */
+    perTarget: { queueReads: number; kubeReads: number; stateLoads: number };
+    servicesCpuMs: Record<string, number>;
+    loadAverage1m: number;
+  }[];
+  /** Peak RSS of each worker process over the run (each holds one shard at a time), and the timer's. */
+  workerMaxRssMB: number[];
+  timerMaxRssMB: number;
+  workerCpuMs: number[];
 }
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
@@ -206,94 +247,81 @@ function targetsOf(bench: Workbench, size: number, trigger: TriggerVariant): unk
   });
 }
 
-const sumRecords = (records: Record<string, number>[]): Record<string, number> =>
-  records.reduce<Record<string, number>>((sum, r) => {
-    for (const [k, v] of Object.entries(r)) sum[k] = (sum[k] ?? 0) + v;
-    return sum;
-  }, {});
-
-/** The shards' measures as one tick: counts and CPU summed, wall time the parent's, RSS the largest. */
-function mergeShards(measures: TickMeasure[], wallMs: number): TickMeasure {
-  if (measures.length === 1) return measures[0]!;
-  const sum = (f: (m: TickMeasure) => number): number => measures.reduce((s, m) => s + f(m), 0);
-  const slowest = (f: (m: TickMeasure) => Latency): Latency => measures.map(f).reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
-  return {
-    wallMs,
-    cpuMs: sum((m) => m.cpuMs),
-    evaluated: sum((m) => m.evaluated),
-    skipped: sum((m) => m.skipped),
-    scaled: sum((m) => m.scaled),
-    failed: sum((m) => m.failed),
-    errors: measures.flatMap((m) => m.errors).slice(0, 3),
-    calls: sumRecords(measures.map((m) => ({ ...m.calls }))) as unknown as PortCalls,
-    http: sumRecords(measures.map((m) => m.http)),
-    latency: {
-      queueRead: slowest((m) => m.latency.queueRead),
-      kubeRead: slowest((m) => m.latency.kubeRead),
-      kubeWrite: slowest((m) => m.latency.kubeWrite),
-      stateLoadAll: slowest((m) => m.latency.stateLoadAll),
-      stateSave: slowest((m) => m.latency.stateSave),
-      stateBatch: slowest((m) => m.latency.stateBatch),
-    },
-    rssBytes: Math.max(...measures.map((m) => m.rssBytes)),
-    heapUsedBytes: Math.max(...measures.map((m) => m.heapUsedBytes)),
-  };
-}
-
 interface RunSpec {
   size: number;
   concurrency: number;
-  shards: number;
   schedule: number[];
+  /** A timer process with SCALER_SHARD_SIZE, and this many shard worker processes. */
+  fanOut?: { shardSize: number; workers: number };
   trigger?: TriggerVariant;
 }
 
 async function runScaler(services: LocalServices, bench: Workbench, worker: string, spec: RunSpec, options: TickScaleOptions, log: (line: string) => void): Promise<TickRun> {
-  const { size, concurrency, shards, schedule, trigger = 'length' } = spec;
+  const { size, concurrency, schedule, fanOut, trigger = 'length' } = spec;
   await bench.reset(size);
   const settings: Record<string, string> = {
     SCALER_LOCAL_DEVELOPMENT: 'true',
     AzureWebJobsStorage: services.azurite.connectionString,
     QUEUES: services.azurite.connectionString,
-    SCALER_STATE_TABLE: `tick${size}c${concurrency}s${shards}${Math.random().toString(36).slice(2, 8)}`,
+    SCALER_STATE_TABLE: `tick${size}c${concurrency}${fanOut ? `s${fanOut.shardSize}` : ''}${Math.random().toString(36).slice(2, 8)}`,
     SCALER_CLUSTERS: JSON.stringify({ test: clusterEntry(services.controlPlane) }),
     // Too big for an environment variable at 5,000 targets: sent over IPC instead.
     SCALER_TARGETS: JSON.stringify(targetsOf(bench, size, trigger)),
     SCALER_CONCURRENCY: String(concurrency),
+    // A shard message lives one schedule period: every 10 minutes here, so that each shard of this
+    // machine's slow ticks is taken and measured (every 15 s in Azure, where shards run in parallel).
+    ...(fanOut ? { SCALER_SHARD_SIZE: String(fanOut.shardSize), SCALER_SHARD_QUEUE: `shards-${Math.random().toString(36).slice(2, 8)}`, SCALER_SCHEDULE: '0 */10 * * * *' } : {}),
   };
-  const label = `${size} targets, concurrency ${concurrency}${shards > 1 ? `, ${shards} shards` : ''}${trigger === 'length' ? '' : `, ${trigger}`}`;
-  const scalers = Array.from({ length: shards }, () => new ScalerProcess(worker, [...(options.nodeFlags ?? []), ...(options.liveHeap ? ['--expose-gc'] : [])]));
+  const label = `${size} targets, concurrency ${concurrency}${fanOut ? `, shards of ${fanOut.shardSize}, ${fanOut.workers} workers` : ''}${trigger === 'length' ? '' : `, ${trigger}`}`;
+  const execArgv = [...(options.nodeFlags ?? []), ...(options.liveHeap ? ['--expose-gc'] : [])];
+  const scaler = new ScalerProcess(worker, execArgv);
+  const workers = Array.from({ length: fanOut?.workers ?? 0 }, () => new ScalerProcess(worker, execArgv));
   try {
-    const ready = await Promise.all(scalers.map((s, index) => s.request({ type: 'init', settings, ports: services.ports, shard: { index, count: shards } }, 'ready')));
+    const [ready] = await Promise.all([scaler, ...workers].map((s) => s.request({ type: 'init', settings, ports: services.ports }, 'ready')));
     const ticks: TickRecord[] = [];
     for (const atSeconds of schedule) {
+      const now = T0 + atSeconds * 1000;
       const before = Object.fromEntries(Object.entries(services.pids).map(([name, pid]) => [name, cpuOf(pid)]));
-      const profile = options.profileDir && join(options.profileDir, `${size}-c${concurrency}-t${atSeconds}`);
+      const profile = options.profileDir && join(options.profileDir, `${size}-c${concurrency}-t${atSeconds}.cpuprofile`);
       const started = performance.now();
-      const replies = await Promise.all(scalers.map((s, i) =>
-        s.request({ type: 'tick', now: T0 + atSeconds * 1000, ...(profile ? { profile: `${profile}${shards > 1 ? `-s${i}` : ''}.cpuprofile` } : {}) }, 'tick')));
-      const wallMs = Math.round(performance.now() - started);
+      const { measure } = await scaler.request({ type: 'tick', now, ...(profile ? { profile } : {}) }, 'tick');
+      let shardRecord: TickRecord['fanOut'];
+      if (measure.fannedOut) {
+        const drainStart = performance.now();
+        const drained = await Promise.all(workers.map((w) => w.request({ type: 'drain', now }, 'drained')));
+        const shards = drained.flatMap((d) => d.shards);
+        const keys = shards.flatMap((m) => m.keys);
+        // The keys only serve the count of duplicates: the results file keeps the figures.
+        shardRecord = { shards: shards.map((m) => ({ ...m, keys: [] })), drainMs: Math.round(performance.now() - drainStart), totalMs: Math.round(performance.now() - started), duplicates: keys.length - new Set(keys).size, due: measure.fannedOut.targets };
+      }
       const servicesCpuMs = Object.fromEntries(Object.entries(services.pids).map(([name, pid]) => [name, cpuOf(pid) - before[name]!]));
-      const measure = mergeShards(replies.map((r) => r.measure), wallMs);
-      ticks.push({ atSeconds, kind: tickKind(atSeconds), measure, ...(shards > 1 ? { shardMeasures: replies.map((r) => r.measure) } : {}), servicesCpuMs, loadAverage1m: loadavg()[0]! });
+      ticks.push({ atSeconds, kind: tickKind(atSeconds), measure, ...(shardRecord ? { fanOut: shardRecord } : {}), servicesCpuMs, loadAverage1m: loadavg()[0]! });
       const live = measure.liveHeapBytes === undefined ? '' : `, live heap ${Math.round(measure.liveHeapBytes / 1048576)} MB`;
-      log(`  ${label}, t=${atSeconds}s (${tickKind(atSeconds)}): ${measure.wallMs} ms, ${measure.evaluated} evaluated, ${measure.scaled} scaled, ${measure.failed} failed, `
-        + `scaler CPU ${measure.cpuMs} ms, RSS ${Math.round(measure.rssBytes / 1048576)} MB${live}${measure.errors.length ? `; ${measure.errors[0]}` : ''}`);
+      if (shardRecord) {
+        const s = shardRecord.shards;
+        log(`  ${label}, t=${atSeconds}s (${tickKind(atSeconds)}): ${shardRecord.totalMs} ms to the last shard (timer ${measure.wallMs} ms: ${shardRecord.due} due in ${s.length} shard messages); `
+          + `${s.reduce((n, m) => n + m.evaluated, 0)} evaluated, ${shardRecord.duplicates} twice, ${s.reduce((n, m) => n + m.failed, 0)} failed; `
+          + `shard CPU max ${Math.max(...s.map((m) => m.cpuMs))} ms, RSS max ${Math.round(Math.max(...s.map((m) => m.rssBytes)) / 1048576)} MB; load ${loadavg()[0]!.toFixed(2)}`
+          + `${s.some((m) => m.errors.length) ? `; ${s.flatMap((m) => m.errors)[0]}` : ''}`);
+      } else {
+        log(`  ${label}, t=${atSeconds}s (${tickKind(atSeconds)}): ${measure.wallMs} ms, ${measure.evaluated} evaluated, ${measure.scaled} scaled, ${measure.failed} failed, `
+          + `scaler CPU ${measure.cpuMs} ms, RSS ${Math.round(measure.rssBytes / 1048576)} MB${live}${measure.errors.length ? `; ${measure.errors[0]}` : ''}`);
+      }
     }
-    const exits = await Promise.all(scalers.map((s) => s.request({ type: 'exit' }, 'exit')));
+    const [exit, ...workerExits] = await Promise.all([scaler, ...workers].map((s) => s.request({ type: 'exit' }, 'exit')));
     return {
       size,
       concurrency,
-      shards,
       trigger,
+      ...(fanOut ? { fanOut: { ...fanOut, workerMaxRssBytes: workerExits.map((e) => e.maxRssBytes), workerCpuMs: workerExits.map((e) => e.cpuMs) } } : {}),
       ticks,
-      maxRssBytes: Math.max(...exits.map((e) => e.maxRssBytes)),
-      cpuMs: exits.reduce((s, e) => s + e.cpuMs, 0),
-      runtimeSetupMs: Math.max(...ready.map((r) => r.setupMs)),
-      readyRssBytes: Math.max(...ready.map((r) => r.rssBytes)),
+      maxRssBytes: exit!.maxRssBytes,
+      cpuMs: exit!.cpuMs,
+      runtimeSetupMs: ready!.setupMs,
+      readyRssBytes: ready!.rssBytes,
     };
   } finally {
-    await Promise.all(scalers.map((s) => s.stop()));
+    await Promise.all([scaler, ...workers].map((s) => s.stop()));
   }
 }
 
@@ -318,7 +346,6 @@ export function summarize(run: TickRun): TickSummary {
   return {
     size: run.size,
     concurrency: run.concurrency,
-    shards: run.shards,
     trigger: run.trigger,
     coldMs: cold.measure.wallMs,
     warmAllDueMs,
@@ -342,6 +369,47 @@ export function summarize(run: TickRun): TickSummary {
   };
 }
 
+const stats = (xs: number[]): { max: number; mean: number } => ({ max: Math.max(0, ...xs), mean: Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) });
+
+export function summarizeFanOut(run: TickRun): FanOutSummary {
+  const fanOut = run.fanOut!;
+  return {
+    size: run.size,
+    shardSize: fanOut.shardSize,
+    workers: fanOut.workers,
+    ticks: run.ticks.map((t) => {
+      const shards = t.fanOut?.shards ?? [];
+      const sum = (f: (m: ShardMeasure) => number): number => shards.reduce((n, m) => n + f(m), 0);
+      const evaluated = sum((m) => m.evaluated);
+      const transactions = sum((m) => m.calls.stateBatches);
+      return {
+        atSeconds: t.atSeconds,
+        kind: t.kind,
+        due: t.fanOut?.due ?? t.measure.evaluated,
+        shards: t.measure.fannedOut?.shards ?? 0,
+        messages: t.measure.fannedOut?.messages ?? 0,
+        evaluated: t.fanOut ? evaluated - t.fanOut.duplicates : t.measure.evaluated,
+        duplicates: t.fanOut?.duplicates ?? 0,
+        alreadyEvaluated: sum((m) => m.alreadyEvaluated),
+        failed: sum((m) => m.failed) + t.measure.failed,
+        timerMs: t.measure.wallMs,
+        totalMs: t.fanOut?.totalMs ?? t.measure.wallMs,
+        timerCpuMs: t.measure.cpuMs,
+        shardCpuMs: stats(shards.map((m) => m.cpuMs)),
+        shardWallMs: stats(shards.map((m) => m.wallMs)),
+        shardTargets: { max: Math.max(0, ...shards.map((m) => m.evaluated)), min: shards.length ? Math.min(...shards.map((m) => m.evaluated)) : 0 },
+        saves: { rows: sum((m) => m.calls.stateBatchRows + m.calls.stateSaves), transactions, singleRequests: sum((m) => m.calls.stateSaves), perShardTransactions: round2(transactions / Math.max(1, shards.length)) },
+        perTarget: { queueReads: round2(sum((m) => m.calls.queueReads) / Math.max(1, evaluated)), kubeReads: round2(sum((m) => m.calls.kubeReads) / Math.max(1, evaluated)), stateLoads: round2(sum((m) => m.calls.stateLoads) / Math.max(1, evaluated)) },
+        servicesCpuMs: t.servicesCpuMs,
+        loadAverage1m: round2(t.loadAverage1m),
+      };
+    }),
+    workerMaxRssMB: fanOut.workerMaxRssBytes.map(mb),
+    timerMaxRssMB: mb(run.maxRssBytes),
+    workerCpuMs: fanOut.workerCpuMs,
+  };
+}
+
 function depthMix(size: number): TickScaleResult['depths'] {
   const depths = Array.from({ length: size }, (_, j) => depthOf(j));
   const empty = depths.filter((d) => d === 0).length;
@@ -354,8 +422,9 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
   const concurrencies = options.concurrencies ?? [16, 32, 64, 128];
   const sweepSize = options.sweepSize ?? 1000;
   const fanOutSizes = options.fanOutSizes ?? [1000, 5000];
+  const shardSize = options.shardSize ?? 800;
+  const shardWorkers = options.shardWorkers ?? 3;
   const ageSizes = options.ageSizes ?? [1000];
-  const shards = options.shards ?? 2;
   const namespaces = options.namespaces ?? 10;
   const schedule = options.schedule ?? [0, 15, 30, 45, 60];
   const log = options.log ?? ((line: string) => console.error(line));
@@ -380,13 +449,13 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
     const fanOutRuns: TickRun[] = [];
     const ageRuns: TickRun[] = [];
     // In ascending size: the sweep, the fan-out and the trigger variants of a size run right after it.
-    for (const size of [...new Set([...sizes, ...(concurrencies.length > 0 ? [sweepSize] : []), ...(shards > 1 ? fanOutSizes : []), ...ageSizes])].sort((a, b) => a - b)) {
-      if (sizes.includes(size)) runs.push(await run({ size, concurrency: 32, shards: 1, schedule }));
-      if (size === sweepSize) for (const concurrency of concurrencies) sweepRuns.push(await run({ size, concurrency, shards: 1, schedule: schedule.slice(0, 3) }));
-      if (shards > 1 && fanOutSizes.includes(size)) fanOutRuns.push(await run({ size, concurrency: 32, shards, schedule: schedule.slice(0, 3) }));
+    for (const size of [...new Set([...sizes, ...(concurrencies.length > 0 ? [sweepSize] : []), ...fanOutSizes, ...ageSizes])].sort((a, b) => a - b)) {
+      if (sizes.includes(size)) runs.push(await run({ size, concurrency: 32, schedule }));
+      if (size === sweepSize) for (const concurrency of concurrencies) sweepRuns.push(await run({ size, concurrency, schedule: schedule.slice(0, 3) }));
+      if (fanOutSizes.includes(size)) fanOutRuns.push(await run({ size, concurrency: 32, schedule: schedule.slice(0, 3), fanOut: { shardSize, workers: shardWorkers } }));
       // One after the other on the same fixtures, so the three compare at one load.
       if (ageSizes.includes(size)) {
-        for (const trigger of Object.keys(TRIGGER_VARIANTS) as TriggerVariant[]) ageRuns.push(await run({ size, concurrency: 32, shards: 1, schedule: schedule.slice(0, 3), trigger }));
+        for (const trigger of Object.keys(TRIGGER_VARIANTS) as TriggerVariant[]) ageRuns.push(await run({ size, concurrency: 32, schedule: schedule.slice(0, 3), trigger }));
       }
     }
     return {
@@ -395,7 +464,7 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
       runs: [...runs, ...sweepRuns, ...fanOutRuns, ...ageRuns],
       summaries: runs.map(summarize),
       sweep: sweepRuns.map(summarize),
-      fanOut: fanOutRuns.map(summarize),
+      fanOut: fanOutRuns.map(summarizeFanOut),
       messageAge: ageRuns.map(summarize),
     };
   } finally {

@@ -1,6 +1,7 @@
-// Timer trigger: the evaluation loop, on the SCALER_SCHEDULE app setting (NCRONTAB).
+// Timer trigger: the evaluation loop, on the SCALER_SCHEDULE app setting (NCRONTAB); not in the
+// shard workers' app, whose instances scale out (a second timer would tick twice).
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { hostSchedule, hostTick } from '../shared/runtime/host.js';
+import { hostIsShardWorker, hostSchedule, hostTick } from '../shared/runtime/host.js';
 
 export async function evaluate(_timer: Timer, context: InvocationContext): Promise<void> {
   const { summary, warnings } = await hostTick();
@@ -8,4 +9,4 @@ export async function evaluate(_timer: Timer, context: InvocationContext): Promi
   context.log(summary);
 }
 
-app.timer('evaluate', { schedule: hostSchedule(), handler: evaluate });
+if (!hostIsShardWorker()) app.timer('evaluate', { schedule: hostSchedule(), handler: evaluate });

@@ -134,6 +134,17 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('SCALER_SHARD_SIZE (docs/configuration.md, "Fan-out"): empty, every tick is evaluated by the timer itself; a number (50-5000, e.g. \'800\'), ticks with more due targets fan out to a second function app, the shard workers, one Flex instance per shard.')
+param scalerShardSize string = ''
+
+@description('SCALER_SHARD_QUEUE: the queue in the host storage account that carries the shards.')
+param shardQueueName string = 'scaler-shards'
+
+@description('The shard workers\' app: the most instances it may run at once (one per shard message: at least the shard count, ceil(targets / SCALER_SHARD_SIZE)).')
+@minValue(40)
+@maxValue(1000)
+param shardMaximumInstanceCount int = 40
+
 @description('Action groups notified by the alert rules (resource ids). Empty: the alerts only show in the portal.')
 param alertActionGroupIds string[] = []
 
@@ -273,7 +284,61 @@ module api 'app/api.bicep' = {
     wakeAccountNames: wakeAccounts
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    scalerShardSize: scalerShardSize
+    shardQueueName: shardQueueName
   }
+}
+
+// The shard workers (fan-out): the same package and settings as `api`, running the shard function
+// alone, one shard message per instance (batchSize 1, no second batch), on 512 MB instances with
+// V8's heap capped at 256 MB: a worker with 10,000 targets and shards of 800 then peaked at
+// 320-333 MB, against up to 643 MB uncapped (bench/README.md, "Fan-out"). Its own app because
+// host.json's queue settings are per app (the wake queues take 32 at a time).
+module shardWorkers 'app/api.bicep' = if (!empty(scalerShardSize)) {
+  name: 'shard-workers'
+  scope: rg
+  params: {
+    name: '${appName}-shards'
+    serviceName: 'scaler-shards'
+    location: location
+    tags: tags
+    appServicePlanId: appServicePlan.outputs.resourceId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    hostIdentityId: hostIdentity.outputs.resourceId
+    hostIdentityClientId: hostIdentity.outputs.clientId
+    scalerIdentityId: scalerIdentity.outputs.resourceId
+    scalerIdentityClientId: scalerIdentity.outputs.clientId
+    applicationInsightsName: monitoring.outputs.name
+    scalerTargets: scalerTargets
+    scalerClusters: scalerClusters
+    scalerSchedule: scalerSchedule
+    stateTableName: stateTableName
+    wakeAccountNames: []
+    maximumInstanceCount: shardMaximumInstanceCount
+    instanceMemoryMB: 512
+    scalerShardSize: scalerShardSize
+    shardQueueName: shardQueueName
+    roleSettings: {
+      SCALER_SHARD_WORKER: 'true'
+      AzureFunctionsJobHost__extensions__queues__batchSize: '1'
+      AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0'
+      languageWorkers__node__arguments: '--max-old-space-size=256'
+    }
+  }
+}
+
+// The shard queue and its -poison queue, consumed and written by the host identity (the timer
+// sends, the shard workers receive).
+module shardQueue 'app/wake-queues.bicep' = if (!empty(scalerShardSize)) {
+  name: 'shard-queue'
+  scope: rg
+  params: {
+    accountName: hostStorageName
+    queueNames: [shardQueueName]
+    principalId: hostIdentity.outputs.principalId
+  }
+  dependsOn: [storage]
 }
 
 module dashboards 'app/monitoring.bicep' = {
@@ -378,6 +443,8 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_NAME string = api.outputs.name
 output SERVICE_SCALER_NAME string = api.outputs.name
+@description('The shard workers\' app (fan-out), publish the same package to it; empty without SCALER_SHARD_SIZE.')
+output SHARD_WORKERS_APP_NAME string = empty(scalerShardSize) ? '' : '${appName}-shards'
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.name
 output HOST_IDENTITY_CLIENT_ID string = hostIdentity.outputs.clientId
 output SCALER_IDENTITY_CLIENT_ID string = scalerIdentity.outputs.clientId

@@ -7,8 +7,8 @@ import { Cron } from 'croner';
 import { loadConfig, type Config, type Settings } from '../../shared/config/index.js';
 import { messageOf } from '../../shared/errors/index.js';
 import {
-  createEvaluationLoop, createRuntime, createWaker, DEFAULT_SCHEDULE, failedEvaluation, pollQueue, queueTriggerSettings, summarize,
-  targetKey, wakeQueueClients, wakeQueuesOf, type EvaluationLoop, type Runtime, type TickResult,
+  createEvaluationLoop, createRuntime, createWaker, DEFAULT_SCHEDULE, evaluateShard, failedEvaluation, pollQueue, queueTriggerSettings, shardQueueClients,
+  summarize, summarizeShard, targetKey, tickWarnings, wakeQueueClients, wakeQueuesOf, type EvaluationLoop, type Runtime, type TickResult,
 } from '../../shared/runtime/index.js';
 import { createJsonLinesTelemetry, type Telemetry } from '../../shared/telemetry/index.js';
 import type { DevelopmentStorage } from '../../local/development-storage.js';
@@ -20,14 +20,18 @@ import { AZURITE_FOLDER, developmentStorageKeys, ensureDevelopmentStorage } from
 import { SETTINGS_POLL_MS, watchSettingsFiles } from '../run/settings-watch.js';
 
 const DEFAULT_SETTINGS_FILE = 'local.settings.json';
+/** Shard workers polling the shard queue when ticks fan out (SCALER_SHARD_SIZE), one shard at a time each. */
+const DEFAULT_SHARD_WORKERS = 2;
 
-const HELP = `Usage: aks-queue-scaler run ${INPUT_USAGE} [--once] [--json]
+const HELP = `Usage: aks-queue-scaler run ${INPUT_USAGE} [--once] [--json] [--shard-workers N]
 
 Runs the scaler locally, outside the Functions host: the evaluation loop runs at once and then
 on SCALER_SCHEDULE (default "${DEFAULT_SCHEDULE}", six-field NCRONTAB with seconds, in UTC as
 the Functions timer reads it, at most every 5 s; never overlapping itself), one line per
 decision with its reason, and every wake queue is polled as the Functions host polls it
-(host.json: back-off up to maxPollingInterval, maxDequeueCount, <queue>-poison).
+(host.json: back-off up to maxPollingInterval, maxDequeueCount, <queue>-poison). With
+SCALER_SHARD_SIZE, a tick with more due targets fans out to the shard queue, and shard workers
+poll it here as the shard workers' app does in Azure: one shard message at a time each.
 
 Settings come from local.settings.json "Values" (or --settings FILE) under the environment,
 which wins. They are reloaded when a file they come from changes (checked every
@@ -44,7 +48,9 @@ keeps its data in ${AZURITE_FOLDER}/ of the current folder (state and queues sur
 
 Options:
 ${INPUT_HELP}
-  --once            run one evaluation and exit
+  --once            run one evaluation and exit (evaluated here, never fanned out)
+  --shard-workers N shard workers polling the shard queue when SCALER_SHARD_SIZE is set
+                    (default ${DEFAULT_SHARD_WORKERS})
   --json            one JSON line per decision on standard output: the ScaleDecision event,
                     which \`aks-queue-scaler explain\` replays as it is; everything else goes
                     to standard error
@@ -124,6 +130,22 @@ async function pollWakeQueues(runtime: Runtime, signal: AbortSignal, log: (line:
   });
 }
 
+/** Shard workers: each polls the shard queue as the shard workers' app does (batchSize 1), handing messages to evaluateShard. */
+async function pollShardQueue(runtime: Runtime, workers: number, signal: AbortSignal, log: (line: string) => void): Promise<Promise<void>[]> {
+  if (!runtime.shardQueue) return [];
+  const settings = { ...queueTriggerSettings(await readHostJson()), batchSize: 1 };
+  const { queue, poison } = shardQueueClients(runtime.settings, runtime.credentialFor);
+  await queue.createIfNotExists();
+  log(`ticks with more than ${runtime.shardQueue.shardSize} due targets fan out to queue ${queue.name}: ${workers} shard worker(s) polling it`);
+  return Array.from({ length: workers }, () =>
+    pollQueue(queue, poison, settings, async (body) => {
+      const result = await evaluateShard(runtime, body.toString('utf8'));
+      for (const warning of tickWarnings(result)) log(`warning: ${warning}`);
+      log(summarizeShard(result));
+    }, signal),
+  );
+}
+
 /** The files the settings come from, which are watched for changes. */
 function settingsFiles(options: InputOptions): string[] {
   return [options.settings ?? DEFAULT_SETTINGS_FILE, options.targets, options.clusters].filter((f): f is string => f !== undefined);
@@ -143,9 +165,14 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the scaler locally on its schedule (with no settings: a built-in sample; Ctrl-C stops)',
   async run(args) {
-    const line = parseCommandLine(args, { ...INPUT_OPTIONS, once: { type: 'boolean' }, json: { type: 'boolean' } }, HELP, noPositionals);
+    const workersOf = (value: string | undefined): number => (value === undefined ? DEFAULT_SHARD_WORKERS : /^\d+$/.test(value) ? Number(value) : NaN);
+    const line = parseCommandLine(args, { ...INPUT_OPTIONS, once: { type: 'boolean' }, json: { type: 'boolean' }, 'shard-workers': { type: 'string' } }, HELP, (parsed) => {
+      const workers = workersOf(parsed.values['shard-workers']);
+      return noPositionals(parsed) ?? (workers >= 1 && workers <= 64 ? undefined : `--shard-workers ${parsed.values['shard-workers']}: not a whole number from 1 to 64`);
+    });
     if (typeof line === 'number') return line;
     const options = line.values;
+    const shardWorkers = workersOf(options['shard-workers']);
     const output: Output = {
       json: options.json === true,
       log: (text) => void (options.json ? process.stderr : process.stdout).write(`${text}\n`),
@@ -189,13 +216,15 @@ export const runCommand: Command = {
       const start = async (next: Settings, only?: ReadonlySet<string>, startedAt?: number): Promise<Session> => {
         // The hint reads the runtime, which the telemetry is given to: it is called only once it exists.
         const runtime: Runtime = createRuntime(next, { telemetry: telemetryFor(output, () => runtime), ...(startedAt === undefined ? {} : { startedAt }) });
+        // One evaluation and exit: nothing would be left to take the shards.
+        if (options.once) runtime.shardQueue = undefined;
         const loop = createEvaluationLoop(runtime);
         const s: Session = { runtime, loop, running: Promise.resolve(), stopSchedule: async () => {} };
         if (options.once || runtime.targets.length === 0) return s;
         const schedule = runtime.config.schedule;
         const pollers = new AbortController();
         const cron = new Cron(schedule, { protect: true, timezone: 'UTC', mode: '6-part' }, async () => void (await tick(s)));
-        const polling = await pollWakeQueues(runtime, pollers.signal, log);
+        const polling = [...await pollWakeQueues(runtime, pollers.signal, log), ...await pollShardQueue(runtime, shardWorkers, pollers.signal, log)];
         s.stopSchedule = async () => {
           cron.stop();
           pollers.abort();

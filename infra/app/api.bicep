@@ -30,6 +30,16 @@ param wakeAccountNames string[]
 param maximumInstanceCount int
 param instanceMemoryMB int
 
+@description('SCALER_SHARD_SIZE: empty, every tick is evaluated by the timer itself (docs/configuration.md, "Fan-out").')
+param scalerShardSize string = ''
+@description('SCALER_SHARD_QUEUE: the shard messages\' queue in the host storage account.')
+param shardQueueName string = 'scaler-shards'
+
+@description('The azd service this app is: scaler (timer and wake queues) or scaler-shards (the shard workers).')
+param serviceName string = 'scaler'
+@description('Settings of this app\'s role on top of the scaler\'s: the shard workers\' app sets SCALER_SHARD_WORKER and a queue batch of 1.')
+param roleSettings object = {}
+
 var storageSuffix = environment().suffixes.storage
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -62,6 +72,8 @@ var scalerSettings = {
   SCALER_CLUSTERS: scalerClusters
   SCALER_SCHEDULE: scalerSchedule
   SCALER_STATE_TABLE: stateTableName
+  SCALER_SHARD_SIZE: scalerShardSize
+  SCALER_SHARD_QUEUE: shardQueueName
 }
 
 // A wake queue in another account is consumed through the connection SCALER_WAKE_<account>,
@@ -75,7 +87,7 @@ var wakeSettings = reduce(wakeAccountNames, {}, (settings, account) => union(set
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
-  tags: union(tags, { 'azd-service-name': 'scaler' })
+  tags: union(tags, { 'azd-service-name': serviceName })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -115,7 +127,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(hostStorageSettings, telemetrySettings, scalerSettings, wakeSettings)
+    properties: union(hostStorageSettings, telemetrySettings, scalerSettings, wakeSettings, roleSettings)
   }
 }
 

@@ -5,11 +5,12 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { clientId, GUID, keyValuePairs, parseConfig, serviceUrl, show, type Settings } from '../schema/index.js';
-import { accountNameSchema, parseConnectionString } from '../sources/index.js';
+import { accountNameSchema, parseConnectionString, queueNameSchema } from '../sources/index.js';
 
 export const DEFAULT_SCHEDULE = '*/15 * * * * *';
 export const DEFAULT_STATE_TABLE = 'scalerstate';
 export const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_SHARD_QUEUE = 'scaler-shards';
 /**
  * The fastest schedule allowed: two ticks at least this far apart. The state row of a target
  * keeps one recommendation per tick over its stabilization window (up to an hour), and its size
@@ -31,6 +32,18 @@ const concurrency = z.string().transform((v, ctx) => {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (n >= 1 && n <= 1000) return n;
   ctx.addIssue({ code: 'custom', message: `${show(v)} is not a whole number from 1 to 1000` });
+  return z.NEVER;
+});
+
+/**
+ * Targets per shard, about (a stable hash shares them out): what one shard worker evaluates in a
+ * tick. A shard of ~800 costs ~2 s of CPU (bench/README.md, "Fan-out"); below 50 the queue hop
+ * costs more than it saves.
+ */
+const shardSize = z.string().transform((v, ctx) => {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (n >= 50 && n <= 5000) return n;
+  ctx.addIssue({ code: 'custom', message: `${show(v)} is not a whole number from 50 to 5000` });
   return z.NEVER;
 });
 
@@ -73,6 +86,16 @@ function shortestGap(fields: string[]): number {
   const nextMinute = [...minutes].some((m) => minutes.has(m + 1)) || (minutes.has(59) && minutes.has(0) && consecutive(hours, 23));
   if (nextMinute) gap = Math.min(gap, 60 - seconds.at(-1)! + seconds[0]!);
   return gap;
+}
+
+/**
+ * The shortest time between two ticks of a schedule that passed the check, in seconds, over its
+ * next 20 ticks (of a day in 2000): a shard message lives this long.
+ */
+export function tickPeriodSeconds(checkedSchedule: string): number {
+  const runs = new Cron(checkedSchedule, { paused: true, mode: '6-part', timezone: 'UTC' }).nextRuns(20, new Date(Date.UTC(2000, 0, 1)));
+  const gaps = runs.slice(1).map((run, i) => (run.getTime() - runs[i]!.getTime()) / 1000);
+  return Math.max(1, Math.min(...gaps));
 }
 
 /** Six-field NCRONTAB as the Functions timer takes it (seconds first, UTC), checked by croner. */
@@ -142,6 +165,9 @@ const scalarRules = {
   SCALER_CONCURRENCY: { schema: concurrency, instead: DEFAULT(String(DEFAULT_CONCURRENCY)) },
   SCALER_SCHEDULE: { schema: schedule, instead: DEFAULT(DEFAULT_SCHEDULE) },
   SCALER_STATE_TABLE: { schema: tableName, instead: DEFAULT(DEFAULT_STATE_TABLE) },
+  SCALER_SHARD_SIZE: { schema: shardSize, instead: `${IGNORED}: every tick is evaluated by the timer itself` },
+  SCALER_SHARD_QUEUE: { schema: queueNameSchema, instead: DEFAULT(DEFAULT_SHARD_QUEUE) },
+  SCALER_SHARD_WORKER: { schema: flag, instead: 'counts as false: this app runs the timer and the wake queues' },
   AZURE_CLIENT_ID: { schema: clientId, instead: `${IGNORED}: the system-assigned identity is used` },
   APPLICATIONINSIGHTS_CONNECTION_STRING: { schema: appInsightsConnection, instead: `${IGNORED}: decisions are written to stdout as JSON lines` },
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: { schema: appInsightsAuthentication, instead: `${IGNORED}: telemetry is sent without Microsoft Entra authentication` },
@@ -179,6 +205,12 @@ export interface AppSettings {
   schedule: string;
   /** SCALER_STATE_TABLE. */
   stateTable: string;
+  /** SCALER_SHARD_SIZE: a tick with more due targets fans out to shard workers; absent, never. */
+  shardSize?: number | undefined;
+  /** SCALER_SHARD_QUEUE: the shard messages' queue, in the app's own storage (AzureWebJobsStorage). */
+  shardQueue: string;
+  /** SCALER_SHARD_WORKER: this app is the shard workers' (the shard function only, no timer or wake queues). */
+  shardWorker: boolean;
   /** AZURE_CLIENT_ID: the default user-assigned identity. */
   clientId?: string | undefined;
   appInsightsConnectionString?: string | undefined;
@@ -226,6 +258,9 @@ export function checkAppSettings(settings: Settings): { values: AppSettings; err
     concurrency: scalar('SCALER_CONCURRENCY') ?? DEFAULT_CONCURRENCY,
     schedule: scalar('SCALER_SCHEDULE') ?? DEFAULT_SCHEDULE,
     stateTable: scalar('SCALER_STATE_TABLE') ?? DEFAULT_STATE_TABLE,
+    shardSize: scalar('SCALER_SHARD_SIZE'),
+    shardQueue: scalar('SCALER_SHARD_QUEUE') ?? DEFAULT_SHARD_QUEUE,
+    shardWorker: scalar('SCALER_SHARD_WORKER') ?? false,
     clientId: scalar('AZURE_CLIENT_ID'),
     appInsightsConnectionString: scalar('APPLICATIONINSIGHTS_CONNECTION_STRING'),
     appInsightsAuthentication: scalar('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),

@@ -1,11 +1,22 @@
 // The evaluation loop's tick: load every state row in one query, evaluate the targets that are
-// due, concurrently with a bound, each isolated from the others' failures.
+// due, concurrently with a bound, each isolated from the others' failures. Past SCALER_SHARD_SIZE
+// due targets the tick fans out instead: one message per shard on the shard queue, each
+// evaluated by a shard worker (evaluateShard) on an instance of its own.
 import pLimit from 'p-limit';
 import type { Target } from '../config/index.js';
 import { messageOf } from '../errors/index.js';
 import { batchSaves, canSaveBatch, type StateStore, type StoredRecord } from '../state/index.js';
-import { evaluateTarget, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
+import { evaluatedInTick, evaluateTarget, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
+import { parseShardMessage, partition, shardCount, shardMessages, type ShardMessage } from './shards.js';
 import { specFingerprint, targetKey, type ConfiguredTarget } from './targets.js';
+
+/** Where a tick's shards go when it fans out (wiring.ts: the shard queue). */
+export interface ShardQueue {
+  /** A tick with more due targets than this fans out, in shards of about this many of the configured targets. */
+  shardSize: number;
+  /** Sends one shard message, to expire before the next tick would supersede it. */
+  send(text: string): Promise<void>;
+}
 
 export interface TickDeps extends TargetDeps {
   targets: ConfiguredTarget[];
@@ -18,6 +29,18 @@ export interface TickDeps extends TargetDeps {
    * next tick, as KEDA's scale loops all poll at once when the operator starts. Absent: never.
    */
   startedAt?: number | undefined;
+  /** Set when ticks may fan out (SCALER_SHARD_SIZE). */
+  shardQueue?: ShardQueue | undefined;
+}
+
+/** What a tick that fanned out sent. */
+export interface FanOut {
+  /** Due targets handed to shard workers. */
+  targets: number;
+  shards: number;
+  messages: number;
+  /** Messages that could not be sent (their targets wait for the next tick; said as failures). */
+  failed: number;
 }
 
 export interface TickResult {
@@ -28,6 +51,8 @@ export interface TickResult {
   deletedRows?: string[];
   /** Set when the tick could not run at all (the state could not be loaded). */
   error?: string;
+  /** Set when the tick fanned out: `evaluated` is then empty, the shard workers evaluate. */
+  fannedOut?: FanOut;
 }
 
 /**
@@ -118,6 +143,68 @@ export interface TickOptions {
   only?: ReadonlySet<string>;
 }
 
+/**
+ * A tick's id: its start, or 1 ms after the latest id a row holds when that is later (a timer on an
+ * instance whose clock is behind), so that ids only grow and a row's lastTick tells a later tick
+ * from an earlier one (evaluatedInTick).
+ */
+export function tickIdOf(tickStart: number, records: ReadonlyMap<string, StoredRecord>): string {
+  let id = tickStart;
+  for (const r of records.values()) {
+    const last = Date.parse(r.lastTick ?? '');
+    if (Number.isFinite(last) && last >= id) id = last + 1;
+  }
+  return new Date(id).toISOString();
+}
+
+/** A due target of a tick, and whether its evaluation is KEDA's poll. */
+interface DueTarget {
+  t: ConfiguredTarget;
+  poll: boolean;
+}
+
+/**
+ * Evaluates `due` concurrently (deps.concurrency at a time), each isolated from the others'
+ * failures; the state saves share transactions instead of one request per target: a batch is
+ * written once every running evaluation waits on it, or SAVE_LINGER_MS after its first save.
+ */
+function evaluateDue(deps: TickDeps, due: readonly DueTarget[], records: ReadonlyMap<string, StoredRecord>, tick: { tickStart: number; id: string }): Promise<EvaluatedTarget[]> {
+  const limit = pLimit(deps.concurrency);
+  const store: StateStore = canSaveBatch(deps.store)
+    ? batchSaves(deps.store, { maxBatch: deps.concurrency, lingerMs: SAVE_LINGER_MS, running: () => limit.activeCount })
+    : deps.store;
+  const targetDeps = { ...deps, store };
+  return Promise.all(
+    due.map(({ t, poll }) =>
+      limit(() =>
+        evaluateTarget(t, records.get(targetKey(t.target)), targetDeps, { poll, tickStart: tick.tickStart, id: tick.id }).catch((e: unknown) => {
+          deps.telemetry.failure(e, { operation: 'evaluate', target: targetKey(t.target), cluster: t.target.cluster });
+          return { target: t.target, error: messageOf(e) };
+        }),
+      ),
+    ),
+  );
+}
+
+/** Sends the due targets to the shard queue, one message per shard (or part): a failed send fails only its shard. */
+async function fanOut(deps: TickDeps, queue: ShardQueue, due: readonly DueTarget[], records: ReadonlyMap<string, StoredRecord>, tick: { tickStart: number; id: string }): Promise<FanOut> {
+  const shards = shardCount(deps.targets.length, queue.shardSize);
+  const base = { tick: tick.id, tickStart: new Date(tick.tickStart).toISOString(), shards };
+  const messages = partition(deps.targets, due, records, shards).flatMap((entries, shard) => (entries.length > 0 ? shardMessages({ ...base, shard }, entries) : []));
+  const sent = await Promise.all(
+    messages.map((text) =>
+      queue.send(text).then(
+        () => true,
+        (e: unknown) => {
+          deps.telemetry.failure(e, { operation: 'tick' });
+          return false;
+        },
+      ),
+    ),
+  );
+  return { targets: due.length, shards, messages: messages.length, failed: sent.filter((ok) => !ok).length };
+}
+
 export async function evaluateAll(deps: TickDeps, options: TickOptions = {}): Promise<TickResult> {
   // The tick's start: what polls are scheduled on and recorded at (isPollDue).
   const tickStart = deps.now();
@@ -137,23 +224,73 @@ export async function evaluateAll(deps: TickDeps, options: TickOptions = {}): Pr
     return { t, ...(only ? { due: only.has(key), poll: true } : scheduleOf(t.target, records.get(key), tickStart, deps.startedAt)) };
   });
   const due = scheduled.filter((s) => s.due);
+  const tick = { tickStart, id: tickIdOf(tickStart, records) };
+  // Small ticks (and `run`'s reloads) are evaluated here; larger ones by the shard workers.
+  const shardQueue = only ? undefined : deps.shardQueue;
+  const fannedOut = shardQueue && due.length > shardQueue.shardSize ? await fanOut(deps, shardQueue, due, records, tick) : undefined;
+  const evaluated = fannedOut ? [] : await evaluateDue(deps, due, records, tick);
+  const deletedRows = only ? [] : await deleteRemovedRows(deps, records, now);
+  return { evaluated, skipped: deps.targets.length - due.length, ...(fannedOut ? { fannedOut } : {}), ...(deletedRows.length > 0 ? { deletedRows } : {}) };
+}
+
+/** What a shard worker did with one shard message. */
+export interface ShardResult {
+  message: Pick<ShardMessage, 'tick' | 'shard' | 'shards' | 'part' | 'parts'>;
+  /** The targets evaluated (or whose row or workload could not be read). */
+  evaluated: EvaluatedTarget[];
+  /** Targets whose row says this tick (or a later one) evaluated them already: not evaluated again. */
+  alreadyEvaluated: string[];
+  /** Keys this instance's configuration does not hold (the timer ran other settings): not evaluated. */
+  unknown: string[];
+}
+
+const configuredByKey = new WeakMap<readonly ConfiguredTarget[], Map<string, ConfiguredTarget>>();
+
+/**
+ * A shard worker's part of a tick: the message checked (a bad one throws ShardMessageError and
+ * nothing is evaluated), each target's row read again (the timer's may be a tick old by now), the
+ * targets this tick already evaluated skipped, the rest evaluated as the tick would have.
+ */
+export async function evaluateShard(deps: TickDeps, text: string): Promise<ShardResult> {
+  const message = parseShardMessage(text);
+  let byKey = configuredByKey.get(deps.targets);
+  if (!byKey) configuredByKey.set(deps.targets, (byKey = new Map(deps.targets.map((t) => [targetKey(t.target), t]))));
+  const entries = [...message.poll.map((key) => ({ key, poll: true })), ...message.sync.map((key) => ({ key, poll: false }))];
+  const known = entries.flatMap(({ key, poll }) => {
+    const t = byKey.get(key);
+    return t ? [{ t, poll }] : [];
+  });
+  const unknown = entries.filter(({ key }) => !byKey.has(key)).map(({ key }) => key);
   const limit = pLimit(deps.concurrency);
-  // The tick's state saves share transactions instead of one request per target: a batch is
-  // written once every running evaluation waits on it, or SAVE_LINGER_MS after its first save.
-  const store: StateStore = canSaveBatch(deps.store)
-    ? batchSaves(deps.store, { maxBatch: deps.concurrency, lingerMs: SAVE_LINGER_MS, running: () => limit.activeCount })
-    : deps.store;
-  const targetDeps = { ...deps, store };
-  const evaluated = await Promise.all(
-    due.map(({ t, poll }) =>
-      limit(() =>
-        evaluateTarget(t, records.get(targetKey(t.target)), targetDeps, { poll, tickStart }).catch((e: unknown) => {
-          deps.telemetry.failure(e, { operation: 'evaluate', target: targetKey(t.target), cluster: t.target.cluster });
-          return { target: t.target, error: messageOf(e) };
-        }),
-      ),
+  const failed: EvaluatedTarget[] = [];
+  const records = new Map<string, StoredRecord>();
+  const loaded = await Promise.all(
+    known.map((d) =>
+      limit(async () => {
+        const key = targetKey(d.t.target);
+        try {
+          const record = await deps.store.load(key);
+          if (record) records.set(key, record);
+          return d;
+        } catch (e) {
+          // Without its row a target's cooldowns are unknown: it is not evaluated this tick.
+          deps.telemetry.failure(e, { operation: 'evaluate', target: key, cluster: d.t.target.cluster });
+          failed.push({ target: d.t.target, error: messageOf(e) });
+          return undefined;
+        }
+      }),
     ),
   );
-  const deletedRows = only ? [] : await deleteRemovedRows(deps, records, now);
-  return { evaluated, skipped: deps.targets.length - due.length, ...(deletedRows.length > 0 ? { deletedRows } : {}) };
+  deps.owners.seed(records);
+  const ready = loaded.filter((d): d is DueTarget => d !== undefined);
+  const done = new Set(ready.filter(({ t }) => evaluatedInTick(records.get(targetKey(t.target)), message.tick)));
+  const due = ready.filter((d) => !done.has(d));
+  const evaluated = await evaluateDue(deps, due, records, { tickStart: Date.parse(message.tickStart), id: message.tick });
+  const { tick, shard, shards, part, parts } = message;
+  return {
+    message: { tick, shard, shards, part, parts },
+    evaluated: [...failed, ...evaluated.filter((e) => !e.skipped)],
+    alreadyEvaluated: [...[...done].map(({ t }) => targetKey(t.target)), ...evaluated.filter((e) => e.skipped).map((e) => targetKey(e.target))],
+    unknown,
+  };
 }

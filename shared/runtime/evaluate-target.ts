@@ -42,6 +42,8 @@ export interface EvaluatedTarget {
   error?: string;
   /** Said once, for the host's log: another writer changed the replicas. */
   warnings?: string[];
+  /** Set when nothing was done: the row says this tick (or a later one) evaluated the target already. */
+  skipped?: string;
 }
 
 /** How often an evaluation may go back to observe, per reason. */
@@ -71,7 +73,17 @@ export interface TickOfEvaluation {
   poll: boolean;
   /** The start of its tick (epoch ms): a poll is recorded at it, and the next counts from it. */
   tickStart: number;
+  /**
+   * The tick's id (evaluate-all.ts, tickIdOf), recorded as the row's lastTick: a row that holds
+   * this id or a later one was evaluated by this tick already (a shard message delivered twice,
+   * or late), and is not evaluated again.
+   */
+  id?: string | undefined;
 }
+
+/** The row says tick `id`, or a later one, evaluated the target. */
+export const evaluatedInTick = (record: StoredRecord | undefined, id: string | undefined): boolean =>
+  id !== undefined && record?.lastTick !== undefined && Date.parse(record.lastTick) >= Date.parse(id);
 
 interface Decided {
   input: ReplayDocument;
@@ -134,8 +146,9 @@ async function apply(ev: Evaluation, { decision }: Decided, { scale }: Observed)
 }
 
 /** The poll fields of a record after this evaluation: its tick start when it polled, and the spec it evaluated. */
-const pollFields = (ev: Evaluation, before: StoredRecord | undefined): Pick<TargetRecord, 'lastPolled' | 'specHash'> => ({
+const pollFields = (ev: Evaluation, before: StoredRecord | undefined): Pick<TargetRecord, 'lastPolled' | 'lastTick' | 'specHash'> => ({
   lastPolled: ev.tick.poll ? new Date(ev.tick.tickStart).toISOString() : before?.lastPolled,
+  lastTick: ev.tick.id ?? before?.lastTick,
   specHash: specFingerprint(ev.configured.target),
 });
 
@@ -203,6 +216,8 @@ export async function evaluateTarget(configured: ConfiguredTarget, stored: Store
   let base = stored;
   let reuse = true;
   for (;;) {
+    // Checked again after each reload: another delivery of this tick's shard may have saved meanwhile.
+    if (evaluatedInTick(base, ev.tick.id)) return { target: configured.target, skipped: `evaluated already by tick ${base!.lastTick}` };
     let observed: Observation;
     try {
       observed = await observe(ev, base, reuse);

@@ -1,7 +1,11 @@
 // The runtime's surface: what the Functions entry points, the command line and the benchmarks use.
-export { createRuntime, DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom, type Runtime, type RuntimeOverrides } from './wiring.js';
-export { createEvaluationLoop, failedEvaluation, summarize, tickWarnings, type EvaluationLoop } from './loop.js';
-export { evaluateAll, isDue, isPollDue, scheduleOf, STATE_RETENTION_MS, type Schedule, type TickDeps, type TickOptions, type TickResult } from './evaluate-all.js';
+export { createRuntime, shardQueueClients, DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom, type Runtime, type RuntimeOverrides } from './wiring.js';
+export { createEvaluationLoop, failedEvaluation, summarize, summarizeShard, tickWarnings, type EvaluationLoop } from './loop.js';
+export {
+  evaluateAll, evaluateShard, isDue, isPollDue, scheduleOf, STATE_RETENTION_MS, tickIdOf,
+  type FanOut, type Schedule, type ShardQueue, type ShardResult, type TickDeps, type TickOptions, type TickResult,
+} from './evaluate-all.js';
+export { parseShardMessage, partition, shardCount, shardMessages, shardOf, ShardMessageError, type ShardEntry, type ShardMessage } from './shards.js';
 export { type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
 export { createWaker, type HandledMessage, type WakeOutcome, type Waker } from './wake.js';
 export { wakeQueueClients } from './wake-queues.js';
@@ -14,4 +18,4 @@ export { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 export { describeScaledByOther } from './other-writer.js';
 export { specFingerprint, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
 export { pollOnce, pollQueue, queueTriggerSettings, type QueueTriggerSettings } from './queue-poller.js';
-export { hostSchedule, hostTick, hostWake, hostWakeQueues, messageText } from './host.js';
+export { hostIsShardWorker, hostSchedule, hostShard, hostShardQueue, hostTick, hostWake, hostWakeQueues, messageText } from './host.js';

@@ -2,6 +2,7 @@
 // the host does (back-off up to maxPollingInterval, a batch at a time, a visibility timeout),
 // deletes a message its handler settled, leaves a failed one to come back, and moves one that
 // failed maxDequeueCount times to <queue>-poison.
+import { RestError } from '@azure/core-rest-pipeline';
 import type { QueueClient } from '@azure/storage-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -33,6 +34,18 @@ export function queueTriggerSettings(hostJson: unknown): QueueTriggerSettings {
   };
 }
 
+/**
+ * A message that is no longer there (404: it expired while its handler ran, e.g. a shard message
+ * past its time to live, or was deleted) cannot be settled: there is nothing left to do with it.
+ */
+const settled = (call: Promise<unknown>): Promise<void> =>
+  call.then(
+    () => undefined,
+    (e: unknown) => {
+      if (!(e instanceof RestError && e.statusCode === 404)) throw e;
+    },
+  );
+
 export type MessageHandler = (message: Buffer, meta: { id: string; dequeueCount: number }) => Promise<void>;
 
 export interface PollResult {
@@ -62,12 +75,12 @@ export async function pollOnce(queue: QueueClient, poison: QueueClient, settings
       const body = settings.messageEncoding === 'base64' ? Buffer.from(m.messageText, 'base64') : Buffer.from(m.messageText, 'utf8');
       try {
         await handler(body, { id: m.messageId, dequeueCount: m.dequeueCount });
-        await queue.deleteMessage(m.messageId, m.popReceipt);
+        await settled(queue.deleteMessage(m.messageId, m.popReceipt));
         result.handled++;
       } catch {
         if (m.dequeueCount >= settings.maxDequeueCount) return toPoison(m);
         // Back on the queue after visibilityTimeout, with its dequeue count raised next time.
-        await queue.updateMessage(m.messageId, m.popReceipt, undefined, Math.ceil(settings.visibilityTimeoutMs / 1000));
+        await settled(queue.updateMessage(m.messageId, m.popReceipt, undefined, Math.ceil(settings.visibilityTimeoutMs / 1000)));
         result.failed++;
       }
     }),

@@ -1,14 +1,16 @@
 // Builds the adapters from app settings: the only place that knows which implementation of
 // each port runs (imperative shell).
-import { appSettings, loadConfig, type AppSettings, type Config, type Settings } from '../config/index.js';
+import type { QueueClient } from '@azure/storage-queue';
+import { appSettings, connectionOf, loadConfig, tickPeriodSeconds, type AppSettings, type Config, type Settings } from '../config/index.js';
 import { createCredentialFactory, type CredentialFactory } from '../identity/index.js';
 import { createKube, type Kube } from '../kube/index.js';
-import { createSource } from '../sources/index.js';
+import { connectionQueueClients, createSource } from '../sources/index.js';
 import { createTableStore, type StateStore, type TableStoreOptions } from '../state/index.js';
 
 import { redactAzureSdkLogs, rememberSettingsSecrets } from '../redact/index.js';
 import { createAppInsightsTelemetry, createJsonLinesTelemetry, type Telemetry } from '../telemetry/index.js';
 import type { UnsavedState } from './decision.js';
+import type { ShardQueue } from './evaluate-all.js';
 import type { ConfiguredTarget } from './targets.js';
 import { createIdleReadings, type IdleReadings } from './idle-readings.js';
 import { createWorkloadOwners, type WorkloadOwners } from './owners.js';
@@ -40,6 +42,43 @@ export interface Runtime {
   eventsRefused: Set<string>;
   /** Readings of workloads left at zero, reused while recent (idle-readings.ts), shared by every tick. */
   idleReadings: IdleReadings;
+  /** Where a tick fans out to (SCALER_SHARD_SIZE set); absent, every tick is evaluated in the timer. */
+  shardQueue?: ShardQueue | undefined;
+}
+
+/**
+ * The shard queue (SCALER_SHARD_QUEUE) and its poison queue, in the app's own storage, as the
+ * Functions host opens them from the shard function's connection.
+ */
+export function shardQueueClients(settings: Settings, credentialFor: CredentialFactory, app: AppSettings = appSettings(settings)): { queue: QueueClient; poison: QueueClient } {
+  return connectionQueueClients(connectionOf(app, 'AzureWebJobsStorage'), 'AzureWebJobsStorage', app.shardQueue, credentialFor);
+}
+
+/**
+ * Sends shard messages that expire after one schedule period: a shard not started before the next
+ * tick is superseded by that tick's. The queue is created on the first send (in Azure the
+ * deployment creates it).
+ */
+function shardQueueFrom(settings: Settings, credentialFor: CredentialFactory, app: AppSettings): ShardQueue | undefined {
+  const shardSize = app.shardSize;
+  if (shardSize === undefined) return undefined;
+  const ttlSeconds = tickPeriodSeconds(app.schedule);
+  let created: Promise<QueueClient> | undefined;
+  const queue = (): Promise<QueueClient> => {
+    created ??= (async () => {
+      const { queue: client } = shardQueueClients(settings, credentialFor, app);
+      await client.createIfNotExists();
+      return client;
+    })();
+    created.catch(() => (created = undefined));
+    return created;
+  };
+  return {
+    shardSize,
+    async send(text) {
+      await (await queue()).sendMessage(text, { messageTimeToLive: ttlSeconds });
+    },
+  };
 }
 
 /**
@@ -113,5 +152,6 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
     saveFailures: new Map(),
     eventsRefused: new Set(),
     idleReadings: createIdleReadings(),
+    shardQueue: shardQueueFrom(settings, credentialFor, config),
   };
 }

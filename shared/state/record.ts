@@ -36,6 +36,7 @@ const recordSchema = z.object({
   state: scalerStateSchema,
   lastEvaluated: isoTime.optional(),
   lastPolled: isoTime.optional(),
+  lastTick: isoTime.optional(),
   specHash: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
   lastReplicas: count.optional(),
   lastWakeConfirmed: isoTime.optional(),
@@ -47,6 +48,7 @@ export interface RawRecord {
   state: unknown;
   lastEvaluated?: unknown;
   lastPolled?: unknown;
+  lastTick?: unknown;
   specHash?: unknown;
   lastReplicas?: unknown;
   lastWakeConfirmed?: unknown;

@@ -15,6 +15,12 @@ export interface TargetRecord {
    */
   lastPolled?: string | undefined;
   /**
+   * The id of the tick that last evaluated the target (its start, or just after the latest id a
+   * row held: ids only grow). A shard worker skips a target its tick, or a later one, evaluated
+   * already: a redelivered or late shard message evaluates nothing twice.
+   */
+  lastTick?: string | undefined;
+  /**
    * The fingerprint of the target's spec as written when it was last evaluated: a target whose
    * spec changed since is polled at once, as KEDA checks a changed ScaledObject at once.
    */
@@ -44,6 +50,7 @@ export const recordFields = (r: TargetRecord): TargetRecord => ({
   state: r.state,
   lastEvaluated: r.lastEvaluated,
   lastPolled: r.lastPolled,
+  lastTick: r.lastTick,
   specHash: r.specHash,
   lastReplicas: r.lastReplicas,
   lastWakeConfirmed: r.lastWakeConfirmed,

@@ -27,6 +27,7 @@ type Row = {
   state: string;
   lastEvaluated?: string;
   lastPolled?: string;
+  lastTick?: string;
   specHash?: string;
   lastReplicas?: number;
   lastWakeConfirmed?: string;
@@ -63,6 +64,7 @@ export function toRow(key: string, record: TargetRecord): Row {
     ...parts,
     ...(record.lastEvaluated !== undefined ? { lastEvaluated: record.lastEvaluated } : {}),
     ...(record.lastPolled !== undefined ? { lastPolled: record.lastPolled } : {}),
+    ...(record.lastTick !== undefined ? { lastTick: record.lastTick } : {}),
     ...(record.specHash !== undefined ? { specHash: record.specHash } : {}),
     ...(record.lastReplicas !== undefined ? { lastReplicas: record.lastReplicas } : {}),
     ...(record.lastWakeConfirmed !== undefined ? { lastWakeConfirmed: record.lastWakeConfirmed } : {}),
@@ -90,7 +92,7 @@ function toRecord(row: TableEntityResult<Record<string, unknown>>): StoredRecord
   } catch (e) {
     return unreadableRecord(key, rowKey, etag, `is not JSON (${(e as Error).message})`, updatedAt);
   }
-  return checkRecord({ state, lastEvaluated: row.lastEvaluated, lastPolled: row.lastPolled, specHash: row.specHash, lastReplicas: row.lastReplicas, lastWakeConfirmed: row.lastWakeConfirmed, workloadUid: row.workloadUid }, key, rowKey, etag, updatedAt);
+  return checkRecord({ state, lastEvaluated: row.lastEvaluated, lastPolled: row.lastPolled, lastTick: row.lastTick, specHash: row.specHash, lastReplicas: row.lastReplicas, lastWakeConfirmed: row.lastWakeConfirmed, workloadUid: row.workloadUid }, key, rowKey, etag, updatedAt);
 }
 
 export type TableLocation = { connectionString: string; table: string } | { url: string; table: string; credential: TokenCredential };

@@ -2,7 +2,7 @@
 // in the message; a bad value is reported once and the default is used, so the app still runs.
 // Also: cluster names, and the settings a connectionFromEnv names.
 import { describe, expect, test } from 'vitest';
-import { loadConfig, type Config, type Settings } from '../../shared/config/index.js';
+import { loadConfig, tickPeriodSeconds, type Config, type Settings } from '../../shared/config/index.js';
 import { createRuntime } from '../../shared/runtime/index.js';
 import type { Telemetry } from '../../shared/telemetry/index.js';
 
@@ -79,6 +79,35 @@ const rows: Row[] = [
     want: 'scalerstate',
   })),
   { name: 'SCALER_STATE_TABLE Tables (reserved)', settings: { SCALER_STATE_TABLE: 'Tables' }, errors: ['SCALER_STATE_TABLE: "Tables" is a name Table Storage reserves; using the default (scalerstate)'], pick: (c) => c.stateTable, want: 'scalerstate' },
+
+  // SCALER_SHARD_SIZE: a whole number 50..5000; unset, no fan-out. SCALER_SHARD_QUEUE: a queue name. SCALER_SHARD_WORKER: a flag.
+  { name: 'SCALER_SHARD_SIZE unset', settings: {}, errors: [], pick: (c) => c.shardSize, want: undefined },
+  { name: 'SCALER_SHARD_SIZE 800', settings: { SCALER_SHARD_SIZE: ' 800 ' }, errors: [], pick: (c) => c.shardSize, want: 800 },
+  ...['49', '5001', '0', '-800', '8e2', '800.5', 'many'].map((v): Row => ({
+    name: `SCALER_SHARD_SIZE ${v}`,
+    settings: { SCALER_SHARD_SIZE: v },
+    errors: [`SCALER_SHARD_SIZE: "${v}" is not a whole number from 50 to 5000; ignored, as if it were not set: every tick is evaluated by the timer itself`],
+    pick: (c) => c.shardSize,
+    want: undefined,
+  })),
+  { name: 'SCALER_SHARD_QUEUE unset', settings: {}, errors: [], pick: (c) => c.shardQueue, want: 'scaler-shards' },
+  { name: 'SCALER_SHARD_QUEUE shards-2', settings: { SCALER_SHARD_QUEUE: 'shards-2' }, errors: [], pick: (c) => c.shardQueue, want: 'shards-2' },
+  {
+    name: 'SCALER_SHARD_QUEUE Shards_2',
+    settings: { SCALER_SHARD_QUEUE: 'Shards_2' },
+    errors: ['SCALER_SHARD_QUEUE: "Shards_2" is not a storage queue name (3-63 lowercase letters, digits and single hyphens); using the default (scaler-shards)'],
+    pick: (c) => c.shardQueue,
+    want: 'scaler-shards',
+  },
+  { name: 'SCALER_SHARD_WORKER unset', settings: {}, errors: [], pick: (c) => c.shardWorker, want: false },
+  { name: 'SCALER_SHARD_WORKER true', settings: { SCALER_SHARD_WORKER: 'true' }, errors: [], pick: (c) => c.shardWorker, want: true },
+  {
+    name: 'SCALER_SHARD_WORKER maybe',
+    settings: { SCALER_SHARD_WORKER: 'maybe' },
+    errors: ['SCALER_SHARD_WORKER: "maybe" is not true or false; counts as false: this app runs the timer and the wake queues'],
+    pick: (c) => c.shardWorker,
+    want: false,
+  },
 
   // Identities, accounts and endpoints of the app's own storage and of wake connections.
   { name: 'AzureWebJobsStorage__clientId a GUID', settings: { AzureWebJobsStorage__clientId: GUID }, errors: [], pick: (c) => c.storage.clientId, want: GUID },
@@ -212,5 +241,18 @@ describe('app settings: each checked at load, the setting named, the default use
       'SCALER_CONCURRENCY: "0.5" is not a whole number from 1 to 1000; using the default (32)',
       `SCALER_SCHEDULE: "* * * * * *" fires 1 s apart: the fastest schedule allowed is every 5 s (e.g. */5 * * * * *); ${SCHEDULE_DEFAULT}`,
     ]);
+  });
+});
+
+describe('tickPeriodSeconds: how long a shard message lives', () => {
+  test.each([
+    { schedule: '*/15 * * * * *', want: 15 },
+    { schedule: '*/5 * * * * *', want: 5 },
+    { schedule: '0,10 * * * * *', want: 10 },
+    { schedule: '0 * * * * *', want: 60 },
+    { schedule: '0 */10 * * * *', want: 600 },
+    { schedule: '0 0 * * * *', want: 3600 },
+  ])('$schedule: $want s', ({ schedule, want }) => {
+    expect(tickPeriodSeconds(schedule)).toBe(want);
   });
 });

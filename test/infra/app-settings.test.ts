@@ -5,7 +5,7 @@
 // name, the App Insights connection string) are stood in for by the constants below.
 import { describe, expect, test, vi } from 'vitest';
 import type { TokenCredential } from '@azure/identity';
-import { loadConfig, type Settings } from '../../shared/config/index.js';
+import { DEFAULT_SHARD_QUEUE, loadConfig, type Settings } from '../../shared/config/index.js';
 import { wakeQueueClients, wakeQueuesOf, createRuntime, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom } from '../../shared/runtime/index.js';
 import type { Telemetry } from '../../shared/telemetry/index.js';
 import { bicepparamValues, blocks, entries, evaluateString, paramDefaults, readRepoFile, stripComments, varExpression } from './bicep-text.js';
@@ -88,7 +88,33 @@ describe('the app settings that infra/ writes', () => {
       SCALER_CLUSTERS: example.get('scalerClusters'),
       SCALER_SCHEDULE: DEFAULT_SCHEDULE,
       SCALER_STATE_TABLE: DEFAULT_STATE_TABLE,
+      // Empty: no fan-out unless scalerShardSize is set.
+      SCALER_SHARD_SIZE: '',
+      SCALER_SHARD_QUEUE: DEFAULT_SHARD_QUEUE,
     });
+  });
+
+  test('the shard workers\' app: the same settings, the shard function alone, one message per instance, on 512 MB', () => {
+    const shardWorkers = blocks(main).find((b) => b.symbol === 'shardWorkers')!;
+    expect(shardWorkers.type).toBe('app/api.bicep');
+    const passed = new Map(entries(shardWorkers.body));
+    // roleSettings is the module's last parameter: its entries are the lines after it.
+    expect(passed.get('roleSettings')).toBe('{');
+    const roleLines = shardWorkers.body.slice(shardWorkers.body.indexOf('roleSettings: {') + 'roleSettings: {'.length);
+    const roleSettings = Object.fromEntries(entries(roleLines).map(([k, v]) => [k, evaluateString(v, () => '')]));
+    expect(roleSettings).toEqual({
+      SCALER_SHARD_WORKER: 'true',
+      AzureFunctionsJobHost__extensions__queues__batchSize: '1',
+      AzureFunctionsJobHost__extensions__queues__newBatchThreshold: '0',
+      languageWorkers__node__arguments: '--max-old-space-size=256',
+    });
+    expect(passed.get('instanceMemoryMB')).toBe('512');
+    const config = loadConfig({ ...settings, SCALER_SHARD_SIZE: '800', ...roleSettings });
+    expect(config.errors.map((e) => e.message)).toEqual([]);
+    expect({ shardSize: config.shardSize, shardWorker: config.shardWorker }).toEqual({ shardSize: 800, shardWorker: true });
+    // Everything else it is given is what `api` is given, but its name, role and scale.
+    const api = new Map(entries(blocks(main).find((b) => b.symbol === 'api')!.body));
+    for (const [key, value] of api) if (!['name', 'wakeAccountNames', 'maximumInstanceCount', 'instanceMemoryMB'].includes(key)) expect(passed.get(key), key).toBe(value);
   });
 
   test('load without a single error (names and shapes agree with shared/config)', () => {

@@ -121,6 +121,7 @@ describe('role assignments', () => {
       'app/queue-access.bicep send -> hostIdentity',
       'app/rbac.bicep -> hostIdentity',
       'app/wake-queues.bicep -> hostIdentity',
+      'app/wake-queues.bicep -> hostIdentity', // the shard queue (fan-out)
     ]);
     // Target and forward queues are referenced where they are, never created; wake queues are
     // created with their poison queue, and granted on the queue that template creates: no

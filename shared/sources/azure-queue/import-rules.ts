@@ -10,13 +10,12 @@
 //   authenticationRef of a pasted ScaledObject by the same rule, with the same text
 //   (azureQueueAuthenticationRef).
 import { isRecord, show } from '../../schema/index.js';
+import { authenticationRefMeans, carriedMetadata, connectionMeans, given, type Means } from '../import-rules.js';
 import type { ImportedTrigger, ImportNote } from '../trigger-type.js';
 import { grants } from './grants.js';
 
 /** The azure-queue metadata keys KEDA reads; it ignores any other. */
 const KEDA_KEYS = ['queueName', 'queueLength', 'activationQueueLength', 'queueLengthStrategy', 'accountName', 'cloud', 'endpointSuffix', 'connectionFromEnv', 'connection'];
-/** Read by KEDA, replaced by the scaler's managed identity: not carried. */
-const CONNECTION_KEYS = ['connectionFromEnv', 'connection'];
 
 /** Who reads the queue instead, and the role it needs: the scaler's identity, or the one metadata.identityClientId names. */
 function identityHint(source: Record<string, unknown>): { who: string; grant: string } {
@@ -24,19 +23,6 @@ function identityHint(source: Record<string, unknown>): { who: string; grant: st
     return { who: `the user-assigned identity ${show(source.identityClientId)} of metadata.identityClientId`, grant: `grant it ${grants.read.name} on the queue` };
   }
   return { who: 'its managed identity', grant: `grant its identity ${grants.read.name} on the queue (set metadata.identityClientId to pick a user-assigned identity)` };
-}
-
-const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
-
-/** A way KEDA reaches the queue that the scaler replaces: where it is in the trigger, and what it is in words. */
-interface Means {
-  path: string;
-  what: string;
-}
-
-function authenticationRefMeans(trigger: Record<string, unknown>): Means {
-  const ref = isRecord(trigger.authenticationRef) ? trigger.authenticationRef : undefined;
-  return { path: 'authenticationRef', what: `${typeof ref?.kind === 'string' ? ref.kind : 'TriggerAuthentication'} ${show(ref?.name)}` };
 }
 
 /** The note of a way in that is replaced: the queue is read with the scaler's identity instead. */
@@ -62,25 +48,11 @@ export function azureQueueAuthenticationRef(trigger: Record<string, unknown>): I
 }
 
 export function importAzureQueueTrigger(trigger: Record<string, unknown>): ImportedTrigger {
-  const notes: ImportNote[] = [];
   const source = isRecord(trigger.metadata) ? trigger.metadata : {};
-  const metadata: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (!KEDA_KEYS.includes(key)) notes.push({ path: `metadata.${key}`, outcome: 'ignored', message: 'is not an azure-queue metadata key KEDA reads' });
-    else if (!CONNECTION_KEYS.includes(key)) metadata[key] = value;
-  }
-  if (given(source.endpointSuffix) && String(source.cloud ?? '').trim().toLowerCase() !== 'private') {
-    delete metadata.endpointSuffix;
-    notes.push({ path: 'metadata.endpointSuffix', outcome: 'ignored', message: `is only used with cloud: Private (KEDA ignores it with ${given(source.cloud) ? `cloud ${show(source.cloud)}` : 'the default cloud'})` });
-  }
+  const { metadata, notes } = carriedMetadata('azure-queue', source, KEDA_KEYS);
   // Who reads the queue: the scaler's managed identity, which needs the account name. The
   // metadata carried is KEDA's: identityClientId is not among its keys, so the hint is the default one.
-  const means: Means[] = [
-    ...(trigger.authenticationRef !== undefined ? [authenticationRefMeans(trigger)] : []),
-    ...(given(source.connectionFromEnv) ? [{ path: 'metadata.connectionFromEnv', what: `the connection string in the workload's environment variable ${show(source.connectionFromEnv)}` }] : []),
-    // The value is an account key: never repeated.
-    ...(given(source.connection) ? [{ path: 'metadata.connection', what: 'a connection string in metadata.connection' }] : []),
-  ];
+  const means = connectionMeans(trigger, source);
   if (!given(source.accountName)) return { notes: [...notes, keptOut(metadata, means)] };
   return { metadata, notes: [...notes, ...means.map((m) => replaced(metadata, m))] };
 }

@@ -4,7 +4,8 @@
 // messageAgeTarget and activationMessageAge (the oldest message's age, a second metric),
 // identityClientId, and the local-development keys connectionFromEnv and queueServiceUri.
 import { z } from 'zod';
-import { checked, clientId, fields, integer, isHostSuffix, isRecord, oneOf, serviceUrl, show, text, type CheckIssue, type Settings } from '../../schema/index.js';
+import { checked, clientId, fields, integer, isRecord, oneOf, serviceUrl, show, text, type CheckIssue, type Settings } from '../../schema/index.js';
+import { checkCloud } from '../azure-cloud.js';
 import { parseConnectionString } from './storage-account.js';
 
 /** Storage endpoint suffixes of the named clouds (KEDA's azure_cloud_environment.go). */
@@ -67,25 +68,7 @@ function checkRules(raw: Record<string, unknown>): CheckIssue[] {
   if (!given(raw, 'accountName') && !given(raw, 'connectionFromEnv') && !given(raw, 'queueServiceUri')) {
     issues.push({ path: ['accountName'], message: 'is required: the storage account that holds the queue (KEDA: "no accountName given")' });
   }
-  if (typeof raw.cloud !== 'string') {
-    if (given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'is only used with cloud: Private (KEDA would silently ignore it)' });
-    return issues;
-  }
-  const cloud = raw.cloud.trim().toLowerCase();
-  if (cloud === 'private') {
-    if (!given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'must be provided for Private cloud type (e.g. queue.core.example.net)' });
-    // The queue is read at https://<account>.<suffix>/<queue> with the identity's token: a host name, nothing that could add a port, a path or a query.
-    else if (typeof raw.endpointSuffix === 'string' && !isHostSuffix(raw.endpointSuffix.trim())) {
-      issues.push({ path: ['endpointSuffix'], message: `${show(raw.endpointSuffix)} is not a host name suffix (labels of letters, digits and hyphens separated by dots; no scheme, port or path)` });
-    }
-    return issues;
-  }
-  // hasOwn, not `in`: "constructor" is in every object.
-  if (!Object.hasOwn(CLOUD_SUFFIXES, cloud)) {
-    issues.push({ path: ['cloud'], message: `invalid cloud environment ${show(raw.cloud)}: use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private` });
-  }
-  if (given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'is only used with cloud: Private (KEDA would silently ignore it)' });
-  return issues;
+  return [...issues, ...checkCloud(raw, CLOUD_SUFFIXES, 'queue.core.example.net')];
 }
 
 export const azureQueueMetadataSchema = z

@@ -10,15 +10,12 @@
 //   authenticationRef of a pasted ScaledObject by the same rule, with the same text.
 import { parseBool } from '../../engine/index.js';
 import { isRecord, show } from '../../schema/index.js';
+import { authenticationRefMeans, carriedMetadata, connectionMeans, given, type Means } from '../import-rules.js';
 import type { ImportedTrigger, ImportNote } from '../trigger-type.js';
 import { grants } from './grants.js';
 
 /** The azure-servicebus metadata keys KEDA reads; it ignores any other. */
 const KEDA_KEYS = ['queueName', 'topicName', 'subscriptionName', 'namespace', 'messageCount', 'activationMessageCount', 'cloud', 'endpointSuffix', 'useRegex', 'operation', 'connectionFromEnv', 'connection'];
-/** Read by KEDA, replaced by the scaler's managed identity: not carried. */
-const CONNECTION_KEYS = ['connectionFromEnv', 'connection'];
-
-const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
 /** The entity in words: `queue "orders"` or `subscription "billing" of topic "events"`. */
 const entityOf = (source: Record<string, unknown>): string =>
@@ -26,17 +23,6 @@ const entityOf = (source: Record<string, unknown>): string =>
 
 const grant = (source: Record<string, unknown>): string =>
   `grant ${given(source.identityClientId) ? `the user-assigned identity ${show(source.identityClientId)} of metadata.identityClientId` : "the scaler's identity"} ${grants.read.name} on the ${given(source.queueName) ? 'queue' : 'subscription'} (the deployment does, from SCALER_TARGETS)`;
-
-/** A way KEDA reaches the namespace that the scaler replaces: where it is in the trigger, and what it is in words. */
-interface Means {
-  path: string;
-  what: string;
-}
-
-function authenticationRefMeans(trigger: Record<string, unknown>): Means {
-  const ref = isRecord(trigger.authenticationRef) ? trigger.authenticationRef : undefined;
-  return { path: 'authenticationRef', what: `${typeof ref?.kind === 'string' ? ref.kind : 'TriggerAuthentication'} ${show(ref?.name)}` };
-}
 
 const replaced = (source: Record<string, unknown>, m: Means): ImportNote => ({
   path: m.path,
@@ -57,26 +43,12 @@ export function azureServiceBusAuthenticationRef(trigger: Record<string, unknown
 }
 
 export function importAzureServiceBusTrigger(trigger: Record<string, unknown>): ImportedTrigger {
-  const notes: ImportNote[] = [];
   const source = isRecord(trigger.metadata) ? trigger.metadata : {};
-  const metadata: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (!KEDA_KEYS.includes(key)) notes.push({ path: `metadata.${key}`, outcome: 'ignored', message: 'is not an azure-servicebus metadata key KEDA reads' });
-    else if (!CONNECTION_KEYS.includes(key)) metadata[key] = value;
-  }
-  if (given(source.endpointSuffix) && String(source.cloud ?? '').trim().toLowerCase() !== 'private') {
-    delete metadata.endpointSuffix;
-    notes.push({ path: 'metadata.endpointSuffix', outcome: 'ignored', message: `is only used with cloud: Private (KEDA ignores it with ${given(source.cloud) ? `cloud ${show(source.cloud)}` : 'the default cloud'})` });
-  }
+  const { metadata, notes } = carriedMetadata('azure-servicebus', source, KEDA_KEYS);
   if (typeof source.useRegex === 'string' && parseBool(source.useRegex) === true) {
     return { notes: [...notes, { path: '', outcome: 'trigger-kept-out', message: 'has useRegex: true (the sum, max or avg of every entity whose name matches), which the scaler does not offer: list a trigger per entity, and combine them with advanced.scalingModifiers' }] };
   }
-  const means: Means[] = [
-    ...(trigger.authenticationRef !== undefined ? [authenticationRefMeans(trigger)] : []),
-    ...(given(source.connectionFromEnv) ? [{ path: 'metadata.connectionFromEnv', what: `the connection string in the workload's environment variable ${show(source.connectionFromEnv)}` }] : []),
-    // The value holds a key: never repeated.
-    ...(given(source.connection) ? [{ path: 'metadata.connection', what: 'a connection string in metadata.connection' }] : []),
-  ];
+  const means = connectionMeans(trigger, source);
   if (!given(source.namespace)) return { notes: [...notes, keptOut(metadata, means)] };
   return { metadata, notes: [...notes, ...means.map((m) => replaced(metadata, m))] };
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { parseBool } from '../../engine/index.js';
 import { checked, clientId, fields, integer, isHostSuffix, isRecord, keyValuePairs, oneOf, show, text, type CheckIssue, type Settings } from '../../schema/index.js';
+import { checkCloud } from '../azure-cloud.js';
 
 /**
  * Service Bus endpoint suffixes of the named clouds (KEDA's cloud_config.go environments), less
@@ -101,25 +102,7 @@ function checkEntity(raw: Record<string, unknown>): CheckIssue[] {
   if (!given(raw, 'namespace') && !given(raw, 'connectionFromEnv') && !given(raw, 'fullyQualifiedNamespace')) {
     issues.push({ path: ['namespace'], message: 'is required: the Service Bus namespace that holds the entity (KEDA: "namespace are required when using pod identity")' });
   }
-  if (typeof raw.cloud !== 'string') {
-    if (given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'is only used with cloud: Private (KEDA would silently ignore it)' });
-    return issues;
-  }
-  const cloud = raw.cloud.trim().toLowerCase();
-  if (cloud === 'private') {
-    if (!given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'must be provided for Private cloud type (e.g. servicebus.example.net)' });
-    // The entity is read at https://<namespace>.<suffix>/<entity> with the identity's token: a host name only.
-    else if (typeof raw.endpointSuffix === 'string' && !isHostSuffix(raw.endpointSuffix.trim())) {
-      issues.push({ path: ['endpointSuffix'], message: `${show(raw.endpointSuffix)} is not a host name suffix (labels of letters, digits and hyphens separated by dots; no scheme, port or path)` });
-    }
-    return issues;
-  }
-  // hasOwn, not `in`: "constructor" is in every object.
-  if (!Object.hasOwn(CLOUD_SUFFIXES, cloud)) {
-    issues.push({ path: ['cloud'], message: `invalid cloud environment ${show(raw.cloud)}: use AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud or Private` });
-  }
-  if (given(raw, 'endpointSuffix')) issues.push({ path: ['endpointSuffix'], message: 'is only used with cloud: Private (KEDA would silently ignore it)' });
-  return issues;
+  return [...issues, ...checkCloud(raw, CLOUD_SUFFIXES, 'servicebus.example.net')];
 }
 
 /** The path of a subscription under its topic, as the Service Bus REST API names it. */

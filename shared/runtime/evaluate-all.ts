@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { Target } from '../config/index.js';
 import { messageOf } from '../errors/index.js';
 import { batchSaves, canSaveBatch, type StateStore, type StoredRecord } from '../state/index.js';
-import { evaluatedInTick, evaluateTarget, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
+import { evaluateTarget, type EvaluatedTarget, type TargetDeps } from './evaluate-target.js';
 import { parseShardMessage, partition, shardCount, shardMessages, type ShardMessage } from './shards.js';
 import { specFingerprint, targetKey, type ConfiguredTarget } from './targets.js';
 
@@ -107,9 +107,6 @@ export function scheduleOf(target: Target, record: StoredRecord | undefined, tic
   const poll = isPollDue(target, record, tickStart, startedAt);
   return { due: poll || (record?.lastReplicas ?? 0) > 0, poll };
 }
-
-/** Whether a tick starting at `tickStart` evaluates the target (scheduleOf). */
-export const isDue = (target: Target, record: StoredRecord | undefined, tickStart: number, startedAt?: number): boolean => scheduleOf(target, record, tickStart, startedAt).due;
 
 /**
  * Deletes the rows of targets no longer configured once they have not been written for
@@ -282,15 +279,14 @@ export async function evaluateShard(deps: TickDeps, text: string): Promise<Shard
     ),
   );
   deps.owners.seed(records);
-  const ready = loaded.filter((d): d is DueTarget => d !== undefined);
-  const done = new Set(ready.filter(({ t }) => evaluatedInTick(records.get(targetKey(t.target)), message.tick)));
-  const due = ready.filter((d) => !done.has(d));
+  const due = loaded.filter((d): d is DueTarget => d !== undefined);
+  // evaluateTarget skips a target whose row says this tick (or a later one) evaluated it.
   const evaluated = await evaluateDue(deps, due, records, { tickStart: Date.parse(message.tickStart), id: message.tick });
   const { tick, shard, shards, part, parts } = message;
   return {
     message: { tick, shard, shards, part, parts },
     evaluated: [...failed, ...evaluated.filter((e) => !e.skipped)],
-    alreadyEvaluated: [...[...done].map(({ t }) => targetKey(t.target)), ...evaluated.filter((e) => e.skipped).map((e) => targetKey(e.target))],
+    alreadyEvaluated: evaluated.filter((e) => e.skipped).map((e) => targetKey(e.target)),
     unknown,
   };
 }

@@ -82,7 +82,7 @@ export interface TickOfEvaluation {
 }
 
 /** The row says tick `id`, or a later one, evaluated the target. */
-export const evaluatedInTick = (record: StoredRecord | undefined, id: string | undefined): boolean =>
+const evaluatedInTick = (record: StoredRecord | undefined, id: string | undefined): boolean =>
   id !== undefined && record?.lastTick !== undefined && Date.parse(record.lastTick) >= Date.parse(id);
 
 interface Decided {

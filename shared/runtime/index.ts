@@ -2,7 +2,7 @@
 export { createRuntime, shardQueueClients, DEFAULT_CONCURRENCY, DEFAULT_SCHEDULE, DEFAULT_STATE_TABLE, stateStoreFrom, telemetryFrom, type Runtime, type RuntimeOverrides } from './wiring.js';
 export { createEvaluationLoop, failedEvaluation, summarize, summarizeShard, tickWarnings, type EvaluationLoop } from './loop.js';
 export {
-  evaluateAll, evaluateShard, isDue, isPollDue, scheduleOf, STATE_RETENTION_MS, tickIdOf,
+  evaluateAll, evaluateShard, isPollDue, scheduleOf, STATE_RETENTION_MS, tickIdOf,
   type FanOut, type Schedule, type ShardQueue, type ShardResult, type TickDeps, type TickOptions, type TickResult,
 } from './evaluate-all.js';
 export { parseShardMessage, partition, shardCount, shardMessages, shardOf, ShardMessageError, type ShardEntry, type ShardMessage } from './shards.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig, parseTarget, type Target } from '../../shared/config/index.js';
-import { createWorkloadOwners, evaluateAll, isDue, targetKey, workloadOf, type TickDeps } from '../../shared/runtime/index.js';
+import { createWorkloadOwners, evaluateAll, scheduleOf, targetKey, workloadOf, type TickDeps } from '../../shared/runtime/index.js';
 import { createMemoryStore } from '../../shared/state/index.js';
 import { recordingTelemetry } from '../e2e/scaler.js';
 import { createMemoryKube } from '../support/memory-kube.js';
@@ -13,7 +13,7 @@ const target = (pollingInterval: number): Target => {
 const T = Date.parse('2026-11-27T10:00:00Z');
 const at = (seconds: number): string => new Date(T + seconds * 1000).toISOString();
 
-describe('isDue: pollingInterval at zero, every tick above zero (the HPA sync)', () => {
+describe('scheduleOf: pollingInterval at zero, every tick above zero (the HPA sync)', () => {
   test.each([
     { name: 'never evaluated', record: undefined, now: 0, want: true },
     { name: 'no lastEvaluated yet', record: { state: {}, etag: 'x' }, now: 0, want: true },
@@ -24,7 +24,7 @@ describe('isDue: pollingInterval at zero, every tick above zero (the HPA sync)',
     { name: 'at zero, 29.5 s after: due', record: { state: {}, etag: 'x', lastEvaluated: at(0), lastReplicas: 0 }, now: 29.5, want: true },
     { name: 'at zero, 28.9 s after: not yet', record: { state: {}, etag: 'x', lastEvaluated: at(0), lastReplicas: 0 }, now: 28.9, want: false },
   ])('$name', ({ record, now, want }) => {
-    expect(isDue(target(30), record, T + now * 1000)).toBe(want);
+    expect(scheduleOf(target(30), record, T + now * 1000).due).toBe(want);
   });
 });
 

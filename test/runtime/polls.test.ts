@@ -4,7 +4,7 @@
 // in-memory Kubernetes and state stand-ins, with a clock the evaluations move.
 import { describe, expect, test } from 'vitest';
 import { loadConfig, type Target } from '../../shared/config/index.js';
-import { createWorkloadOwners, evaluateAll, isDue, replay, scheduleOf, specFingerprint, targetKey, workloadOf, type TickDeps, type TickResult } from '../../shared/runtime/index.js';
+import { createWorkloadOwners, evaluateAll, replay, scheduleOf, specFingerprint, targetKey, workloadOf, type TickDeps, type TickResult } from '../../shared/runtime/index.js';
 import { createMemoryStore, type StoredRecord } from '../../shared/state/index.js';
 import { recordingTelemetry, type RecordingTelemetry } from '../e2e/scaler.js';
 import { createMemoryKube, type MemoryKube } from '../support/memory-kube.js';
@@ -139,7 +139,7 @@ describe('polls are due pollingInterval after the last poll\'s tick start, where
       ...(record.specHash !== undefined ? { specHash: record.specHash === 'same' ? specFingerprint(target!) : record.specHash } : {}),
     };
     expect(scheduleOf(target!, stored, T0 + at * 1000, startedAt === undefined ? undefined : T0 + startedAt * 1000)).toEqual(want);
-    expect(isDue(target!, stored, T0 + at * 1000, startedAt === undefined ? undefined : T0 + startedAt * 1000)).toBe(want.due);
+    expect(scheduleOf(target!, stored, T0 + at * 1000, startedAt === undefined ? undefined : T0 + startedAt * 1000).due).toBe(want.due);
   });
 });
 

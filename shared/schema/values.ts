@@ -115,29 +115,32 @@ export function peek<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> 
 
 const WHOLE = /^\s*[-+]?\d+\s*$/;
 
-/** An integer given as a number or a string, within [min, max]. */
-export function integer(bounds: { min?: number; max?: number } = {}) {
+/**
+ * A number given as a number or a string matching `pattern`: "is not <what>" unless `valid`, then
+ * the message of `outOfBounds`, if any.
+ */
+function numberFrom(pattern: RegExp, valid: (n: number) => boolean, what: string, outOfBounds: (n: number) => string | undefined) {
   return z.unknown().transform((raw, ctx) => {
     if (raw === undefined) {
       ctx.addIssue({ code: 'custom', message: 'is required' });
       return z.NEVER;
     }
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && WHOLE.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n)) {
-      ctx.addIssue({ code: 'custom', message: `${show(raw)} is not an integer` });
-      return z.NEVER;
-    }
-    if (bounds.min !== undefined && n < bounds.min) {
-      ctx.addIssue({ code: 'custom', message: `${n} is less than ${bounds.min}` });
-      return z.NEVER;
-    }
-    if (bounds.max !== undefined && n > bounds.max) {
-      ctx.addIssue({ code: 'custom', message: `${n} is more than ${bounds.max}` });
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && pattern.test(raw) ? Number(raw) : NaN;
+    const problem = valid(n) ? outOfBounds(n) : `${show(raw)} is not ${what}`;
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: problem });
       return z.NEVER;
     }
     return n;
   });
 }
+
+/** An integer given as a number or a string, within [min, max]. */
+export const integer = (bounds: { min?: number; max?: number } = {}) =>
+  numberFrom(WHOLE, Number.isSafeInteger, 'an integer', (n) =>
+    bounds.min !== undefined && n < bounds.min ? `${n} is less than ${bounds.min}`
+      : bounds.max !== undefined && n > bounds.max ? `${n} is more than ${bounds.max}`
+        : undefined);
 
 /** One of a fixed set of strings, compared exactly (KEDA's enums are case-sensitive). */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, note = '') {
@@ -154,24 +157,8 @@ const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
  * A finite decimal number given as a number or a string ("2.5", "1e3"), as KEDA reads the
  * numbers of advanced.scalingModifiers (strconv.ParseFloat); `above` is an exclusive lower bound.
  */
-export function decimal(bounds: { above?: number } = {}) {
-  return z.unknown().transform((raw, ctx) => {
-    if (raw === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is required' });
-      return z.NEVER;
-    }
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : NaN;
-    if (!Number.isFinite(n)) {
-      ctx.addIssue({ code: 'custom', message: `${show(raw)} is not a number` });
-      return z.NEVER;
-    }
-    if (bounds.above !== undefined && !(n > bounds.above)) {
-      ctx.addIssue({ code: 'custom', message: `${n} is not more than ${bounds.above}` });
-      return z.NEVER;
-    }
-    return n;
-  });
-}
+export const decimal = (bounds: { above?: number } = {}) =>
+  numberFrom(DECIMAL, Number.isFinite, 'a number', (n) => (bounds.above !== undefined && !(n > bounds.above) ? `${n} is not more than ${bounds.above}` : undefined));
 
 /** A non-negative Kubernetes quantity as used for HPA tolerance: 0.1, "0.05", "50m". */
 export const quantity = z.unknown().transform((raw, ctx) => {

@@ -64,11 +64,10 @@ interface WakeContext {
 }
 
 /** The record with a message's activity at `iso`: the cooldown runs again from it. */
-const activeAt = (fresh: StoredRecord | undefined, iso: string, workloadUid: string): TargetRecord => ({
+const activeAt = (fresh: StoredRecord | undefined, iso: string): TargetRecord => ({
   ...fresh,
   state: { ...fresh?.state, lastActiveTime: latestTime(fresh?.state.lastActiveTime, iso) },
   lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, iso),
-  workloadUid,
 });
 
 /** The record after the wake's scale write: the change recorded, the activity kept. */
@@ -81,11 +80,14 @@ const wokenAt = (fresh: StoredRecord | undefined, t: ConfiguredTarget, scale: Sc
 });
 
 /**
- * Wakes one target: reads the scale (and the row); awake, records the message as activity (the cooldown
- * starts again) and stops; asleep, decides (the engine with force-activation), records the
- * activity first — an evaluation that reads the woken scale then finds it too, and cannot take
- * the target back down on an older lastActiveTime — then writes the scale (a 409 means someone
- * else changed it, often another wake: look again, once) and records the wake.
+ * Wakes one target. At once: reads the scale, reads the triggers, and records the message as
+ * activity (the cooldown starts again) — the row's read-modify-write runs beside the scale read,
+ * since the activity is kept whatever the scale turns out to be. Awake (or paused), that is all.
+ * Asleep, decides (the engine with force-activation) and writes the scale — after the activity
+ * is recorded, so an evaluation that reads the woken scale finds it too and cannot take the
+ * target back down on an older lastActiveTime — (a 409 means someone else changed it, often
+ * another wake: look again, once) and records the wake. The handler's latency is its round
+ * trips one after the other: two before the scale is written.
  */
 async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue): Promise<{ outcome: WakeOutcome; activeAt?: number }> {
   const { kube, store, telemetry } = ctx.runtime;
@@ -93,19 +95,16 @@ async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue):
   const ref = workloadOf(t.target);
   const startedAt = ctx.runtime.now();
   for (let lookedAgain = false; ; lookedAgain = true) {
-    // The scale and the row at once: the handler's latency is its round trips, one after the other.
-    const [scale, record] = await Promise.all([readCheckedScale(kube, ref), store.load(key)]);
-    claimWorkload(ctx.runtime.owners, key, ref, scale.uid);
     const now = ctx.runtime.now();
     const iso = new Date(now).toISOString();
-    if (!isAsleep(t.target, scale.specReplicas)) {
-      await updateRecord(store, key, (fresh) => activeAt(fresh, iso, scale.uid), record);
-      return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: now };
-    }
-    const input = decisionInput(t, record, undefined, scale, await readSources(t.sources), now, true);
+    const triggers = readSources(t.sources); // never rejects: a failed read is a trigger error
+    const recorded = store.load(key).then(async (record) => (await updateRecord(store, key, (fresh) => activeAt(fresh, iso), record), record));
+    const [scale, record] = await Promise.all([readCheckedScale(kube, ref), recorded]);
+    claimWorkload(ctx.runtime.owners, key, ref, scale.uid);
+    if (!isAsleep(t.target, scale.specReplicas)) return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: now };
+    const input = decisionInput(t, record, undefined, scale, await triggers, now, true);
     const decision = decideWake(t.target, input.observation, input.state, now);
     if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { outcome: { target: key, result: 'paused' } };
-    await updateRecord(store, key, (fresh) => activeAt(fresh, iso, scale.uid), record);
     try {
       await kube.writeScale(ref, decision.replicas, scale.resourceVersion);
     } catch (e) {

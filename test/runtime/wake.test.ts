@@ -80,12 +80,24 @@ describe('the wake path, step by step', () => {
     expect(b.kube.eventsOf(workloadOf(b.runtime.targets[0]!.target))).toEqual([expect.objectContaining({ reason: 'ScaleTargetActivated', message: expect.stringMatching(/^Scaled from 0 to 3: woken by a message on wake queue inbox/) })]);
   });
 
-  test('a paused target is left alone: no write, nothing recorded', async () => {
+  test('a paused target is left alone: no write; the message counts as activity, as for an awake one', async () => {
     const b = wakeBench(['a'], { annotations: { [PAUSED]: 'true' } });
     const handled = await b.waker.handle(b.queue, '{}');
     expect(handled.outcomes).toEqual([{ target: b.keys[0], result: 'paused' }]);
     expect(b.kube.writes).toEqual([]);
-    expect(await b.runtime.store.load(b.keys[0]!)).toBeUndefined();
+    expect(await b.runtime.store.load(b.keys[0]!)).toMatchObject({ state: { lastActiveTime: new Date(T0).toISOString() }, lastReplicas: undefined });
+    // Not confirmed awake: a message after its unpause is looked at at once.
+    expect((await b.waker.handle(b.queue, '{}')).outcomes[0]!.result).toBe('paused');
+  });
+
+  test.each([
+    { name: 'awake', replicas: 2, outcome: { result: 'awake', replicas: 2 } },
+    // The message itself is the signal (force-activation): woken to max(minReplicaCount, 1).
+    { name: 'asleep', replicas: 0, outcome: { result: 'woken', replicas: 1 } },
+  ])('an $name target whose queue cannot be read: $outcome.result', async ({ replicas, outcome }) => {
+    const b = wakeBench(['a'], { replicas });
+    b.runtime.targets = b.runtime.targets.map((t) => ({ ...t, sources: [{ read: () => Promise.reject(new Error('QueueNotFound')) }] }));
+    expect((await createWaker(b.runtime).handle(b.queue, '{}')).outcomes).toEqual([{ target: b.keys[0], ...outcome }]);
   });
 
   test('a 409 once: it looks again and wakes', async () => {

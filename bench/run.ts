@@ -87,7 +87,7 @@ function fanOutLines(s: FanOutSummary): string[] {
     ...s.ticks.map((t) => `  t=${t.atSeconds}s (${t.kind}): ${t.due} due -> ${t.shards} shards, ${t.messages} messages; ${ms(t.totalMs)} to the last shard (timer ${ms(t.timerMs)}, CPU ${ms(t.timerCpuMs)}); `
       + `${t.evaluated} evaluated, ${t.duplicates} twice, ${t.alreadyEvaluated} skipped as done, ${t.failed} failed; per shard: ${t.shardTargets.min}-${t.shardTargets.max} targets, `
       + `CPU max ${ms(t.shardCpuMs.max)} (mean ${ms(t.shardCpuMs.mean)}), wall max ${ms(t.shardWallMs.max)}; state rows ${t.saves.rows} in ${t.saves.transactions} transactions `
-      + `(${t.saves.perShardTransactions} per shard) + ${t.saves.singleRequests} single; per target: queue ${t.perTarget.queueReads}, kube ${t.perTarget.kubeReads}, row read ${t.perTarget.stateLoads}; load ${t.loadAverage1m}`),
+      + `(${t.saves.perShardTransactions} per shard) + ${t.saves.singleRequests} single; per target: queue ${t.perTarget.queueReads}, kube ${t.perTarget.kubeReads}, row-read requests ${t.perTarget.stateLoads}; load ${t.loadAverage1m}`),
   ];
 }
 

@@ -133,6 +133,9 @@ function countingStore(store: StateStore): StateStore {
   const counted: StateStore = {
     loadAll: () => (meter.calls.stateLoadAlls++, meter.time('stateLoadAll', () => store.loadAll())),
     load: (key) => (meter.calls.stateLoads++, store.load(key)),
+    maxLoad: store.maxLoad,
+    // One request, however many rows it reads.
+    loadMany: (keys) => (meter.calls.stateLoads++, store.loadMany(keys)),
     save: (key, record, etag) => (meter.calls.stateSaves++, meter.time('stateSave', () => store.save(key, record, etag))),
     delete: (key, etag) => store.delete(key, etag),
   };

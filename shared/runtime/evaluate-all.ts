@@ -241,6 +241,9 @@ export interface ShardResult {
   unknown: string[];
 }
 
+/** `items` in runs of `size`, in order. */
+const chunk = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 const configuredByKey = new WeakMap<readonly ConfiguredTarget[], Map<string, ConfiguredTarget>>();
 
 /**
@@ -261,25 +264,26 @@ export async function evaluateShard(deps: TickDeps, text: string): Promise<Shard
   const limit = pLimit(deps.concurrency);
   const failed: EvaluatedTarget[] = [];
   const records = new Map<string, StoredRecord>();
+  // The rows again, a query per maxLoad of them (the timer's may be a tick old by now).
   const loaded = await Promise.all(
-    known.map((d) =>
+    chunk(known, deps.store.maxLoad).map((part) =>
       limit(async () => {
-        const key = targetKey(d.t.target);
         try {
-          const record = await deps.store.load(key);
-          if (record) records.set(key, record);
-          return d;
+          for (const [key, record] of await deps.store.loadMany(part.map((d) => targetKey(d.t.target)))) records.set(key, record);
+          return part;
         } catch (e) {
-          // Without its row a target's cooldowns are unknown: it is not evaluated this tick.
-          deps.telemetry.failure(e, { operation: 'evaluate', target: key, cluster: d.t.target.cluster });
-          failed.push({ target: d.t.target, error: messageOf(e) });
-          return undefined;
+          // Without their rows the targets' cooldowns are unknown: they are not evaluated this tick.
+          for (const d of part) {
+            deps.telemetry.failure(e, { operation: 'evaluate', target: targetKey(d.t.target), cluster: d.t.target.cluster });
+            failed.push({ target: d.t.target, error: messageOf(e) });
+          }
+          return [];
         }
       }),
     ),
   );
   deps.owners.seed(records);
-  const due = loaded.filter((d): d is DueTarget => d !== undefined);
+  const due: DueTarget[] = loaded.flat();
   // evaluateTarget skips a target whose row says this tick (or a later one) evaluated it.
   const evaluated = await evaluateDue(deps, due, records, { tickStart: Date.parse(message.tickStart), id: message.tick });
   const { tick, shard, shards, part, parts } = message;

@@ -58,6 +58,8 @@ export function batchSaves(store: StateStore & BatchSaving, options: BatchSavesO
   return {
     loadAll: () => store.loadAll(),
     load: (key) => store.load(key),
+    maxLoad: store.maxLoad,
+    loadMany: (keys) => store.loadMany(keys),
     delete: (key, etag) => store.delete(key, etag),
     save(key, record, etag) {
       return new Promise<string>((resolve, reject) => {

@@ -10,6 +10,9 @@ interface Row {
   updatedAt: string;
 }
 
+/** The table store's limit (a $filter's comparisons), so that callers batch here as they must there. */
+const MAX_LOAD = 14;
+
 export interface MemoryStoreOptions {
   /** The store's clock, for `updatedAt`. */
   now?: () => number;
@@ -35,6 +38,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     async load(key) {
       const row = rows.get(key);
       return row && read(key, row);
+    },
+    maxLoad: MAX_LOAD,
+    async loadMany(keys) {
+      if (keys.length > MAX_LOAD) throw new Error(`${keys.length} keys in one loadMany, over maxLoad`);
+      return new Map(keys.flatMap((k) => {
+        const row = rows.get(k);
+        return row ? [[k, read(k, row)] as const] : [];
+      }));
     },
     async save(key, record: TargetRecord, etag) {
       check(key, etag);

@@ -71,6 +71,10 @@ export interface StateStore {
   /** Every record, in one query (one per tick). */
   loadAll(): Promise<Map<string, StoredRecord>>;
   load(key: string): Promise<StoredRecord | undefined>;
+  /** The most keys one loadMany may hold. */
+  readonly maxLoad: number;
+  /** The records of up to maxLoad keys, in one request; a key without a row is absent from the map. */
+  loadMany(keys: string[]): Promise<Map<string, StoredRecord>>;
   /** Writes if the record is still at `etag` (absent: must not exist yet). Returns the new etag. */
   save(key: string, record: TargetRecord, etag: string | undefined): Promise<string>;
   /** Deletes the record if it is still at `etag`; false when it changed or is gone. */

@@ -12,6 +12,11 @@ const PARTITION = 'targets';
 /** Table Storage's limit on the operations of one entity group transaction. */
 const TRANSACTION_LIMIT = 100;
 /**
+ * Table Storage permits at most 15 comparisons in one $filter ("Querying tables and entities"):
+ * the partition's and 14 row keys'.
+ */
+const KEYS_PER_QUERY = 14;
+/**
  * A string property holds at most 64 KiB, UTF-16: 32,768 characters. The state's JSON is cut
  * into parts of this many characters: `state`, `state2`, `state3`, ... (history-limit.ts in the
  * engine bounds how many there can be).
@@ -141,6 +146,22 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
       } catch (e) {
         if (e instanceof RestError && e.statusCode === 404) return records;
         fail(`state table ${location.table}: query`, e);
+      }
+      return records;
+    },
+    maxLoad: KEYS_PER_QUERY,
+    async loadMany(keys) {
+      if (keys.length > KEYS_PER_QUERY) throw new StateError(`state table ${location.table}: ${keys.length} keys in one query, over the ${KEYS_PER_QUERY} a filter may compare`);
+      const records = new Map<string, StoredRecord>();
+      if (keys.length === 0) return records;
+      const filter = `${odata`PartitionKey eq ${PARTITION}`} and (${keys.map((key) => odata`RowKey eq ${toRowKey(key)}`).join(' or ')})`;
+      try {
+        for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter }, ...bounded() })) {
+          records.set(fromRowKey(row.rowKey ?? ''), toRecord(row));
+        }
+      } catch (e) {
+        if (e instanceof RestError && e.statusCode === 404) return records;
+        fail(`state of ${keys.length === 1 ? keys[0] : `${keys[0]} and ${keys.length - 1} more targets`}`, e);
       }
       return records;
     },

@@ -459,6 +459,8 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
     const slowStore: StateStore = {
       loadAll: () => base.loadAll(),
       load: (k) => base.load(k),
+      maxLoad: base.maxLoad,
+      loadMany: (keys) => base.loadMany(keys),
       delete: (k, etag) => base.delete(k, etag),
       async save(k, record, etag) {
         if (!held) {

@@ -57,6 +57,8 @@ function bench(options: { replicas: number; queueLength: number; extra?: Record<
     raw,
     loadAll: () => raw.loadAll(),
     load: (k: string) => raw.load(k),
+    maxLoad: raw.maxLoad,
+    loadMany: (keys: string[]) => raw.loadMany(keys),
     delete: (k: string, etag: string) => raw.delete(k, etag),
     save: async (k: string, r: TargetRecord, etag: string | undefined) => {
       if (options.saveFails?.()) throw new StateError(`state of ${k}: HTTP 500 internal error`);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig, type Config } from '../../shared/config/index.js';
+import { StateError } from '../../shared/errors/index.js';
 import {
   createWorkloadOwners, evaluateAll, evaluateShard, parseShardMessage, partition, shardCount, shardMessages, shardOf, ShardMessageError, targetKey, tickIdOf,
   workloadOf, type ConfiguredTarget, type ShardEntry, type TickDeps,
@@ -246,6 +247,28 @@ describe('a tick that fans out, and its shard workers', () => {
     expect(failed).toEqual([targetKey(h.deps.targets[7]!.target)]);
     expect(results.flatMap((r) => r.evaluated)).toHaveLength(150);
     expect(h.telemetry.decisions).toHaveLength(149);
+  });
+
+  test('a shard reads its rows a query per maxLoad keys; a failed query fails its targets only, naming each', async () => {
+    const h = harness(120, 50, () => 0);
+    await evaluateAll(h.deps);
+    const text = h.sent[0]!;
+    const inShard = [...parseShardMessage(text).poll, ...parseShardMessage(text).sync];
+    const queries: string[][] = [];
+    const store = h.deps.store;
+    const worker = { ...workerDeps(h), store: { ...store, loadMany: async (keys: string[]) => {
+      queries.push(keys);
+      if (queries.length === 2) throw new StateError(`state of ${keys[0]} and ${keys.length - 1} more targets: HTTP 503 server busy`);
+      return store.loadMany(keys);
+    } } };
+    const result = await evaluateShard(worker, text);
+    expect(queries.flat().sort()).toEqual([...inShard].sort());
+    expect(queries.every((q) => q.length <= store.maxLoad)).toBe(true);
+    expect(queries).toHaveLength(Math.ceil(inShard.length / store.maxLoad));
+    const failed = result.evaluated.filter((e) => e.error !== undefined);
+    expect(failed.map((e) => targetKey(e.target)).sort()).toEqual([...queries[1]!].sort());
+    expect(failed.every((e) => e.error!.includes('HTTP 503 server busy'))).toBe(true);
+    expect(h.telemetry.decisions).toHaveLength(inShard.length - queries[1]!.length);
   });
 
   test('a bad shard message: a clear error, nothing read, saved or scaled', async () => {

@@ -84,6 +84,29 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sto
       expect(all.get('dev/shop/worker')?.lastReplicas).toBe(2);
     });
 
+    test('loadMany reads up to maxLoad rows in one call: each as load reads it, a key without a row absent', async () => {
+      const { store, writeRow } = await makeStore();
+      const keys = Array.from({ length: store.maxLoad }, (_, i) => `c/ns/many-${i}`);
+      // Keys with the characters a row key escapes, and one with a quote (the filter's literal).
+      const odd = ['a/b#c/d?e', "c/o'brien/x"];
+      for (const [i, key] of [...keys.slice(0, -4), ...odd].entries()) await store.save(key, record(i), undefined);
+      await writeRow('c/ns/bad', { state: { recommendations: 'x' } });
+      const asked = [...keys.slice(0, -4), ...odd, 'c/ns/bad', 'c/ns/none'];
+      expect(asked.length).toBeLessThanOrEqual(store.maxLoad);
+      const many = await store.loadMany(asked);
+      expect([...many.keys()].sort()).toEqual(asked.filter((k) => k !== 'c/ns/none').sort());
+      for (const key of asked) expect(many.get(key)).toEqual(await store.load(key));
+      expect(many.get('c/ns/bad')?.invalid).toContain(': state.recommendations: ');
+      // Rows not asked for are not read.
+      expect(await store.loadMany(['c/ns/none'])).toEqual(new Map());
+      expect(await store.loadMany([])).toEqual(new Map());
+    });
+
+    test('loadMany refuses more than maxLoad keys, saying so', async () => {
+      const { store } = await makeStore();
+      await expect(store.loadMany(Array.from({ length: store.maxLoad + 1 }, (_, i) => `c/ns/k${i}`))).rejects.toThrow(/keys in one/);
+    });
+
     test('a save with the etag read succeeds and changes the etag', async () => {
       const { store } = await makeStore();
       const first = await store.save('c/ns/b', record(1), undefined);

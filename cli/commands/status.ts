@@ -11,6 +11,8 @@ Reads the state table once and prints, per configured target, what its row says:
   REPLICAS     the replicas its last decision left (an evaluation, or a wake)
   DECIDED      when its row was last written (by the table's clock)
   EVALUATED    when the evaluation loop last evaluated it
+  POLLED       when the tick of its last poll started (the evaluation that may wake it or take
+               it to zero; the next is due pollingInterval after it)
   LAST ACTIVE  the last evaluation that saw it active; the cooldown runs from it
   COOLDOWN     what is left of it now ("over": it may scale in; "-": it is at 0 or idle)
   FAILURES     consecutive failed reads, per trigger
@@ -68,6 +70,7 @@ function targetCells(t: TargetStatus, now: number): string[] {
     t.lastDecision?.replicas === undefined ? '-' : String(t.lastDecision.replicas),
     ago(t.lastDecision?.at, now),
     ago(t.lastEvaluated, now),
+    ago(t.lastPolled, now),
     t.row !== 'ok' ? '-' : t.lastActiveTime ? ago(t.lastActiveTime, now) : 'never',
     cooldownCell(t),
     t.triggerFailures?.join(',') ?? '-',
@@ -90,7 +93,7 @@ export function statusText(report: StatusReport): string {
   const now = Date.parse(report.now);
   const lines = [`state table ${report.table}, at ${report.now}`];
   if (report.targets.length === 0) lines.push('no valid targets are configured');
-  else lines.push(columns([['TARGET', 'REPLICAS', 'DECIDED', 'EVALUATED', 'LAST ACTIVE', 'COOLDOWN', 'FAILURES', 'ROW'], ...report.targets.map((t) => targetCells(t, now))]));
+  else lines.push(columns([['TARGET', 'REPLICAS', 'DECIDED', 'EVALUATED', 'POLLED', 'LAST ACTIVE', 'COOLDOWN', 'FAILURES', 'ROW'], ...report.targets.map((t) => targetCells(t, now))]));
   if (report.removed.length > 0) lines.push('', 'Rows of targets no longer configured:', ...report.removed.map((r) => removedLine(r, now)));
   return lines.join('\n');
 }

@@ -75,11 +75,11 @@ describe.runIf(controlPlaneEnabled)('cli status', () => {
     expect(text.code).toBe(0);
     const lines = text.out.trimEnd().split('\n');
     expect(lines[0]).toBe(`state table ${table}, at ${lines[0]!.split(', at ')[1]}`);
-    expect(lines[1]).toMatch(/^TARGET\s+REPLICAS\s+DECIDED\s+EVALUATED\s+LAST ACTIVE\s+COOLDOWN\s+FAILURES\s+ROW$/);
+    expect(lines[1]).toMatch(/^TARGET\s+REPLICAS\s+DECIDED\s+EVALUATED\s+POLLED\s+LAST ACTIVE\s+COOLDOWN\s+FAILURES\s+ROW$/);
     expect(lines[2]).toMatch(new RegExp(`^${key(w.deployment)}\\s+3\\s.*\\s0\\s+ok$`));
     expect(lines[3]).toMatch(new RegExp(`^${key(w.statefulSet)}\\s+0\\s.*\\snever\\s+-\\s+1\\s+ok$`));
     expect(lines[4]).toMatch(new RegExp(`^${key('broken')}\\s+-\\s.*\\sinvalid: state row "test%2f${w.namespace}%2fbroken" of target ${key('broken')}: state: is not JSON`));
-    expect(lines[5]).toMatch(new RegExp(`^${key('fresh')}\\s+-\\s+-\\s+-\\s+-\\s+-\\s+-\\s+none \\(never evaluated yet\\)$`));
+    expect(lines[5]).toMatch(new RegExp(`^${key('fresh')}\\s+-\\s+-\\s+-\\s+-\\s+-\\s+-\\s+-\\s+none \\(never evaluated yet\\)$`));
     expect(lines.slice(6, 8)).toEqual(['', 'Rows of targets no longer configured:']);
     expect(lines[8]).toMatch(new RegExp(`^  ${key(gone.deployment, gone.namespace)}: replicas 0, decided .*; deleted by the first tick after `));
     const json = await runCli(statusCommand, ['--settings', file, '--json']);
@@ -104,7 +104,7 @@ describe.runIf(controlPlaneEnabled)('cli status', () => {
     const file = join(dir, 'local.settings.json');
     await writeFile(file, JSON.stringify({ Values: settings }));
     const { code, out } = await runCli(statusCommand, ['--settings', file]);
-    expect(out).toMatch(/\ntest\/shop\/worker\s+-\s+-\s+-\s+-\s+-\s+-\s+none \(never evaluated yet\)\n$/);
+    expect(out).toMatch(/\ntest\/shop\/worker\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+none \(never evaluated yet\)\n$/);
     expect(code).toBe(0);
     const table = TableClient.fromConnectionString(services.azurite.connectionString, 'statusneverwritten', { allowInsecureConnection: true });
     expect(await table.getAccessPolicy().then(() => 'exists', (e: { statusCode?: number }) => e.statusCode)).toBe(404);

@@ -42,7 +42,7 @@ async function storeWith(rows: [key: string, record: TargetRecord, writtenAgo: n
 
 const ROWS: [string, TargetRecord, number][] = [
   // Active a minute ago, at 4: 240 s of its 300 s cooldown left; its second trigger failing.
-  ['prod/shop/busy', { state: { lastActiveTime: at(-60), createdTime: at(-3600), triggerFailures: [0, 2] }, lastEvaluated: at(-15), lastReplicas: 4 }, 15],
+  ['prod/shop/busy', { state: { lastActiveTime: at(-60), createdTime: at(-3600), triggerFailures: [0, 2] }, lastEvaluated: at(-15), lastPolled: at(-45), lastReplicas: 4 }, 15],
   // Never active, at 0: initialCooldownPeriod from its first evaluation; no cooldown applies at 0.
   ['prod/shop/idle', { state: { lastActiveTime: null, createdTime: at(-60), triggerFailures: [0, 0], scaledToZero: false }, lastEvaluated: at(-30), lastReplicas: 0, lastWakeConfirmed: at(-45) }, 30],
   // Written by an instance whose clock is an hour ahead: read as now, so the whole cooldown is left.
@@ -63,7 +63,7 @@ describe('readStatus', () => {
       table: 'scalerstate',
       targets: [
         {
-          target: 'prod/shop/busy', row: 'ok', lastDecision: { at: at(-15), replicas: 4 }, lastEvaluated: at(-15), lastWakeConfirmed: undefined,
+          target: 'prod/shop/busy', row: 'ok', lastDecision: { at: at(-15), replicas: 4 }, lastEvaluated: at(-15), lastPolled: at(-45), lastWakeConfirmed: undefined,
           lastActiveTime: at(-60), createdTime: at(-3600), cooldown: { endsAt: at(240), secondsLeft: 240, from: 'lastActiveTime', asleep: false }, triggerFailures: [0, 2], scaledToZero: undefined,
         },
         {
@@ -90,11 +90,11 @@ describe('readStatus', () => {
     const runtime = runtimeOf([target('busy'), target('idle', { initialCooldownPeriod: 120 }), target('broken'), target('new')], await storeWith(ROWS));
     expect(statusText(await readStatus(runtime)).split('\n')).toEqual([
       'state table scalerstate, at 2026-11-27T10:05:00.000Z',
-      'TARGET            REPLICAS  DECIDED  EVALUATED  LAST ACTIVE  COOLDOWN  FAILURES  ROW',
-      'prod/shop/busy    4         15s ago  15s ago    1m00s ago    4m00s     0,2       ok',
-      'prod/shop/idle    0         30s ago  30s ago    never        -         0,0       ok',
-      'prod/shop/broken  -         20s ago  -          -            -         -         invalid: state row "prod/shop/broken" of target prod/shop/broken: state.lastActiveTime: must be an ISO-8601 time',
-      'prod/shop/new     -         -        -          -            -         -         none (never evaluated yet)',
+      'TARGET            REPLICAS  DECIDED  EVALUATED  POLLED   LAST ACTIVE  COOLDOWN  FAILURES  ROW',
+      'prod/shop/busy    4         15s ago  15s ago    45s ago  1m00s ago    4m00s     0,2       ok',
+      'prod/shop/idle    0         30s ago  30s ago    -        never        -         0,0       ok',
+      'prod/shop/broken  -         20s ago  -          -        -            -         -         invalid: state row "prod/shop/broken" of target prod/shop/broken: state.lastActiveTime: must be an ISO-8601 time',
+      'prod/shop/new     -         -        -          -        -            -         -         none (never evaluated yet)',
       '',
       'Rows of targets no longer configured:',
       `  prod/shop/ahead: replicas 2, decided 5s ago, evaluated in 1h00m; deleted by the first tick after ${new Date(T - 5000 + STATE_RETENTION_MS).toISOString()} (a day after its last write), unless its target is configured again`,

@@ -1,33 +1,48 @@
 // The workbook, the alert rules and docs/queries.kql against recorded telemetry: the evaluation
-// loop (in-memory Kubernetes and state, a simulated clock) sends through the real
-// applicationinsights SDK to the local ingestion endpoint for 50 minutes of a target's life
-// (a scale-up, a steady stretch past the heartbeat, failing reads into its fallback, recovery
-// with one scale write refused),
+// loop on the local services (kube-apiserver, an Azurite queue and state table, the Service Bus
+// management stand-in), on a simulated clock, sends through the real applicationinsights SDK to
+// the local ingestion endpoint for 50 minutes of a target's life (a scale-up, a steady stretch
+// past the heartbeat, failing reads into its fallback, recovery with one scale write refused),
 // and every event name, metric name, custom dimension and compared value the KQL names must be
 // in what arrived. No KQL engine runs offline: this is the contract the queries rely on.
+import type { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../shared/config/index.js';
 import { actions } from '../../shared/engine/index.js';
 import { KubeError } from '../../shared/errors/index.js';
 import type { Kube } from '../../shared/kube/index.js';
-import { createWorkloadOwners, evaluateAll, replay, workloadOf, type TickDeps } from '../../shared/runtime/index.js';
-import { createMemoryStore } from '../../shared/state/index.js';
+import { createEvaluationLoop, createRuntime, replay } from '../../shared/runtime/index.js';
 import { createAppInsightsTelemetry } from '../../shared/telemetry/index.js';
 import { startTelemetrySink, type TelemetryEnvelope, type TelemetrySink } from '../../local/telemetry-sink.js';
+import { queueClient, scalerSettings } from '../e2e/scaler.js';
 import { allQueries } from '../infra/queries.js';
-import { createMemoryKube } from '../support/memory-kube.js';
-import { sharedTestCa } from '../support/vitest/provided.js';
+import { startServiceBusEndpoint, type ServiceBusEndpoint } from '../support/servicebus-endpoint.js';
+import { useLocalServices } from '../support/vitest/local-services.js';
+import { controlPlaneEnabled, sharedTestCa } from '../support/vitest/provided.js';
 
 const T0 = Date.parse('2026-12-01T00:00:00.000Z');
 const TICK_MS = 15_000;
 const MINUTES = 50;
 
-/** The queue the target's trigger reads at minute `m`: work, then steady, then failing reads, then a little work. */
-function queueAt(m: number): number {
+/**
+ * The messages on the target's queue at minute `m`: work, then steady, then no queue at all (its
+ * reads fail), then a little work.
+ */
+function queueAt(m: number): number | 'deleted' {
   if (m < 2) return 12;
   if (m < 38) return 11;
-  if (m < 41) throw new Error('the queue service answered 503');
+  if (m < 41) return 'deleted';
   return 4;
+}
+
+/** Puts the queue in the state queueAt asks for. */
+async function setQueue(queue: QueueClient, want: number | 'deleted'): Promise<void> {
+  if (want === 'deleted') {
+    await queue.deleteIfExists();
+    return;
+  }
+  await queue.createIfNotExists();
+  await queue.clearMessages();
+  for (let i = 0; i < want; i++) await queue.sendMessage(`order ${i}`);
 }
 
 /** App Insights' tables as the queries see them: the envelopes' names, dimensions and values. */
@@ -52,65 +67,70 @@ function rowsOf(envelopes: TelemetryEnvelope[]): Rows {
   return rows;
 }
 
-describe('the KQL against recorded telemetry', () => {
+describe.runIf(controlPlaneEnabled)('the KQL against recorded telemetry', () => {
+  const services = useLocalServices();
   let sink: TelemetrySink;
+  let bus: ServiceBusEndpoint;
   let rows: Rows;
   let evaluations = 0;
+  let targetKey = '';
 
   beforeAll(async () => {
     // Statsbeat would report to Microsoft's own endpoint, which this machine cannot reach.
     process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
     sink = await startTelemetrySink(await sharedTestCa());
-    const config = loadConfig({
-      SCALER_LOCAL_DEVELOPMENT: 'true',
-      SCALER_CLUSTERS: JSON.stringify({ prod: { context: 'prod' } }),
-      SCALER_TARGETS: JSON.stringify([{
-        namespace: 'shop', scaleTargetRef: { name: 'worker' }, minReplicaCount: 1, fallback: { failureThreshold: 2, replicas: 4 },
+    bus = await startServiceBusEndpoint({ ca: await sharedTestCa(), entities: [{ path: 'payments', activeMessageCount: 0 }], acceptsToken: () => false });
+    const w = await services.workloads({ replicas: 1 });
+    targetKey = `test/${w.namespace}/${w.deployment}`;
+    const queue = queueClient(services.azurite);
+    const clock = { now: T0 };
+    const telemetry = createAppInsightsTelemetry(sink.connectionString, undefined);
+    const runtime = createRuntime(scalerSettings({
+      azurite: services.azurite,
+      controlPlane: services.controlPlane,
+      settings: { SERVICEBUS: bus.connectionString },
+      targets: [{
+        namespace: w.namespace, cluster: 'test', scaleTargetRef: { name: w.deployment }, minReplicaCount: 1, fallback: { failureThreshold: 2, replicas: 4 },
         // One trigger of each type: each reading goes out as its type's metric (the registry's).
         triggers: [
-          { type: 'azure-queue', metadata: { queueName: 'orders', accountName: 'acct', queueLength: '5' } },
-          { type: 'azure-servicebus', metadata: { queueName: 'payments', namespace: 'shop-bus', messageCount: '5' } },
+          { type: 'azure-queue', metadata: { queueName: queue.name, connectionFromEnv: 'QUEUES', queueLength: '5' } },
+          { type: 'azure-servicebus', metadata: { queueName: 'payments', connectionFromEnv: 'SERVICEBUS', messageCount: '5' } },
         ],
-      }]),
-    });
-    expect(config.errors).toEqual([]);
-    const memoryKube = createMemoryKube();
-    for (const t of config.targets) memoryKube.create(workloadOf(t), 1);
-    const clock = { now: T0 };
+      }],
+    }), { telemetry, now: () => clock.now });
+    expect(runtime.config.errors).toEqual([]);
     // The first scale write after minute 44 is refused: a decision that could not be applied.
     let refused = false;
-    const kube: Kube = {
-      ...memoryKube,
+    const kube: Kube = runtime.kube;
+    runtime.kube = {
+      ...kube,
       async writeScale(ref, replicas, resourceVersion) {
         if (!refused && clock.now >= T0 + 44 * 60_000) {
           refused = true;
           throw new KubeError(`write scale of ${ref.name}: the API server answered 500`, 500);
         }
-        return memoryKube.writeScale(ref, replicas, resourceVersion);
+        return kube.writeScale(ref, replicas, resourceVersion);
       },
     };
-    const telemetry = createAppInsightsTelemetry(sink.connectionString, undefined);
-    const deps: TickDeps = {
-      kube, store: createMemoryStore({ now: () => clock.now }), telemetry, now: () => clock.now,
-      owners: createWorkloadOwners(config.targets), saveFailures: new Map(), eventsRefused: new Set(),
-      targets: config.targets.map((target) => ({ target, sources: [{ read: async () => queueAt(Math.floor((clock.now - T0) / 60_000)) }, { read: async () => 0 }] })),
-      concurrency: 1, config: { errors: [] },
-    };
+    // The loop flushes the telemetry after every tick, as the timer function does.
+    const loop = createEvaluationLoop(runtime);
+    let messages: number | 'deleted' | undefined;
     for (let at = T0; at < T0 + MINUTES * 60_000; at += TICK_MS) {
       clock.now = at;
-      const tick = await evaluateAll(deps);
-      evaluations += tick.evaluated.filter((e) => e.event).length;
-      // As the loop does after every tick (shared/runtime/loop.ts).
-      await telemetry.flush();
+      const want = queueAt(Math.floor((at - T0) / 60_000));
+      if (want !== messages) await setQueue(queue, (messages = want));
+      const tick = await loop.tick();
+      evaluations += tick?.evaluated.filter((e) => e.event).length ?? 0;
     }
-    telemetry.scaledByOther({ target: 'prod/shop/worker', cluster: 'prod', namespace: 'shop', kind: 'Deployment', name: 'worker', expectedReplicas: 4, foundReplicas: 9, writer: { manager: 'kubectl', operation: 'Update', subresource: 'scale', time: new Date(T0).toISOString() } });
-    telemetry.failure(new Error('boom'), { operation: 'evaluate', target: 'prod/shop/worker', cluster: 'prod' });
+    telemetry.scaledByOther({ target: targetKey, cluster: 'test', namespace: w.namespace, kind: 'Deployment', name: w.deployment, expectedReplicas: 4, foundReplicas: 9, writer: { manager: 'kubectl', operation: 'Update', subresource: 'scale', time: new Date(T0).toISOString() } });
+    telemetry.failure(new Error('boom'), { operation: 'evaluate', target: targetKey, cluster: 'test' });
     await telemetry.flush();
     await sink.waitForEnvelope((e) => e.data?.baseType === 'ExceptionData');
     rows = rowsOf(sink.envelopes);
-  });
+  }, 180_000);
   afterAll(async () => {
     await sink?.stop();
+    await bus?.stop();
   });
 
   const queries = allQueries().join('\n');
@@ -146,7 +166,7 @@ describe('the KQL against recorded telemetry', () => {
     const counted = replicas.reduce((sum, m) => sum + m.valueCount, 0);
     expect(counted).toBeLessThanOrEqual(evaluations);
     expect(counted).toBeGreaterThanOrEqual(evaluations - 60);
-    for (const m of rows.metrics) expect(m.customDimensions.target).toBe('prod/shop/worker');
+    for (const m of rows.metrics) expect(m.customDimensions.target).toBe(targetKey);
   });
 
   test('event and metric names', () => {

@@ -1,10 +1,10 @@
 // The wake path: a message on a wake queue wakes its target(s) at once instead of at the next
 // poll. Signal mode: the message is only a signal. Forward mode (wake.forwardTo): the wake queue
 // is the producers' inbox and each message is passed on, byte for byte, to the work queue.
-// In named steps: select the targets (wake-queues.ts) -> wake each, one wake per target at a time
-// (read the scale; record the activity; asleep, decide and write the scale, then record the
-// wake) -> forward. It never scales down, and a target confirmed awake in the last few seconds
-// costs no call (docs/wake.md).
+// In named steps: select the targets (wake-queues.ts) -> wake each, one wake per target at a
+// time (at once: read the scale, read the triggers, record the activity; asleep, decide and
+// write the scale, then record the wake) -> forward. It never scales down, and a target
+// confirmed awake in the last few seconds costs no call (docs/wake.md).
 import type { Target } from '../config/index.js';
 import { decideWake, isAsleep, latestTime, recordDecidedChange, type Decision } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors/index.js';

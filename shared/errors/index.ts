@@ -1,6 +1,6 @@
 // A small error hierarchy: every error says what and where, and keeps the
 // original in `cause`. Messages never carry secrets: configuration values that may hold one
-// are not echoed.
+// are not echoed. And deadline.ts: the time limit of one call, after which it fails.
 
 export class ScalerError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -59,3 +59,5 @@ export const isScalerError = (e: unknown): e is ScalerError => e instanceof Scal
 
 /** The message of anything thrown, for logs and telemetry. */
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export { deadline, withDeadline, type Deadline } from './deadline.js';

@@ -5,7 +5,7 @@
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/identity';
 import { parse as parseYaml } from 'yaml';
-import { KubeError } from '../errors/index.js';
+import { KubeError, withDeadline } from '../errors/index.js';
 
 export interface ClusterEndpoint {
   server: string;
@@ -40,7 +40,7 @@ export async function discoverAksCluster(cluster: AksCluster, credential: TokenC
   const where = `AKS cluster ${cluster.resourceGroup}/${cluster.clusterName} (cluster ${cluster.name})`;
   let managed;
   try {
-    managed = await client.managedClusters.get(cluster.resourceGroup, cluster.clusterName, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    managed = await withDeadline(timeoutMs, (abortSignal) => client.managedClusters.get(cluster.resourceGroup, cluster.clusterName, { abortSignal }));
   } catch (e) {
     throw new KubeError(`${where}: ARM managedClusters.get failed: ${(e as Error).message}`, (e as { statusCode?: number }).statusCode, { cause: e });
   }
@@ -49,7 +49,7 @@ export async function discoverAksCluster(cluster: AksCluster, credential: TokenC
   }
   let credentials;
   try {
-    credentials = await client.managedClusters.listClusterUserCredentials(cluster.resourceGroup, cluster.clusterName, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    credentials = await withDeadline(timeoutMs, (abortSignal) => client.managedClusters.listClusterUserCredentials(cluster.resourceGroup, cluster.clusterName, { abortSignal }));
   } catch (e) {
     throw new KubeError(`${where}: ARM listClusterUserCredentials failed: ${(e as Error).message}`, (e as { statusCode?: number }).statusCode, { cause: e });
   }

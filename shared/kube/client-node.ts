@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions, type RequestContext, type User, type V1ManagedFieldsEntry, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Cluster } from '../config/index.js';
-import { KubeError, messageOf } from '../errors/index.js';
+import { deadline, KubeError, messageOf, type Deadline } from '../errors/index.js';
 import type { CredentialFactory } from '../identity/index.js';
 import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
 import { sharedToken } from './bearer-token.js';
@@ -117,27 +117,42 @@ function explainFailure(ref: WorkloadRef, verb: string, e: unknown): KubeError {
 /** A call to the Kubernetes API that takes longer than this fails (and the target holds). */
 export const KUBE_TIMEOUT_MS = 10_000;
 
+/** Runs one call to a cluster with the options it passes to client-node. */
+type Bounded = <T>(call: (options: ConfigurationOptions) => Promise<T>) => Promise<T>;
+
 /**
- * Per-request options for one cluster. client-node makes a new undici Agent for every request,
+ * How the calls to one cluster are made. client-node makes a new undici Agent for every request,
  * so every call would open a new TLS connection: this middleware keeps the first request's
  * dispatcher and hands it to the later ones, so a cluster's calls share keep-alive
- * connections. It also bounds every call, since client-node sets no timeout of its own.
+ * connections. It also bounds every request, since client-node sets no timeout of its own: the
+ * deadline starts as the request is sent (the token applied) and is cleared when the call has
+ * ended, its answer read.
  */
-function requestOptions(timeoutMs: number): ConfigurationOptions {
+function boundedCalls(timeoutMs: number): Bounded {
   let shared: ReturnType<RequestContext['getDispatcher']>;
-  return {
-    middlewareMergeStrategy: 'append',
-    middleware: [
-      {
-        pre: (context) => {
-          if (shared === undefined) shared = context.getDispatcher();
-          else context.setDispatcher(shared);
-          context.setSignal(AbortSignal.timeout(timeoutMs));
-          return new Observable(Promise.resolve(context));
+  return async (call) => {
+    const limits: Deadline[] = [];
+    const options: ConfigurationOptions = {
+      middlewareMergeStrategy: 'append',
+      middleware: [
+        {
+          pre: (context) => {
+            if (shared === undefined) shared = context.getDispatcher();
+            else context.setDispatcher(shared);
+            const limit = deadline(timeoutMs);
+            limits.push(limit);
+            context.setSignal(limit.signal);
+            return new Observable(Promise.resolve(context));
+          },
+          post: (context) => new Observable(Promise.resolve(context)),
         },
-        post: (context) => new Observable(Promise.resolve(context)),
-      },
-    ],
+      ],
+    };
+    try {
+      return await call(options);
+    } finally {
+      for (const limit of limits) limit.clear();
+    }
   };
 }
 
@@ -172,7 +187,7 @@ function scaleOf(ref: WorkloadRef, workload: { spec?: { replicas?: number }; sta
 interface ClusterClient {
   apps: AppsV1Api;
   core: CoreV1Api;
-  options: ConfigurationOptions;
+  bounded: Bounded;
 }
 
 /** A Kubernetes Event's message is shown on one line by kubectl; longer ones are cut here. */
@@ -194,7 +209,7 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
       if (!cluster) return Promise.reject(new KubeError(`cluster ${name} is not configured in SCALER_CLUSTERS`));
       found = endpointOf(cluster, credentialFor, timeoutMs).then((endpoint) => {
         const kc = kubeConfigFor(cluster, endpoint, credentialFor);
-        return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), options: requestOptions(timeoutMs) };
+        return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), bounded: boundedCalls(timeoutMs) };
       });
       // A failed discovery is not cached: the next evaluation tries again.
       found.catch(() => clients.delete(name));
@@ -220,28 +235,28 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
 
   return {
     readScale(ref) {
-      return call(ref, 'read', async ({ apps, options }): Promise<ScaleReading> => {
+      return call(ref, 'read', async ({ apps, bounded }): Promise<ScaleReading> => {
         const params = { name: ref.name, namespace: ref.namespace };
-        const workload = ref.kind === 'Deployment' ? await apps.readNamespacedDeployment(params, options) : await apps.readNamespacedStatefulSet(params, options);
+        const workload = await bounded((options) => (ref.kind === 'Deployment' ? apps.readNamespacedDeployment(params, options) : apps.readNamespacedStatefulSet(params, options)));
         return scaleOf(ref, workload);
       });
     },
     writeScale(ref, replicas, resourceVersion) {
-      return call(ref, 'scale', async ({ apps, options }) => {
+      return call(ref, 'scale', async ({ apps, bounded }) => {
         const params = {
           name: ref.name,
           namespace: ref.namespace,
           fieldManager: FIELD_MANAGER,
           body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: ref.name, namespace: ref.namespace, resourceVersion }, spec: { replicas } },
         };
-        const scale = ref.kind === 'Deployment' ? await apps.replaceNamespacedDeploymentScale(params, options) : await apps.replaceNamespacedStatefulSetScale(params, options);
+        const scale = await bounded((options) => (ref.kind === 'Deployment' ? apps.replaceNamespacedDeploymentScale(params, options) : apps.replaceNamespacedStatefulSetScale(params, options)));
         return scale.metadata?.resourceVersion ?? '';
       });
     },
     recordEvent(ref, uid, event) {
-      return call(ref, EVENT_VERB, async ({ core, options }) => {
+      return call(ref, EVENT_VERB, async ({ core, bounded }) => {
         const at = new Date();
-        await core.createNamespacedEvent({
+        await bounded((options) => core.createNamespacedEvent({
           namespace: ref.namespace,
           body: {
             metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
@@ -255,7 +270,7 @@ export function createKube(clusters: Map<string, Cluster>, credentialFor: Creden
             lastTimestamp: at,
             count: 1,
           },
-        }, options);
+        }, options));
       });
     },
   };

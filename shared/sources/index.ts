@@ -1,6 +1,6 @@
 // Metric sources by trigger type (registry.ts), behind the Source port. Other parts import
 // only this file.
-export { deadline, type AgedReading, type Sender, type Source } from './source.js';
+export type { AgedReading, Sender, Source } from './source.js';
 export type { Grants, ImportNote, ImportOutcome, QueueRef } from './trigger-type.js';
 export {
   createSender, createSource, definitionOf, isTriggerType, metricNameOf, queuesOf, triggerGrants, triggerTypeNames,

@@ -37,7 +37,3 @@ export interface SenderDeps {
   /** How long one send may take (the type's own default otherwise). */
   timeoutMs?: number | undefined;
 }
-
-/** The caller's signal, if any, and a deadline `timeoutMs` from now. */
-export const deadline = (timeoutMs: number, signal?: AbortSignal): AbortSignal =>
-  signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);

@@ -4,7 +4,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { odata, TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import { StateError } from '../errors/index.js';
+import { StateError, withDeadline } from '../errors/index.js';
 import { checkRecord, unreadableRecord } from './record.js';
 import { StateConflictError, type BatchSaving, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
 
@@ -115,14 +115,15 @@ export interface TableStoreOptions {
 
 export function createTableStore(location: TableLocation, options: TableStoreOptions = {}): StateStore & BatchSaving {
   const timeoutMs = options.timeoutMs ?? TABLE_TIMEOUT_MS;
-  const bounded = (): { abortSignal: AbortSignal } => ({ abortSignal: AbortSignal.timeout(timeoutMs) });
+  /** `call` with the deadline of one Table Storage call, cleared when it ends. */
+  const bounded = <T>(call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => withDeadline(timeoutMs, (abortSignal) => call({ abortSignal }));
   const client =
     'connectionString' in location
       ? TableClient.fromConnectionString(location.connectionString, location.table, { allowInsecureConnection: true })
       : new TableClient(location.url, location.table, location.credential);
   let ready: Promise<void> | undefined;
   const ensureTable = (): Promise<void> =>
-    (ready ??= client.createTable(bounded()).catch((e: unknown) => {
+    (ready ??= bounded((options) => client.createTable(options)).catch((e: unknown) => {
       ready = undefined;
       throw new StateError(`state table ${location.table}: cannot create or open it: ${(e as Error).message}`, { cause: e });
     }));
@@ -140,9 +141,11 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
     async loadAll() {
       const records = new Map<string, StoredRecord>();
       try {
-        for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` }, ...bounded() })) {
-          records.set(fromRowKey(row.rowKey ?? ''), toRecord(row));
-        }
+        await bounded(async (options) => {
+          for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` }, ...options })) {
+            records.set(fromRowKey(row.rowKey ?? ''), toRecord(row));
+          }
+        });
       } catch (e) {
         if (e instanceof RestError && e.statusCode === 404) return records;
         fail(`state table ${location.table}: query`, e);
@@ -167,7 +170,7 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
     },
     async load(key) {
       try {
-        return toRecord(await client.getEntity<Record<string, unknown>>(PARTITION, toRowKey(key), bounded()));
+        return toRecord(await bounded((options) => client.getEntity<Record<string, unknown>>(PARTITION, toRowKey(key), options)));
       } catch (e) {
         if (e instanceof RestError && e.statusCode === 404) return undefined;
         return fail(`state of ${key}`, e);
@@ -177,7 +180,7 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
       await ensureTable();
       const row = toRow(key, record);
       try {
-        const response = etag === undefined ? await client.createEntity(row, bounded()) : await client.updateEntity(row, 'Replace', { etag, ...bounded() });
+        const response = await bounded((options) => (etag === undefined ? client.createEntity(row, options) : client.updateEntity(row, 'Replace', { etag, ...options })));
         return response.etag ?? '';
       } catch (e) {
         return fail(`state of ${key}`, e);
@@ -185,7 +188,7 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
     },
     async delete(key, etag) {
       try {
-        await client.deleteEntity(PARTITION, toRowKey(key), { etag, ...bounded() });
+        await bounded((options) => client.deleteEntity(PARTITION, toRowKey(key), { etag, ...options }));
         return true;
       } catch (e) {
         // Changed since it was read (412), or already gone (404): not this caller's to delete.
@@ -201,7 +204,7 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
       const actions = saves.map(({ key, record, etag }): TransactionAction =>
         etag === undefined ? ['create', toRow(key, record)] : ['update', toRow(key, record), 'Replace', { etag }]);
       try {
-        const response = await client.submitTransaction(actions, bounded());
+        const response = await bounded((options) => client.submitTransaction(actions, options));
         return response.subResponses.map((r) => r.etag ?? '');
       } catch (e) {
         return fail(`state of ${saves.length} targets (one transaction)`, e);

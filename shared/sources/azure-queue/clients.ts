@@ -4,10 +4,10 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
-import { messageOf, ScalerError, SourceError } from '../../errors/index.js';
+import { messageOf, ScalerError, SourceError, withDeadline } from '../../errors/index.js';
 import type { CredentialFactory } from '../../identity/index.js';
 import type { Settings } from '../../schema/index.js';
-import { deadline, type Sender, type SenderDeps } from '../source.js';
+import type { Sender, SenderDeps } from '../source.js';
 import { queueServiceUrl, type AzureQueueMetadata } from './metadata.js';
 
 // One retry (KEDA retries once too). tryTimeoutInMs is not honoured by the client (12.x on
@@ -43,9 +43,9 @@ export function createAzureQueueSender(m: AzureQueueMetadata, deps: SenderDeps):
   const clients = new Map<string, QueueClient>();
   return {
     async send(queueName, body, signal) {
-      let client = clients.get(queueName);
-      if (!client) clients.set(queueName, (client = queueClientIn(m, queueName, deps.credential, deps.settings)));
-      await client.sendMessage(body, { abortSignal: deadline(deps.timeoutMs ?? QUEUE_TIMEOUT_MS, signal) }).catch((e: unknown) => {
+      const client = clients.get(queueName) ?? queueClientIn(m, queueName, deps.credential, deps.settings);
+      clients.set(queueName, client);
+      await withDeadline(deps.timeoutMs ?? QUEUE_TIMEOUT_MS, (abortSignal) => client.sendMessage(body, { abortSignal }), signal).catch((e: unknown) => {
         const code = e instanceof RestError && e.code ? ` (${e.code})` : '';
         throw new ScalerError(`forwarding the message to queue ${queueName} failed: ${messageOf(e)}${code}`, { cause: e });
       });

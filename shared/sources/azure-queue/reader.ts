@@ -5,8 +5,8 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { QueueClient } from '@azure/storage-queue';
 import type { Settings } from '../../schema/index.js';
-import { SourceError } from '../../errors/index.js';
-import { deadline, type Source, type SourceDeps } from '../source.js';
+import { SourceError, withDeadline } from '../../errors/index.js';
+import type { Source, SourceDeps } from '../source.js';
 import { QUEUE_TIMEOUT_MS, queueClientIn, where } from './clients.js';
 import { grants } from './grants.js';
 import type { AzureQueueMetadata } from './metadata.js';
@@ -96,18 +96,19 @@ export function createAzureQueueSource(m: AzureQueueMetadata, deps: SourceDeps):
   const withAge = m.messageAgeTarget !== undefined;
   return {
     async read(caller) {
-      const signal = deadline(timeoutMs, caller);
       try {
-        const queue = (client ??= queueClientIn(m, m.queueName, deps.credentialFor(m.identityClientId), deps.settings));
-        const approximate = async (): Promise<number> => messageCount(m, (await queue.getProperties({ abortSignal: signal })).approximateMessagesCount);
-        if (m.queueLengthStrategy === 'visibleonly') {
-          const peeked = await peek(m, queue, PEEK_LIMIT, signal);
-          const value = peeked.visible < PEEK_LIMIT ? peeked.visible : await approximate();
-          return withAge ? { value, age: peeked.ageSeconds() } : value;
-        }
-        if (!withAge) return await approximate();
-        const [value, peeked] = await Promise.all([approximate(), peek(m, queue, 1, signal)]);
-        return { value, age: peeked.ageSeconds() };
+        return await withDeadline(timeoutMs, async (signal) => {
+          const queue = (client ??= queueClientIn(m, m.queueName, deps.credentialFor(m.identityClientId), deps.settings));
+          const approximate = async (): Promise<number> => messageCount(m, (await queue.getProperties({ abortSignal: signal })).approximateMessagesCount);
+          if (m.queueLengthStrategy === 'visibleonly') {
+            const peeked = await peek(m, queue, PEEK_LIMIT, signal);
+            const value = peeked.visible < PEEK_LIMIT ? peeked.visible : await approximate();
+            return withAge ? { value, age: peeked.ageSeconds() } : value;
+          }
+          if (!withAge) return await approximate();
+          const [value, peeked] = await Promise.all([approximate(), peek(m, queue, 1, signal)]);
+          return { value, age: peeked.ageSeconds() };
+        }, caller);
       } catch (e) {
         if (e instanceof SourceError) throw e;
         throw explainFailure(m, e, deps.settings);

@@ -3,9 +3,9 @@
 // through the administration client.
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { ServiceBusAdministrationClient } from '@azure/service-bus';
-import { SourceError } from '../../errors/index.js';
+import { SourceError, withDeadline } from '../../errors/index.js';
 import type { Settings } from '../../schema/index.js';
-import { deadline, type Source, type SourceDeps } from '../source.js';
+import type { Source, SourceDeps } from '../source.js';
 import { adminClientFor, namespaceOf, SERVICEBUS_TIMEOUT_MS, where } from './clients.js';
 import { grants } from './grants.js';
 import type { AzureServiceBusMetadata } from './metadata.js';
@@ -44,13 +44,11 @@ export function createAzureServiceBusSource(m: AzureServiceBusMetadata, deps: So
   const timeoutMs = deps.timeoutMs ?? SERVICEBUS_TIMEOUT_MS;
   return {
     async read(caller) {
-      const abortSignal = deadline(timeoutMs, caller);
       try {
-        client ??= adminClientFor(m, deps.credentialFor(m.identityClientId), deps.settings);
-        const properties = m.kind === 'queue'
-          ? await client.getQueueRuntimeProperties(m.queueName, { abortSignal })
-          : await client.getSubscriptionRuntimeProperties(m.topicName, m.subscriptionName, { abortSignal });
-        return properties.activeMessageCount;
+        const admin = (client ??= adminClientFor(m, deps.credentialFor(m.identityClientId), deps.settings));
+        return await withDeadline(timeoutMs, async (abortSignal) => (m.kind === 'queue'
+          ? await admin.getQueueRuntimeProperties(m.queueName, { abortSignal })
+          : await admin.getSubscriptionRuntimeProperties(m.topicName, m.subscriptionName, { abortSignal })).activeMessageCount, caller);
       } catch (e) {
         if (e instanceof SourceError) throw e;
         throw explainFailure(m, e, deps.settings);

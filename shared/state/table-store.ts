@@ -136,37 +136,31 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
     throw new StateError(`${what}: ${(e as Error).message}`, { cause: e });
   };
 
+  /** The rows `filter` selects, each checked; no table is no rows. */
+  async function query(filter: string, what: string): Promise<Map<string, StoredRecord>> {
+    const records = new Map<string, StoredRecord>();
+    try {
+      await bounded(async (options) => {
+        for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter }, ...options })) {
+          records.set(fromRowKey(row.rowKey ?? ''), toRecord(row));
+        }
+      });
+    } catch (e) {
+      if (e instanceof RestError && e.statusCode === 404) return records;
+      fail(what, e);
+    }
+    return records;
+  }
+
   return {
     // Reads never create the table (a dry run changes nothing): no table is no state yet.
-    async loadAll() {
-      const records = new Map<string, StoredRecord>();
-      try {
-        await bounded(async (options) => {
-          for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION}` }, ...options })) {
-            records.set(fromRowKey(row.rowKey ?? ''), toRecord(row));
-          }
-        });
-      } catch (e) {
-        if (e instanceof RestError && e.statusCode === 404) return records;
-        fail(`state table ${location.table}: query`, e);
-      }
-      return records;
-    },
+    loadAll: () => query(odata`PartitionKey eq ${PARTITION}`, `state table ${location.table}: query`),
     maxLoad: KEYS_PER_QUERY,
     async loadMany(keys) {
       if (keys.length > KEYS_PER_QUERY) throw new StateError(`state table ${location.table}: ${keys.length} keys in one query, over the ${KEYS_PER_QUERY} a filter may compare`);
-      const records = new Map<string, StoredRecord>();
-      if (keys.length === 0) return records;
+      if (keys.length === 0) return new Map();
       const filter = `${odata`PartitionKey eq ${PARTITION}`} and (${keys.map((key) => odata`RowKey eq ${toRowKey(key)}`).join(' or ')})`;
-      try {
-        for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter }, ...bounded() })) {
-          records.set(fromRowKey(row.rowKey ?? ''), toRecord(row));
-        }
-      } catch (e) {
-        if (e instanceof RestError && e.statusCode === 404) return records;
-        fail(`state of ${keys.length === 1 ? keys[0] : `${keys[0]} and ${keys.length - 1} more targets`}`, e);
-      }
-      return records;
+      return query(filter, `state of ${keys.length === 1 ? keys[0] : `${keys[0]} and ${keys.length - 1} more targets`}`);
     },
     async load(key) {
       try {

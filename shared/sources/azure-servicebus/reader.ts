@@ -6,7 +6,7 @@ import type { ServiceBusAdministrationClient } from '@azure/service-bus';
 import { SourceError } from '../../errors/index.js';
 import type { Settings } from '../../schema/index.js';
 import { deadline, type Source, type SourceDeps } from '../source.js';
-import { adminClientFor, namespaceOf, SERVICEBUS_TIMEOUT_MS, where } from './clients.js';
+import { namespaceOf, SERVICEBUS_TIMEOUT_MS, where } from './clients.js';
 import { grants } from './grants.js';
 import type { AzureServiceBusMetadata } from './metadata.js';
 
@@ -46,6 +46,8 @@ export function createAzureServiceBusSource(m: AzureServiceBusMetadata, deps: So
     async read(caller) {
       const abortSignal = deadline(timeoutMs, caller);
       try {
+        // Loaded by the first read (admin-client.ts says why); the module is cached after it.
+        const { adminClientFor } = await import('./admin-client.js');
         client ??= adminClientFor(m, deps.credentialFor(m.identityClientId), deps.settings);
         const properties = m.kind === 'queue'
           ? await client.getQueueRuntimeProperties(m.queueName, { abortSignal })

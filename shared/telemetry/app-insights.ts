@@ -98,7 +98,8 @@ function metricReadings(e: ScaleDecisionEvent): MetricReading[] {
 
 /** The SDK's client, loaded on first use, and configured. */
 async function loadClient(connectionString: string, credential: TokenCredential | undefined): Promise<TelemetryClient> {
-  const { TelemetryClient } = await import('applicationinsights');
+  // A CommonJS package: its exports are the module's default (the only export of its chunk in the bundle).
+  const { TelemetryClient } = (await import('applicationinsights')).default;
   // An isolated client: only our own track calls, no auto-collection of the host's traffic.
   const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
   if (credential) client.config.aadTokenCredential = credential;

@@ -3,7 +3,7 @@
 // control-plane binaries) says why and the others still run. Benchmarks never fail on a time.
 //
 //   node dist/bench/run.js [--only cold-start,queue-read,tick,wake,telemetry] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
-//                          [--shard-size 800] [--shard-workers 3] [--age 1000] [--schedule 0,15,30] [--cpu-prof] [--live-heap]
+//                          [--shard-size 800] [--shard-workers 3] [--age 1000] [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--app-insights]
 //                          [--node-flags=--max-semi-space-size=4] [--hours 6]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     age: { type: 'string' },
     'cpu-prof': { type: 'boolean' },
     'live-heap': { type: 'boolean' },
+    'app-insights': { type: 'boolean' },
     schedule: { type: 'string' },
     'node-flags': { type: 'string' },
     hours: { type: 'string' },
@@ -123,6 +124,7 @@ await section('tick', async () => {
     ageSizes: numbers(args.age),
     profileDir: args['cpu-prof'] ? profileDir() : undefined,
     liveHeap: args['live-heap'],
+    appInsights: args['app-insights'],
     nodeFlags: args['node-flags']?.split(' ').filter(Boolean),
     schedule: args.schedule?.split(',').map(Number),
     log: line,

@@ -169,15 +169,22 @@ function countHttp(ports: Record<string, number>): void {
   });
 }
 
-const quietTelemetry = (): Telemetry & { failures: string[] } => {
+/** Telemetry that goes nowhere: the scaler's when App Insights is not configured. */
+const silentTelemetry: Telemetry = { decision: () => {}, scaledByOther: () => {}, failure: () => {}, warning: () => {}, flush: async () => {} };
+
+/** The scaler's telemetry, with its failures kept to say why a tick or shard failed. */
+const observedTelemetry = (inner: Telemetry): Telemetry & { failures: string[] } => {
   const failures: string[] = [];
   return {
     failures,
-    decision: () => {},
-    scaledByOther: () => {},
-    failure: (e) => void failures.push(e instanceof Error ? e.message : String(e)),
-    warning: () => {},
-    flush: async () => {},
+    decision: (e) => inner.decision(e),
+    scaledByOther: (e) => inner.scaledByOther(e),
+    failure: (e, context) => {
+      failures.push(e instanceof Error ? e.message : String(e));
+      inner.failure(e, context);
+    },
+    warning: (message, context) => inner.warning(message, context),
+    flush: () => inner.flush(),
   };
 };
 
@@ -188,7 +195,7 @@ function send(reply: WorkerReply): void {
 let clock = 0;
 let tick: (() => Promise<TickResult | undefined>) | undefined;
 let drain: ((now: number) => Promise<ShardMeasure[]>) | undefined;
-let telemetry: ReturnType<typeof quietTelemetry>;
+let telemetry: ReturnType<typeof observedTelemetry>;
 
 /** Shard messages off the shard queue as the shard workers' app takes them (batchSize 1), until none is left. */
 function shardWorker(runtime: Runtime): (now: number) => Promise<ShardMeasure[]> {
@@ -230,11 +237,14 @@ function shardWorker(runtime: Runtime): (now: number) => Promise<ShardMeasure[]>
 function init(settings: Record<string, string>, ports: Record<string, number>): void {
   const started = performance.now();
   countHttp(ports);
-  telemetry = quietTelemetry();
-  const runtime = createRuntime(settings, { telemetry, now: () => clock });
+  // With a connection string (--app-insights) the runtime makes its App Insights telemetry, as in Azure.
+  const appInsights = settings.APPLICATIONINSIGHTS_CONNECTION_STRING !== undefined;
+  const runtime = createRuntime(settings, { ...(appInsights ? {} : { telemetry: silentTelemetry }), now: () => clock });
+  telemetry = observedTelemetry(runtime.telemetry);
   // The runtime is a plain object: the loop runs on a copy whose ports count their calls.
   const measured: Runtime = {
     ...runtime,
+    telemetry,
     kube: countingKube(runtime.kube),
     store: countingStore(runtime.store),
     targets: runtime.targets.map((t) => ({ ...t, sources: t.sources.map(countingSource) })),

@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { startTelemetrySink, type TelemetrySink } from '../local/telemetry-sink.js';
 import { clusterEntry, createWorkbench, depthOf, queueLengthOf, startLocalServices, type LocalServices, type Workbench } from './tick-fixtures.js';
 import type { Latency, PortCalls, ShardMeasure, TickMeasure, WorkerReply, WorkerRequest } from './tick-worker.js';
 
@@ -36,6 +37,12 @@ export interface TickScaleOptions {
   nodeFlags?: string[];
   /** Sizes run once per trigger variant (TRIGGER_VARIANTS): what messageAgeTarget costs a tick. */
   ageSizes?: number[];
+  /**
+   * App Insights configured, as in Azure, towards the local ingestion stand-in
+   * (local/telemetry-sink.ts): the scaler then loads and runs the applicationinsights SDK, which
+   * it does not without a connection string.
+   */
+  appInsights?: boolean;
   log?: (line: string) => void;
 }
 
@@ -184,17 +191,18 @@ function cpuOf(pid: number): number {
 }
 
 /**
- * The worker bundled with the options scripts/bundle.mjs bundles the app with (one ESM file, every
- * dependency inside), so its memory is the shipped app's: unbundled, the same code takes ~35 MB
- * more RSS.
+ * The worker bundled as scripts/bundle.mjs bundles the app (its options, every dependency inside,
+ * and split: what the app loads with import() only when a configuration needs it, such as the
+ * App Insights SDK, is a chunk of its own), so its memory is the shipped app's: unbundled, the
+ * same code takes ~35 MB more RSS.
  */
 async function bundleWorker(root: string): Promise<string> {
   const { build } = await import('esbuild');
   // Read from the sources (scripts/ is not compiled into dist/).
   const { appBundleOptions } = await import(pathToFileURL(join(root, 'scripts', 'esbuild-options.mjs')).href) as typeof import('../scripts/esbuild-options.mjs');
-  const outfile = join(root, 'dist', 'bench', 'tick-worker.bundle.mjs');
-  await build({ ...appBundleOptions, entryPoints: [join(root, 'bench', 'tick-worker.ts')], outfile });
-  return outfile;
+  const outdir = join(root, 'dist', 'bench', 'tick-worker');
+  await build({ ...appBundleOptions, entryPoints: { 'tick-worker': join(root, 'bench', 'tick-worker.ts') }, outdir, outExtension: { '.js': '.mjs' }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+  return join(outdir, 'tick-worker.mjs');
 }
 
 /** The scaler in its own process, driven one message at a time. */
@@ -256,7 +264,7 @@ interface RunSpec {
   trigger?: TriggerVariant;
 }
 
-async function runScaler(services: LocalServices, bench: Workbench, worker: string, spec: RunSpec, options: TickScaleOptions, log: (line: string) => void): Promise<TickRun> {
+async function runScaler(services: LocalServices, bench: Workbench, worker: string, spec: RunSpec, options: TickScaleOptions, log: (line: string) => void, sink?: TelemetrySink): Promise<TickRun> {
   const { size, concurrency, schedule, fanOut, trigger = 'length' } = spec;
   await bench.reset(size);
   const settings: Record<string, string> = {
@@ -268,11 +276,12 @@ async function runScaler(services: LocalServices, bench: Workbench, worker: stri
     // Too big for an environment variable at 5,000 targets: sent over IPC instead.
     SCALER_TARGETS: JSON.stringify(targetsOf(bench, size, trigger)),
     SCALER_CONCURRENCY: String(concurrency),
+    ...(sink ? { APPLICATIONINSIGHTS_CONNECTION_STRING: sink.connectionString, APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true' } : {}),
     // A shard message lives one schedule period: every 10 minutes here, so that each shard of this
     // machine's slow ticks is taken and measured (every 15 s in Azure, where shards run in parallel).
     ...(fanOut ? { SCALER_SHARD_SIZE: String(fanOut.shardSize), SCALER_SHARD_QUEUE: `shards-${Math.random().toString(36).slice(2, 8)}`, SCALER_SCHEDULE: '0 */10 * * * *' } : {}),
   };
-  const label = `${size} targets, concurrency ${concurrency}${fanOut ? `, shards of ${fanOut.shardSize}, ${fanOut.workers} workers` : ''}${trigger === 'length' ? '' : `, ${trigger}`}`;
+  const label = `${size} targets, concurrency ${concurrency}${sink ? ', App Insights' : ''}${fanOut ? `, shards of ${fanOut.shardSize}, ${fanOut.workers} workers` : ''}${trigger === 'length' ? '' : `, ${trigger}`}`;
   const execArgv = [...(options.nodeFlags ?? []), ...(options.liveHeap ? ['--expose-gc'] : [])];
   const scaler = new ScalerProcess(worker, execArgv);
   const workers = Array.from({ length: fanOut?.workers ?? 0 }, () => new ScalerProcess(worker, execArgv));
@@ -434,7 +443,13 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
   const empty = { namespaces, bundled, depths: depthMix(largest), runs: [], summaries: [], sweep: [], fanOut: [], messageAge: [] };
   const services = await startLocalServices();
   if ('missing' in services) return { ...empty, skipped: services.missing };
+  let sink: TelemetrySink | undefined;
   try {
+    if (options.appInsights) {
+      sink = await startTelemetrySink(services.ca);
+      // The forked scalers' exporter trusts the stand-in's certificate, as Node reads it at start.
+      process.env.NODE_EXTRA_CA_CERTS = services.ca.certFile;
+    }
     const worker = bundled ? await bundleWorker(root) : join(import.meta.dirname, 'tick-worker.js');
     log(`  local services up (kube-apiserver started in ${services.controlPlane.startupMs} ms); scaler ${bundled ? 'bundled (as shipped)' : 'unbundled (for profiles)'}`);
     // A run of N uses targets 0..N-1; the fixtures grow with the sizes, so each size runs with
@@ -442,7 +457,7 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
     const bench = await createWorkbench(services, namespaces, log);
     const run = async (spec: RunSpec): Promise<TickRun> => {
       await bench.grow(spec.size);
-      return runScaler(services, bench, worker, spec, options, log);
+      return runScaler(services, bench, worker, spec, options, log, sink);
     };
     const runs: TickRun[] = [];
     const sweepRuns: TickRun[] = [];
@@ -468,6 +483,7 @@ export async function runTickScale(root: string, options: TickScaleOptions = {})
       messageAge: ageRuns.map(summarize),
     };
   } finally {
+    await sink?.stop();
     await services.stop();
   }
 }

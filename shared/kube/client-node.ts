@@ -9,7 +9,7 @@ import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, Observable, type Config
 import type { Cluster } from '../config/index.js';
 import { deadline, KubeError, messageOf, type Deadline } from '../errors/index.js';
 import type { CredentialFactory } from '../identity/index.js';
-import { discoverAksCluster, type ClusterEndpoint } from './aks-discovery.js';
+import type { ClusterEndpoint } from './aks-discovery.js';
 import { sharedToken } from './bearer-token.js';
 import { checkScale, describeRef, FIELD_MANAGER, type Kube, type ReplicasWriter, type ScaleReading, type WorkloadRef } from './kube.js';
 
@@ -72,7 +72,8 @@ function kubeConfigFor(cluster: Cluster, endpoint: ClusterEndpoint | undefined, 
 }
 
 async function endpointOf(cluster: Cluster, credentialFor: CredentialFactory, timeoutMs: number): Promise<ClusterEndpoint | undefined> {
-  if (cluster.kind === 'aks') return discoverAksCluster(cluster, credentialFor(cluster.identityClientId), timeoutMs);
+  // ARM's client is loaded only for a cluster found through ARM: one given by server and CA needs none.
+  if (cluster.kind === 'aks') return (await import('./aks-discovery.js')).discoverAksCluster(cluster, credentialFor(cluster.identityClientId), timeoutMs);
   if (cluster.kind === 'server') return { server: cluster.server, certificateAuthorityData: cluster.certificateAuthorityData };
   return undefined;
 }

@@ -1,10 +1,12 @@
 // ScaleDecision events, trigger-reading (e.g. queue-length) and replica metrics, and exceptions
 // to Application Insights through the applicationinsights 3.x classic API, authenticated with a
 // managed identity (local auth is disabled on the resource). Not every decision is sent whole:
-// decision-record.ts says which are, metric-windows.ts how the metrics are aggregated.
+// decision-record.ts says which are, metric-windows.ts how the metrics are aggregated. The SDK
+// (with OpenTelemetry, 5 MB of the bundle and about 40 MB of memory once loaded) is imported
+// only when App Insights is configured: bench/README.md, goal 4.
 import { gzipSync } from 'node:zlib';
 import type { TokenCredential } from '@azure/identity';
-import { TelemetryClient } from 'applicationinsights';
+import type { TelemetryClient } from 'applicationinsights';
 import {
   EXPLAIN,
   EXPLAIN_ENCODING,
@@ -94,13 +96,33 @@ function metricReadings(e: ScaleDecisionEvent): MetricReading[] {
   return readings;
 }
 
-export function createAppInsightsTelemetry(connectionString: string, credential: TokenCredential | undefined): Telemetry {
+/** The SDK's client, loaded on first use, and configured. */
+async function loadClient(connectionString: string, credential: TokenCredential | undefined): Promise<TelemetryClient> {
+  // A CommonJS package: its exports are the module's default (the only export of its chunk in the bundle).
+  const { TelemetryClient } = (await import('applicationinsights')).default;
   // An isolated client: only our own track calls, no auto-collection of the host's traffic.
   const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
   if (credential) client.config.aadTokenCredential = credential;
   client.config.enableAutoCollectRequests = false;
   client.config.enableAutoCollectDependencies = false;
   client.initialize();
+  return client;
+}
+
+export function createAppInsightsTelemetry(connectionString: string, credential: TokenCredential | undefined): Telemetry {
+  const loading = loadClient(connectionString, credential);
+  // Track calls made while the SDK loads wait for it, in order; after that they go straight to it.
+  let client: TelemetryClient | undefined;
+  const waiting: ((c: TelemetryClient) => void)[] = [];
+  const track = (call: (c: TelemetryClient) => void): void => {
+    if (client) call(client);
+    else waiting.push(call);
+  };
+  // A failed load is the flush's error (every tick awaits the flush); the calls waiting are dropped.
+  loading.then((loaded) => {
+    client = loaded;
+    for (const call of waiting.splice(0)) call(loaded);
+  }, () => void waiting.splice(0));
   const recorder = createDecisionRecorder();
   const windows = createMetricWindows();
   return {
@@ -110,33 +132,35 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
       // A closed window's samples, recorded together: the next export sends each metric's sum,
       // count, min and max over the window as one item.
       for (const sample of windows.add(e.target, at, metricReadings(e))) {
-        for (const m of sample) client.trackMetric({ name: m.name, value: m.value, properties: m.dimensions });
+        for (const m of sample) track((c) => c.trackMetric({ name: m.name, value: m.value, properties: m.dimensions }));
       }
       const recorded = recorder.record(e, at);
       if (recorded) {
-        client.trackEvent({ name: 'ScaleDecision', properties: { ...decisionProperties(e), record: recorded.record, unchangedBefore: String(recorded.unchangedBefore) } });
+        const properties = { ...decisionProperties(e), record: recorded.record, unchangedBefore: String(recorded.unchangedBefore) };
+        track((c) => c.trackEvent({ name: 'ScaleDecision', properties }));
       }
     },
     scaledByOther(e) {
       const { writer, ...fields } = e;
-      client.trackEvent({
-        name: 'ScaledByOther',
-        properties: {
-          ...fields,
-          expectedReplicas: String(e.expectedReplicas),
-          foundReplicas: String(e.foundReplicas),
-          ...(writer ? { writer: writer.manager, writerOperation: writer.operation ?? '', writerSubresource: writer.subresource ?? '', writerTime: writer.time ?? '' } : {}),
-        },
-      });
+      const properties = {
+        ...fields,
+        expectedReplicas: String(e.expectedReplicas),
+        foundReplicas: String(e.foundReplicas),
+        ...(writer ? { writer: writer.manager, writerOperation: writer.operation ?? '', writerSubresource: writer.subresource ?? '', writerTime: writer.time ?? '' } : {}),
+      };
+      track((c) => c.trackEvent({ name: 'ScaledByOther', properties }));
     },
     failure(error, context) {
       const exception = redactedError(error);
-      client.trackException({ exception, properties: Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string> });
+      const properties = Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      track((c) => c.trackException({ exception, properties }));
     },
     // A trace at severity Warning (the traces table, severityLevel 2), as the host's own warnings land.
     warning(message, context) {
-      client.trackTrace({ message: redactSecrets(message), severity: 'Warning', properties: Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string> });
+      const properties = Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const text = redactSecrets(message);
+      track((c) => c.trackTrace({ message: text, severity: 'Warning', properties }));
     },
-    flush: () => client.flush(),
+    flush: async () => (await loading).flush(),
   };
 }

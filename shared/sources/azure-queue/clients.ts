@@ -3,7 +3,7 @@
 // polls (from a Functions connection, as the Functions host opens them).
 import { RestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
+import { QueueServiceClient, type QueueClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import { messageOf, ScalerError, SourceError, withDeadline } from '../../errors/index.js';
 import type { CredentialFactory } from '../../identity/index.js';
 import type { Settings } from '../../schema/index.js';
@@ -22,17 +22,33 @@ export const where = (m: AzureQueueMetadata, queueName = m.queueName): string =>
   m.accountName ? `queue "${queueName}" in account "${m.accountName}"` : `queue "${queueName}"`;
 
 /**
+ * The account's service clients, by who they are made for (the settings for a connection string,
+ * else the identity's credential) and then the connection string or service URL. Its queue
+ * clients (getQueueClient) share its HTTP pipeline: a QueueClient made on its own builds a
+ * pipeline of its own, about 13 KB a queue (bench/README.md, goal 4).
+ */
+const serviceClients = new WeakMap<object, Map<string, QueueServiceClient>>();
+
+function serviceClient(owner: object, key: string, make: () => QueueServiceClient): QueueServiceClient {
+  let clients = serviceClients.get(owner);
+  if (!clients) serviceClients.set(owner, (clients = new Map()));
+  let client = clients.get(key);
+  if (!client) clients.set(key, (client = make()));
+  return client;
+}
+
+/**
  * A client for `queueName` in the account that `m` names: by its connection string for local
- * development (connectionFromEnv), else by URL with `credential`.
+ * development (connectionFromEnv), else by URL with `credential`; one pipeline per account.
  */
 export function queueClientIn(m: AzureQueueMetadata, queueName: string, credential: TokenCredential, settings: Settings): QueueClient {
   if (m.connectionFromEnv) {
     const connection = settings[m.connectionFromEnv];
     if (!connection) throw new SourceError(`${where(m, queueName)}: app setting "${m.connectionFromEnv}" (connectionFromEnv) is not set`);
-    return QueueServiceClient.fromConnectionString(connection, PIPELINE).getQueueClient(queueName);
+    return serviceClient(settings, connection, () => QueueServiceClient.fromConnectionString(connection, PIPELINE)).getQueueClient(queueName);
   }
-  const service = queueServiceUrl(m)!;
-  return new QueueClient(`${service.replace(/\/$/, '')}/${queueName}`, credential, PIPELINE);
+  const service = queueServiceUrl(m)!.replace(/\/$/, '');
+  return serviceClient(credential, service, () => new QueueServiceClient(service, credential, PIPELINE)).getQueueClient(queueName);
 }
 
 /**

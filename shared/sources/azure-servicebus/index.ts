@@ -1,7 +1,8 @@
 // KEDA's azure-servicebus trigger: the active message count of an Azure Service Bus queue or topic
 // subscription. Everything the type owns is in this folder, and registry.ts lists it: metadata.ts
-// (KEDA's keys, defaults and rules, the local-only keys), reader.ts, clients.ts (the
-// administration client), import-rules.ts (`import`), grants.ts (the role). No forward mode: a
+// (KEDA's keys, defaults and rules, the local-only keys), reader.ts, clients.ts (where it reads),
+// admin-client.ts (the administration client, loaded by the first read), import-rules.ts
+// (`import`), grants.ts (the role). No forward mode: a
 // wake queue signals a Service Bus target (the wake path is the same for every type), but
 // wake.forwardTo is refused, since passing messages on to Service Bus is not offered.
 import type { Settings } from '../../schema/index.js';

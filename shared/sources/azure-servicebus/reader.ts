@@ -6,7 +6,7 @@ import type { ServiceBusAdministrationClient } from '@azure/service-bus';
 import { SourceError, withDeadline } from '../../errors/index.js';
 import type { Settings } from '../../schema/index.js';
 import type { Source, SourceDeps } from '../source.js';
-import { adminClientFor, namespaceOf, SERVICEBUS_TIMEOUT_MS, where } from './clients.js';
+import { namespaceOf, SERVICEBUS_TIMEOUT_MS, where } from './clients.js';
 import { grants } from './grants.js';
 import type { AzureServiceBusMetadata } from './metadata.js';
 
@@ -45,6 +45,8 @@ export function createAzureServiceBusSource(m: AzureServiceBusMetadata, deps: So
   return {
     async read(caller) {
       try {
+        // Loaded by the first read (admin-client.ts says why); the module is cached after it.
+        const { adminClientFor } = await import('./admin-client.js');
         const admin = (client ??= adminClientFor(m, deps.credentialFor(m.identityClientId), deps.settings));
         return await withDeadline(timeoutMs, async (abortSignal) => (m.kind === 'queue'
           ? await admin.getQueueRuntimeProperties(m.queueName, { abortSignal })

@@ -286,6 +286,12 @@ module api 'app/api.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     scalerShardSize: scalerShardSize
     shardQueueName: shardQueueName
+    // V8's heap at a quarter of the instance, as V8 sizes it for a machine of that memory: on a
+    // host it sizes from more, garbage piles up between full collections (bench/README.md, goal 4:
+    // 1,000 targets peaked at 216-223 MB uncapped, 160 MB capped at 512 MB).
+    roleSettings: {
+      languageWorkers__node__arguments: '--max-old-space-size=${instanceMemoryMB / 4}'
+    }
   }
 }
 

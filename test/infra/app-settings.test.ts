@@ -114,7 +114,14 @@ describe('the app settings that infra/ writes', () => {
     expect({ shardSize: config.shardSize, shardWorker: config.shardWorker }).toEqual({ shardSize: 800, shardWorker: true });
     // Everything else it is given is what `api` is given, but its name, role and scale.
     const api = new Map(entries(blocks(main).find((b) => b.symbol === 'api')!.body));
-    for (const [key, value] of api) if (!['name', 'wakeAccountNames', 'maximumInstanceCount', 'instanceMemoryMB'].includes(key)) expect(passed.get(key), key).toBe(value);
+    for (const [key, value] of api) if (!['name', 'wakeAccountNames', 'maximumInstanceCount', 'instanceMemoryMB', 'languageWorkers__node__arguments'].includes(key)) expect(passed.get(key), key).toBe(value);
+  });
+
+  test('the scaler app caps V8\'s heap at a quarter of its instance (512 MB of 2,048), as its role setting', () => {
+    const passed = new Map(entries(blocks(main).find((b) => b.symbol === 'api')!.body));
+    expect(passed.get('roleSettings')).toBe('{');
+    expect(passed.get('languageWorkers__node__arguments')).toBe("'--max-old-space-size=${instanceMemoryMB / 4}'");
+    expect(main.text).toMatch(/^param instanceMemoryMB int = 2048$/m);
   });
 
   test('load without a single error (names and shapes agree with shared/config)', () => {

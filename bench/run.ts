@@ -75,7 +75,8 @@ function tickLine(s: TickSummary): string {
   const w = s.callsPerTarget.warm;
   const who = `${String(s.size).padStart(5)} targets, concurrency ${String(s.concurrency).padStart(3)}`;
   return `${who}: cold ${ms(s.coldMs)} (${s.scaledCold} scaled), warm all due ${ms(s.warmAllDueMs)} (${s.warmMsPerTarget} ms/target), awake only ${ms(s.warmAwakeMs)}; `
-    + `scaler CPU cold ${ms(s.coldCpuMs)}, warm ${ms(s.warmCpuMs)} (${s.warmCpuMsPerTarget} ms/target); peak RSS ${s.maxRssMB} MB (${s.readyRssMB} MB before the first tick); `
+    + `scaler CPU cold ${ms(s.coldCpuMs)}, warm ${ms(s.warmCpuMs)} (${s.warmCpuMsPerTarget} ms/target)`
+    + `${s.steadyWindow ? `, steady window (${s.steadyWindow.ticks} ticks, ${s.steadyWindow.seconds} s) ${s.steadyCpuMsPerEvaluation} ms per evaluation` : ''}; peak RSS ${s.maxRssMB} MB (${s.readyRssMB} MB before the first tick); `
     + `warm calls per target: queue ${w.queueReads}, kube read ${w.kubeReads}, kube write ${w.kubeWrites}, state rows ${round(w.stateSaves + w.stateBatchRows)} in ${round(w.stateSaves + w.stateBatches)} requests; `
     + `state query ${w.stateLoadAlls} per tick; load ${s.loadAverage1m}${s.failed ? `; ${s.failed} FAILED evaluations` : ''}`;
 }

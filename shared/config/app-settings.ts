@@ -11,6 +11,8 @@ export const DEFAULT_SCHEDULE = '*/15 * * * * *';
 export const DEFAULT_STATE_TABLE = 'scalerstate';
 export const DEFAULT_CONCURRENCY = 32;
 export const DEFAULT_SHARD_QUEUE = 'scaler-shards';
+/** SCALER_IDLE_READING_MAX_AGE's default, in seconds (docs/engine.md, "Workload reads at zero"). */
+export const DEFAULT_IDLE_READING_MAX_AGE_S = 120;
 /**
  * The fastest schedule allowed: two ticks at least this far apart. The state row of a target
  * keeps one recommendation per tick over its stabilization window (up to an hour), and its size
@@ -28,24 +30,29 @@ const flag = z.string().transform((v, ctx) => {
   return false;
 });
 
-const concurrency = z.string().transform((v, ctx) => {
+/** A whole number from `min` to `max`, as digits. */
+const wholeNumber = (min: number, max: number) => z.string().transform((v, ctx) => {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (n >= 1 && n <= 1000) return n;
-  ctx.addIssue({ code: 'custom', message: `${show(v)} is not a whole number from 1 to 1000` });
+  if (n >= min && n <= max) return n;
+  ctx.addIssue({ code: 'custom', message: `${show(v)} is not a whole number from ${min} to ${max}` });
   return z.NEVER;
 });
+
+const concurrency = wholeNumber(1, 1000);
 
 /**
  * Targets per shard, about (a stable hash shares them out): what one shard worker evaluates in a
  * tick. A shard of ~800 costs ~2 s of CPU (bench/README.md, "Fan-out"); below 50 the queue hop
  * costs more than it saves.
  */
-const shardSize = z.string().transform((v, ctx) => {
-  const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (n >= 50 && n <= 5000) return n;
-  ctx.addIssue({ code: 'custom', message: `${show(v)} is not a whole number from 50 to 5000` });
-  return z.NEVER;
-});
+const shardSize = wholeNumber(50, 5000);
+
+/**
+ * Seconds a reading of a workload the scaler left at zero is reused while its triggers stay
+ * inactive: how late a change someone else makes to it (kubectl scale, a pause annotation) may
+ * be seen, against one Kubernetes read per poll. 0: every poll reads it. At most an hour.
+ */
+const idleReadingMaxAge = wholeNumber(0, 3600);
 
 const FIELDS = ['second', 'minute', 'hour', 'day', 'month', 'day-of-week'] as const;
 const MONTHS = 'JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC';
@@ -168,6 +175,7 @@ const scalarRules = {
   SCALER_SHARD_SIZE: { schema: shardSize, instead: `${IGNORED}: every tick is evaluated by the timer itself` },
   SCALER_SHARD_QUEUE: { schema: queueNameSchema, instead: DEFAULT(DEFAULT_SHARD_QUEUE) },
   SCALER_SHARD_WORKER: { schema: flag, instead: 'counts as false: this app runs the timer and the wake queues' },
+  SCALER_IDLE_READING_MAX_AGE: { schema: idleReadingMaxAge, instead: DEFAULT(`${DEFAULT_IDLE_READING_MAX_AGE_S} s`) },
   AZURE_CLIENT_ID: { schema: clientId, instead: `${IGNORED}: the system-assigned identity is used` },
   APPLICATIONINSIGHTS_CONNECTION_STRING: { schema: appInsightsConnection, instead: `${IGNORED}: decisions are written to stdout as JSON lines` },
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: { schema: appInsightsAuthentication, instead: `${IGNORED}: telemetry is sent without Microsoft Entra authentication` },
@@ -211,6 +219,8 @@ export interface AppSettings {
   shardQueue: string;
   /** SCALER_SHARD_WORKER: this app is the shard workers' (the shard function only, no timer or wake queues). */
   shardWorker: boolean;
+  /** SCALER_IDLE_READING_MAX_AGE: seconds a reading of a workload at zero is reused; 0, never. */
+  idleReadingMaxAgeSeconds: number;
   /** AZURE_CLIENT_ID: the default user-assigned identity. */
   clientId?: string | undefined;
   appInsightsConnectionString?: string | undefined;
@@ -261,6 +271,7 @@ export function checkAppSettings(settings: Settings): { values: AppSettings; err
     shardSize: scalar('SCALER_SHARD_SIZE'),
     shardQueue: scalar('SCALER_SHARD_QUEUE') ?? DEFAULT_SHARD_QUEUE,
     shardWorker: scalar('SCALER_SHARD_WORKER') ?? false,
+    idleReadingMaxAgeSeconds: scalar('SCALER_IDLE_READING_MAX_AGE') ?? DEFAULT_IDLE_READING_MAX_AGE_S,
     clientId: scalar('AZURE_CLIENT_ID'),
     appInsightsConnectionString: scalar('APPLICATIONINSIGHTS_CONNECTION_STRING'),
     appInsightsAuthentication: scalar('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'),

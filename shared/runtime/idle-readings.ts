@@ -5,13 +5,6 @@
 // the basis of a decision that writes nothing: a decision to scale is taken again on a fresh read.
 import type { ScaleReading } from '../kube/index.js';
 
-/**
- * How old a reading at zero may be when reused. What it costs: a change made by someone else to
- * a workload at zero with inactive triggers (a pause annotation, `kubectl scale`) is seen up to
- * this late. A wake through the wake path is seen at once (it writes the target's state row).
- */
-export const IDLE_READING_MAX_AGE_MS = 2 * 60_000;
-
 interface Kept {
   scale: ScaleReading;
   /** When the reading was made (by the runtime's clock): reuse never makes it younger. */
@@ -31,7 +24,13 @@ export interface IdleReadings {
   forget(key: string): void;
 }
 
-export function createIdleReadings(maxAgeMs: number = IDLE_READING_MAX_AGE_MS): IdleReadings {
+/**
+ * Readings kept for `maxAgeMs` (SCALER_IDLE_READING_MAX_AGE). What it costs: a change made by
+ * someone else to a workload at zero with inactive triggers (a pause annotation, `kubectl scale`)
+ * is seen up to this late. A wake through the wake path is seen at once (it writes the target's
+ * state row).
+ */
+export function createIdleReadings(maxAgeMs: number): IdleReadings {
   const kept = new Map<string, Kept>();
   return {
     reuse(key, rowEtag, now) {

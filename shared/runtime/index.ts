@@ -13,7 +13,7 @@ export { wakeQueuesOf, type WakeQueue } from './wake-functions.js';
 export { planAll, type PlannedTarget } from './plan.js';
 export { readStatus, type RemovedRow, type StatusReport, type TargetStatus } from './status.js';
 export { replay } from './explain.js';
-export { createIdleReadings, IDLE_READING_MAX_AGE_MS, type IdleReadings } from './idle-readings.js';
+export { createIdleReadings, type IdleReadings } from './idle-readings.js';
 export { createWorkloadOwners, type WorkloadOwners } from './owners.js';
 export { describeScaledByOther } from './other-writer.js';
 export { specFingerprint, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';

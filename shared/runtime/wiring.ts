@@ -40,8 +40,8 @@ export interface Runtime {
   saveFailures: Map<string, UnsavedState>;
   /** Namespaces where creating Kubernetes Events was refused (workload-events.ts), shared by every tick. */
   eventsRefused: Set<string>;
-  /** Readings of workloads left at zero, reused while recent (idle-readings.ts), shared by every tick. */
-  idleReadings: IdleReadings;
+  /** Readings of workloads left at zero, reused while recent (idle-readings.ts), shared by every tick; absent with SCALER_IDLE_READING_MAX_AGE 0. */
+  idleReadings?: IdleReadings | undefined;
   /** Where a tick fans out to (SCALER_SHARD_SIZE set); absent, every tick is evaluated in the timer. */
   shardQueue?: ShardQueue | undefined;
 }
@@ -151,7 +151,7 @@ export function createRuntime(settings: Settings, overrides: RuntimeOverrides = 
     owners: createWorkloadOwners(config.targets),
     saveFailures: new Map(),
     eventsRefused: new Set(),
-    idleReadings: createIdleReadings(),
+    idleReadings: config.idleReadingMaxAgeSeconds > 0 ? createIdleReadings(config.idleReadingMaxAgeSeconds * 1000) : undefined,
     shardQueue: shardQueueFrom(settings, credentialFor, config),
   };
 }

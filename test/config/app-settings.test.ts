@@ -90,6 +90,17 @@ const rows: Row[] = [
     pick: (c) => c.shardSize,
     want: undefined,
   })),
+  // SCALER_IDLE_READING_MAX_AGE: seconds, a whole number 0..3600; unset, 120.
+  { name: 'SCALER_IDLE_READING_MAX_AGE unset', settings: {}, errors: [], pick: (c) => c.idleReadingMaxAgeSeconds, want: 120 },
+  { name: 'SCALER_IDLE_READING_MAX_AGE 0 (every poll reads)', settings: { SCALER_IDLE_READING_MAX_AGE: '0' }, errors: [], pick: (c) => c.idleReadingMaxAgeSeconds, want: 0 },
+  { name: 'SCALER_IDLE_READING_MAX_AGE 300', settings: { SCALER_IDLE_READING_MAX_AGE: ' 300 ' }, errors: [], pick: (c) => c.idleReadingMaxAgeSeconds, want: 300 },
+  ...['3601', '-1', '2m', '90.5', 'PT2M'].map((v): Row => ({
+    name: `SCALER_IDLE_READING_MAX_AGE ${v}`,
+    settings: { SCALER_IDLE_READING_MAX_AGE: v },
+    errors: [`SCALER_IDLE_READING_MAX_AGE: "${v}" is not a whole number from 0 to 3600; using the default (120 s)`],
+    pick: (c) => c.idleReadingMaxAgeSeconds,
+    want: 120,
+  })),
   { name: 'SCALER_SHARD_QUEUE unset', settings: {}, errors: [], pick: (c) => c.shardQueue, want: 'scaler-shards' },
   { name: 'SCALER_SHARD_QUEUE shards-2', settings: { SCALER_SHARD_QUEUE: 'shards-2' }, errors: [], pick: (c) => c.shardQueue, want: 'shards-2' },
   {

@@ -245,7 +245,7 @@ describe('defaults and accepted forms', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       targets: [], clusters: new Map(), errors: [], warnings: [], localDevelopment: false,
-      concurrency: 32, schedule: '*/15 * * * * *', stateTable: 'scalerstate', shardQueue: 'scaler-shards', shardSize: undefined, shardWorker: false, storage: {}, wakeConnections: new Map(),
+      concurrency: 32, schedule: '*/15 * * * * *', stateTable: 'scalerstate', shardQueue: 'scaler-shards', shardSize: undefined, shardWorker: false, idleReadingMaxAgeSeconds: 120, storage: {}, wakeConnections: new Map(),
     });
   });
 });

@@ -1,16 +1,17 @@
 // Workload reads at zero, end to end on kube-apiserver and Azurite: a target at zero whose queue
-// is inactive reuses its workload's last reading for IDLE_READING_MAX_AGE_MS, so most polls send
+// is inactive reuses its workload's last reading for SCALER_IDLE_READING_MAX_AGE, so most polls send
 // no Kubernetes request; a change made meanwhile by someone else is seen within that bound, and
 // a decision to scale is always taken on a fresh read (docs/engine.md, "Workload reads at zero").
 import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, test } from 'vitest';
-import { createEvaluationLoop, IDLE_READING_MAX_AGE_MS, targetKey } from '../../shared/runtime/index.js';
+import { DEFAULT_IDLE_READING_MAX_AGE_S } from '../../shared/config/index.js';
+import { createEvaluationLoop, targetKey } from '../../shared/runtime/index.js';
 import { useLocalServices } from '../support/vitest/local-services.js';
 import { controlPlaneEnabled } from '../support/vitest/provided.js';
 import { countingKube, createQueue, queueTarget, replicasOf, startScaler } from './scaler.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const BOUND_S = IDLE_READING_MAX_AGE_MS / 1000;
+const BOUND_S = DEFAULT_IDLE_READING_MAX_AGE_S;
 /** The default pollingInterval: a target at zero is evaluated (polled) every 30 s, on a 15 s schedule. */
 const POLL_S = 30;
 
@@ -18,8 +19,8 @@ describe.runIf(controlPlaneEnabled)('workload reads at zero', () => {
   const services = useLocalServices();
 
   /** A scaler whose Kubernetes requests are counted; `tick(s)` moves its clock by s seconds and runs one tick. */
-  function countedScaler(targets: unknown[]) {
-    const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets });
+  function countedScaler(targets: unknown[], settings: Record<string, string> = {}) {
+    const scaler = startScaler({ azurite: services.azurite, controlPlane: services.controlPlane, targets, settings });
     const kube = countingKube(scaler.runtime.kube);
     const loop = createEvaluationLoop({ ...scaler.runtime, kube });
     let evaluations = 0;
@@ -39,17 +40,22 @@ describe.runIf(controlPlaneEnabled)('workload reads at zero', () => {
     };
   }
 
-  test('steady state: 4 targets at zero with empty queues, 10 minutes of 15 s ticks: one read per target per bound, at most 0.5 per evaluation, no write', async () => {
+  test.each<{ name: string; settings: Record<string, string>; bound: number }>([
+    { name: 'the default bound', settings: {}, bound: BOUND_S },
+    { name: 'SCALER_IDLE_READING_MAX_AGE 60', settings: { SCALER_IDLE_READING_MAX_AGE: '60' }, bound: 60 },
+    { name: 'SCALER_IDLE_READING_MAX_AGE 0: every poll reads', settings: { SCALER_IDLE_READING_MAX_AGE: '0' }, bound: 0 },
+  ])('steady state ($name): 4 targets at zero with empty queues, 10 minutes of 15 s ticks: one read per target per bound, no write', async ({ settings, bound }) => {
     const workloads = await Promise.all(Array.from({ length: 4 }, () => services.workloads({ replicas: 0 })));
     const queue = await createQueue(services.azurite, 0);
-    const s = countedScaler(workloads.map((w) => queueTarget(w.namespace, w.deployment, queue.name)));
+    const s = countedScaler(workloads.map((w) => queueTarget(w.namespace, w.deployment, queue.name)), settings);
     await s.tick(0);
     for (let t = 15; t <= 600; t += 15) await s.tick(15);
-    // Polls at 0, 30, ..., 600 (21 per target); reads when the kept one is BOUND_S old: 0, 120, ..., 600.
-    const readsPerTarget = Math.floor(600 / BOUND_S) + 1;
-    expect(s.evaluations).toBe(4 * (600 / POLL_S + 1));
+    // Polls at 0, 30, ..., 600 (21 per target); reads when the kept one is `bound` old (0, 120, ..., 600 by default), or at every poll.
+    const polls = 600 / POLL_S + 1;
+    const readsPerTarget = bound === 0 ? polls : Math.floor(600 / bound) + 1;
+    expect(s.evaluations).toBe(4 * polls);
     expect(s.kube.reads).toBe(4 * readsPerTarget);
-    expect(s.kube.reads / s.evaluations).toBeLessThanOrEqual(0.5);
+    if (bound === BOUND_S) expect(s.kube.reads / s.evaluations).toBeLessThanOrEqual(0.5);
     expect(s.kube.writes).toBe(0);
     expect(s.scaler.telemetry.failures).toEqual([]);
   });
@@ -67,7 +73,7 @@ describe.runIf(controlPlaneEnabled)('workload reads at zero', () => {
       make: (apps: AppsV1Api, namespace: string, name: string) => apps.patchNamespacedDeployment({ name, namespace, body: { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '3' } } } }, mergePatch),
       seen: { currentReplicas: 0, finalReplicas: 3 },
     },
-  ])('$change while at zero and inactive: seen at the first poll after the kept reading is IDLE_READING_MAX_AGE_MS old, not later, and nothing written before', async ({ make, seen }) => {
+  ])('$change while at zero and inactive: seen at the first poll after the kept reading is SCALER_IDLE_READING_MAX_AGE old (by default), not later, and nothing written before', async ({ make, seen }) => {
     const w = await services.workloads({ replicas: 0 });
     const queue = await createQueue(services.azurite, 0);
     const s = countedScaler([queueTarget(w.namespace, w.deployment, queue.name)]);

@@ -10,7 +10,7 @@ const PARTS = {
   redact: [],
   schema: [],
   identity: ['errors', 'redact'],
-  state: ['engine', 'errors'],
+  state: ['engine', 'errors', 'schema'],
   sources: ['engine', 'errors', 'identity', 'schema'],
   config: ['engine', 'errors', 'schema', 'sources'],
   kube: ['config', 'engine', 'errors', 'identity'],

@@ -5,11 +5,10 @@ import { z } from 'zod';
 import { parseTarget } from '../config/index.js';
 import { decide, type Decision } from '../engine/index.js';
 import { ConfigError } from '../errors/index.js';
-import { isRecord } from '../schema/index.js';
+import { isoTime, isRecord } from '../schema/index.js';
 import { scalerStateSchema } from '../state/index.js';
 import { replayInputOf } from '../telemetry/index.js';
 
-const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time' });
 const count = z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be >= 0');
 
 const observationSchema = z.strictObject({

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ScalerError } from '../errors/index.js';
+import { formatPath, isoTime } from '../schema/index.js';
 import type { StoredRecord } from '../state/index.js';
 import { targetKey, type ConfiguredTarget } from './targets.js';
 
@@ -66,7 +67,6 @@ export function partition(targets: readonly ConfiguredTarget[], due: readonly { 
   return out;
 }
 
-const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time' });
 const index = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be >= 0');
 const keyList = z.array(z.string({ error: 'must be a target key (text)' }).min(1, 'must not be empty').max(1024, 'is longer than any target key'), { error: 'must be a list of target keys' });
 
@@ -132,7 +132,7 @@ export function parseShardMessage(text: string): ShardMessage {
   const parsed = shardMessageSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = formatPath(issue.path);
     throw new ShardMessageError(`shard message: ${path ? `${path}: ` : ''}${issue.message}`);
   }
   return parsed.data;

@@ -40,6 +40,11 @@ const configErrorMap = (issue: { code?: string; input?: unknown; expected?: stri
 /** safeParse with the configuration error map. */
 export const parseConfig = <S extends z.ZodType>(schema: S, raw: unknown) => schema.safeParse(raw, { error: configErrorMap });
 
+/** An ISO-8601 time with its offset, of a date that exists (stored state, queue messages, replay documents). */
+export const isoTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO-8601 time' })
+  .refine((v) => Number.isFinite(Date.parse(v)), 'is not a date that exists');
+
 /** Renders a zod path as `triggers[0].metadata.queueLength`. */
 export const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');

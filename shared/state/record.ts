@@ -5,11 +5,9 @@
 // etag, so the next save replaces it.
 import { z } from 'zod';
 import type { ScalerState } from '../engine/index.js';
+import { formatPath, isoTime } from '../schema/index.js';
 import type { StoredRecord } from './store.js';
 
-const isoTime = z.iso
-  .datetime({ offset: true, error: 'must be an ISO-8601 time' })
-  .refine((v) => Number.isFinite(Date.parse(v)), 'is not a date that exists');
 const count = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be >= 0');
 
 const recommendation = z.object({ replicas: count, timestamp: isoTime });
@@ -55,9 +53,6 @@ export interface RawRecord {
   workloadUid?: unknown;
 }
 
-const describePath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-
 /**
  * The record of row `rowKey` (target `key`), checked; a row that fails the check is an empty
  * record with `invalid` saying which field and why.
@@ -67,7 +62,7 @@ export function checkRecord(raw: RawRecord, key: string, rowKey: string, etag: s
   const parsed = recordSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { state: {}, etag, updatedAt, invalid: `${where}: ${describePath(issue.path) || 'the row'}: ${issue.message}` };
+    return { state: {}, etag, updatedAt, invalid: `${where}: ${formatPath(issue.path) || 'the row'}: ${issue.message}` };
   }
   return { ...parsed.data, etag, ...(updatedAt === undefined ? {} : { updatedAt }) };
 }

@@ -127,16 +127,17 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
   const windows = createMetricWindows();
   return {
     decision(event) {
-      const e = redactDecision(event);
-      const at = Date.parse(e.explain.now);
+      const at = Date.parse(event.explain.now);
       // A closed window's samples, recorded together: the next export sends each metric's sum,
-      // count, min and max over the window as one item.
-      for (const sample of windows.add(e.target, at, metricReadings(e))) {
+      // count, min and max over the window as one item. Metrics carry numbers and the target's
+      // key only: nothing in them to redact.
+      for (const sample of windows.add(event.target, at, metricReadings(event))) {
         for (const m of sample) track((c) => c.trackMetric({ name: m.name, value: m.value, properties: m.dimensions }));
       }
-      const recorded = recorder.record(e, at);
+      const recorded = recorder.record(event, at);
+      // Redacted only when sent: most decisions of a steady target are counted, not sent.
       if (recorded) {
-        const properties = { ...decisionProperties(e), record: recorded.record, unchangedBefore: String(recorded.unchangedBefore) };
+        const properties = { ...decisionProperties(redactDecision(event)), record: recorded.record, unchangedBefore: String(recorded.unchangedBefore) };
         track((c) => c.trackEvent({ name: 'ScaleDecision', properties }));
       }
     },

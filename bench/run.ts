@@ -5,16 +5,17 @@
 //   node dist/bench/run.js [--only cold-start,queue-read,tick,wake,telemetry] [--sizes 100,1000] [--concurrency 16,32] [--fan-out 1000]
 //                          [--shard-size 800] [--shard-workers 3] [--age 1000] [--schedule 0,15,30] [--cpu-prof] [--live-heap] [--app-insights]
 //                          [--node-flags=--max-semi-space-size=4] [--hours 6]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runColdStart } from './cold-start.js';
+import { loadAverage, machine, ROOT, writeResults } from './results-file.js';
 import { runQueueRead } from './queue-read.js';
 import { runTelemetry } from './telemetry.js';
 import { runTickScale, type FanOutSummary, type TickSummary } from './tick.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const root = ROOT;
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -42,16 +43,6 @@ function profileDir(): string {
   return dir;
 }
 
-function machine(): Record<string, unknown> {
-  return {
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
-  };
-}
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
 const line = (text: string): void => console.log(text);
@@ -166,9 +157,6 @@ await section('telemetry', async () => {
   results.telemetry = await runTelemetry({ hours: numbers(args.hours)?.[0], log: line });
 });
 
-results.machineAfter = { loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) };
-const dir = join(root, 'bench', 'results');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+results.machineAfter = { loadAverage: loadAverage() };
+const file = writeResults(results, new Date().toISOString());
 line(`\nresults: ${file}`);

@@ -8,9 +8,7 @@
 // Run after `npm run build`: `node dist/bench/telemetry.js [--hours 6] [--targets 10]`, or through
 // `npm run bench` (bench/run.ts). Writes bench/results/<date>-telemetry.json; bench/README.md
 // describes the figures.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,9 +17,8 @@ import { createEvaluationLoop, createRuntime } from '../shared/runtime/index.js'
 import { createAppInsightsTelemetry } from '../shared/telemetry/index.js';
 import { startTelemetrySink, type ReceivedBytes, type TelemetryEnvelope } from '../local/telemetry-sink.js';
 import { clusterEntry, createWorkbench, depthOf, queueLengthOf, startLocalServices } from './tick-fixtures.js';
-import { machine } from './wake.js';
+import { loadAverage, machine, writeResults } from './results-file.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const TICK_MS = 15_000;
 const HOUR_MS = 3_600_000;
 const T0 = Date.parse('2026-12-01T00:00:00.000Z');
@@ -102,7 +99,7 @@ export async function runTelemetry(options: TelemetryBenchOptions = {}): Promise
   }
   const date = new Date().toISOString();
   const result: TelemetryBenchResult = { date, machine: machine(), hours };
-  const before = loadavg();
+  const before = loadAverage();
   // Statsbeat would report to Microsoft's own endpoint, which this machine cannot reach.
   process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
   const sink = await startTelemetrySink(services.ca);
@@ -175,11 +172,8 @@ export async function runTelemetry(options: TelemetryBenchOptions = {}): Promise
     await sink.stop();
     await services.stop();
   }
-  result.loadAverage = { before: before.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) };
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  result.file = join(dir, `${date.slice(0, 19).replace(/:/g, '-')}-telemetry.json`);
-  writeFileSync(result.file, `${JSON.stringify(result, null, 2)}\n`);
+  result.loadAverage = { before, after: loadAverage() };
+  result.file = writeResults(result, date, 'telemetry');
   log(`  results: ${result.file}`);
   return result;
 }

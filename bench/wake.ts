@@ -8,8 +8,7 @@
 // Run after `npm run build`: `node dist/bench/wake.js [--wakes 200] [--burst 2000]`, or through
 // `npm run bench` (bench/run.ts). Writes bench/results/<date>-wake.json; bench/README.md
 // describes the figures.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +22,7 @@ import { createRuntime, createWaker, pollOnce, pollQueue, queueTriggerSettings, 
 import type { Telemetry } from '../shared/telemetry/index.js';
 import { adminKubeConfig } from '../local/kube-clients.js';
 import { grantScaleRole } from '../local/kube-workloads.js';
+import { machine, ROOT, writeResults } from './results-file.js';
 import { clusterEntry, startLocalServices, type LocalServices } from './tick-fixtures.js';
 
 export interface WakeBenchOptions {
@@ -71,7 +71,6 @@ export interface WakeBenchResult {
   file?: string;
 }
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const SILENT: Telemetry = { decision: () => {}, scaledByOther: () => {}, failure: () => {}, warning: () => {}, flush: async () => {} };
 
 export function percentiles(values: number[]): Percentiles {
@@ -248,17 +247,6 @@ async function measureForwarding(services: LocalServices, hostQueues: QueueTrigg
   };
 }
 
-/** The machine's facts and load average, for a results file. */
-export function machine(): Record<string, unknown> {
-  return {
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
-  };
-}
 
 export async function runWake(options: WakeBenchOptions = {}): Promise<WakeBenchResult> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -294,10 +282,7 @@ export async function runWake(options: WakeBenchOptions = {}): Promise<WakeBench
   } finally {
     await services.stop();
   }
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  result.file = join(dir, `${date.slice(0, 19).replace(/:/g, '-')}-wake.json`);
-  writeFileSync(result.file, `${JSON.stringify(result, null, 2)}\n`);
+  result.file = writeResults(result, date, 'wake');
   log(`  results: ${result.file}`);
   return result;
 }

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { replay } from '../../shared/runtime/index.js';
 import { useLocalServices } from '../support/vitest/local-services.js';
 import { controlPlaneEnabled } from '../support/vitest/provided.js';
-import { createQueue, replicasOf, startScaler } from './scaler.js';
+import { createQueue, queueTarget, replicasOf, startScaler } from './scaler.js';
 
 describe.runIf(controlPlaneEnabled)('metricType Value end to end', () => {
   const services = useLocalServices();
@@ -22,14 +22,11 @@ describe.runIf(controlPlaneEnabled)('metricType Value end to end', () => {
     const scaler = startScaler({
       azurite: services.azurite,
       controlPlane: services.controlPlane,
-      targets: [{
-        namespace: w.namespace,
-        cluster: 'test',
-        scaleTargetRef: { name: w.deployment },
+      targets: [queueTarget(w.namespace, w.deployment, queue.name, {
         pollingInterval: 15,
         triggers: [{ type: 'azure-queue', metricType: 'Value', metadata: { queueName: queue.name, connectionFromEnv: 'QUEUES', queueLength: '10' } }],
         advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleUp: { policies: [{ type: 'Pods', value: 100, periodSeconds: 15 }] } } } },
-      }],
+      })],
     });
     const step = async (seconds: number): Promise<number> => {
       await scaler.tickAfter(seconds);

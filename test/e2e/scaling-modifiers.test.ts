@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { replay } from '../../shared/runtime/index.js';
 import { useLocalServices } from '../support/vitest/local-services.js';
 import { controlPlaneEnabled } from '../support/vitest/provided.js';
-import { createQueue, replicasOf, startScaler } from './scaler.js';
+import { createQueue, queueTarget, replicasOf, startScaler } from './scaler.js';
 
 describe.runIf(controlPlaneEnabled)('scalingModifiers end to end', () => {
   const services = useLocalServices();
@@ -18,10 +18,7 @@ describe.runIf(controlPlaneEnabled)('scalingModifiers end to end', () => {
     const scaler = startScaler({
       azurite: services.azurite,
       controlPlane: services.controlPlane,
-      targets: [{
-        namespace: w.namespace,
-        cluster: 'test',
-        scaleTargetRef: { name: w.deployment },
+      targets: [queueTarget(w.namespace, w.deployment, orders.name, {
         // Every tick is a poll, and nothing holds the way down: the formula alone shows.
         pollingInterval: 15,
         cooldownPeriod: 0,
@@ -30,7 +27,7 @@ describe.runIf(controlPlaneEnabled)('scalingModifiers end to end', () => {
           scalingModifiers: { formula: '(orders + returns) / 2', target: '4', activationTarget: '2.5' },
           horizontalPodAutoscalerConfig: { behavior: { scaleUp: { policies: [{ type: 'Pods', value: 100, periodSeconds: 15 }] }, scaleDown: { stabilizationWindowSeconds: 0 } } },
         },
-      }],
+      })],
     });
     const step = async (seconds: number): Promise<number> => {
       await scaler.tickAfter(seconds);
@@ -71,17 +68,14 @@ describe.runIf(controlPlaneEnabled)('scalingModifiers end to end', () => {
     const scaler = startScaler({
       azurite: services.azurite,
       controlPlane: services.controlPlane,
-      targets: [{
-        namespace: w.namespace,
-        cluster: 'test',
-        scaleTargetRef: { name: w.deployment },
+      targets: [queueTarget(w.namespace, w.deployment, orders.name, {
         cooldownPeriod: 0,
         triggers: [
           { type: 'azure-queue', name: 'orders', metadata: { queueName: orders.name, connectionFromEnv: 'QUEUES' } },
           { type: 'azure-queue', name: 'missing', metadata: { queueName: 'not-created', connectionFromEnv: 'QUEUES' } },
         ],
         advanced: { scalingModifiers: { formula: 'orders', target: '5' } },
-      }],
+      })],
     });
     await scaler.tickAfter(0);
     expect(await replicasOf(services.admin, w.namespace, w.deployment)).toBe(3);

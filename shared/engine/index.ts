@@ -8,4 +8,4 @@ export {
 } from './keda-annotations.js';
 export { decideWake } from './wake.js';
 export { activationFloor, cooldownEnd, isAsleep, recordDecidedChange, type CooldownEnd } from './decide.js';
-export { latestTime } from './time.js';
+export { earliestTime, latestTime } from './time.js';

@@ -10,3 +10,6 @@ export const seconds = (s: number): number => s * 1000;
  * than this one must not be undone by it.
  */
 export const latestTime = (recorded: string | null | undefined, iso: string): string => (recorded && toMs(recorded) > toMs(iso) ? recorded : iso);
+
+/** The earlier of a recorded time and `iso`: a time from a clock ahead, read as no later than now. */
+export const earliestTime = (recorded: string, iso: string): string => (toMs(recorded) < toMs(iso) ? recorded : iso);

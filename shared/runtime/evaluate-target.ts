@@ -4,7 +4,7 @@
 // serialize on the workload's resourceVersion, state writes on the row's ETag; each lost race
 // sends the evaluation back to observe (within a budget), except a lost save after a scale was
 // written, whose change is merged into the other writer's row so that it is recorded once.
-import { decide, recordDecidedChange, type Decision, type ReplayDocument } from '../engine/index.js';
+import { decide, earliestTime, recordDecidedChange, type Decision, type ReplayDocument } from '../engine/index.js';
 import { messageOf, StateError } from '../errors/index.js';
 import { readCheckedScale, ScaleConflictError, type Kube } from '../kube/index.js';
 import { StateConflictError, updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
@@ -158,7 +158,9 @@ const recordOf = (ev: Evaluation, decided: Decided, base: StoredRecord | undefin
   lastEvaluated: decided.input.now,
   ...pollFields(ev, base),
   lastReplicas: decided.decision.replicas,
-  lastWakeConfirmed: base?.lastWakeConfirmed,
+  // Read as lastActiveTime (record.ts), so no later than now, as the state's own times: a wake's
+  // time from a clock ahead leaves the row with this save, as theirs do (clock-skew.ts).
+  lastWakeConfirmed: base?.lastWakeConfirmed === undefined ? undefined : earliestTime(base.lastWakeConfirmed, decided.input.now),
   workloadUid: scale.uid,
 });
 

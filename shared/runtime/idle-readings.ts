@@ -2,7 +2,8 @@
 // every pollingInterval, and while its triggers stay inactive the poll decides "stay at 0"
 // whatever else its workload says: reading the workload on each poll was most of the scaler's
 // Kubernetes requests (docs/engine.md, "Workload reads at zero"). A reused reading is only ever
-// the basis of a decision that writes nothing: a decision to scale is taken again on a fresh read.
+// the basis of a decision that writes nothing (a decision to scale is taken again on a fresh
+// read), or of the wake's scale write, which its resourceVersion proves current (wake.ts).
 import type { ScaleReading } from '../kube/index.js';
 
 interface Kept {
@@ -19,6 +20,12 @@ export interface IdleReadings {
    * this process left it at (else forgotten).
    */
   reuse(key: string, rowEtag: string | undefined, now: number): { scale: ScaleReading; readAt: number } | undefined;
+  /**
+   * The reading kept for `key` if it is younger than the bound, whatever the row: for the wake's
+   * scale write, which proves it current (its resourceVersion moves with any change to the
+   * workload, an annotation's too: a 409 otherwise).
+   */
+  recent(key: string, now: number): ScaleReading | undefined;
   /** Keeps a reading of a workload at zero (spec and status), made at `readAt`, under the row's new etag. */
   keep(key: string, scale: ScaleReading, readAt: number, rowEtag: string): void;
   forget(key: string): void;
@@ -43,6 +50,11 @@ export function createIdleReadings(maxAgeMs: number): IdleReadings {
         return undefined;
       }
       return { scale: k.scale, readAt: k.readAt };
+    },
+    recent(key, now) {
+      const k = kept.get(key);
+      const age = k && now - k.readAt;
+      return age !== undefined && age >= 0 && age < maxAgeMs ? k!.scale : undefined;
     },
     keep(key, scale, readAt, rowEtag) {
       if (scale.specReplicas !== 0 || scale.statusReplicas !== 0) kept.delete(key);

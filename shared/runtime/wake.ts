@@ -2,15 +2,15 @@
 // poll. Signal mode: the message is only a signal. Forward mode (wake.forwardTo): the wake queue
 // is the producers' inbox and each message is passed on, byte for byte, to the work queue.
 // In named steps: select the targets (wake-queues.ts) -> wake each, one wake per target at a
-// time (at once: read the scale, read the triggers, record the activity; asleep, decide and
-// write the scale, then record the wake) -> forward. It never scales down, and a target
+// time (at once: read the scale, the row and the triggers, record the activity; asleep, decide
+// and write the scale, then record the wake) -> forward. It never scales down, and a target
 // confirmed awake in the last few seconds costs no call (docs/wake.md).
 import type { Target } from '../config/index.js';
 import { decideWake, isAsleep, latestTime, recordDecidedChange, type Decision } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors/index.js';
 import { readCheckedScale, ScaleConflictError, type ScaleReading } from '../kube/index.js';
 import { createSender, type Sender } from '../sources/index.js';
-import { updateRecord, type StoredRecord, type TargetRecord } from '../state/index.js';
+import { updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import { decisionEvent, decisionInput } from './decision.js';
 import { claimWorkload } from './owners.js';
 import { recordScaleEvent } from './workload-events.js';
@@ -63,59 +63,102 @@ interface WakeContext {
   send: QueueSender;
 }
 
-/** The record with a message's activity at `iso`: the cooldown runs again from it. */
-const activeAt = (fresh: StoredRecord | undefined, iso: string): TargetRecord => ({
-  ...fresh,
-  state: { ...fresh?.state, lastActiveTime: latestTime(fresh?.state.lastActiveTime, iso) },
-  lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, iso),
-});
+/** The record with a message's activity at `at` (kept if the row holds a later one). */
+const activeAt = (fresh: StoredRecord | undefined, at: string): TargetRecord => ({ ...fresh, state: fresh?.state ?? {}, lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, at) });
+
+/**
+ * A message's activity at `iso`, in the row before anything else is written: the cooldown runs
+ * again from it. One request on a row that exists (its lastWakeConfirmed alone, whatever its
+ * etag: record.ts reads it as lastActiveTime); a read-modify-write creates the row of a target
+ * never evaluated.
+ */
+async function recordActivity(store: StateStore, key: string, iso: string): Promise<void> {
+  if ((await store.recordWakeActivity(key, iso)) === undefined) await updateRecord(store, key, (fresh) => activeAt(fresh, iso));
+}
+
+/**
+ * The row read beside recordActivity held a later activity than `iso` (another instance's, or
+ * one from a clock ahead of this one), which that write replaced: it is put back. Such a write
+ * can only lose a later activity written while it was on its way.
+ */
+async function keepLaterActivity(store: StateStore, key: string, activity: string, iso: string): Promise<void> {
+  if (activity !== iso) await updateRecord(store, key, (fresh) => activeAt(fresh, activity));
+}
 
 /** The record after the wake's scale write: the change recorded, the activity kept. */
-const wokenAt = (fresh: StoredRecord | undefined, t: ConfiguredTarget, scale: ScaleReading, decision: Decision, now: number, iso: string): TargetRecord => ({
+const wokenAt = (fresh: StoredRecord | undefined, t: ConfiguredTarget, scale: ScaleReading, decision: Decision, now: number, activity: string): TargetRecord => ({
   ...fresh,
-  state: { ...recordDecidedChange(t.target, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: latestTime(fresh?.state.lastActiveTime, iso), scaledToZero: false },
+  state: { ...recordDecidedChange(t.target, fresh?.state ?? {}, scale.specReplicas, decision.replicas, now), lastActiveTime: latestTime(fresh?.state.lastActiveTime, activity), scaledToZero: false },
   lastReplicas: decision.replicas,
-  lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, iso),
+  lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, activity),
   workloadUid: scale.uid,
 });
 
 /**
- * Wakes one target. At once: reads the scale, reads the triggers, and records the message as
- * activity (the cooldown starts again) — the row's read-modify-write runs beside the scale read,
- * since the activity is kept whatever the scale turns out to be. Awake (or paused), that is all.
- * Asleep, decides (the engine with force-activation) and writes the scale — after the activity
- * is recorded, so an evaluation that reads the woken scale finds it too and cannot take the
- * target back down on an older lastActiveTime — (a 409 means someone else changed it, often
- * another wake: look again, once) and records the wake. The handler's latency is its round
- * trips one after the other: two before the scale is written.
+ * Wakes one target. At once: reads the scale, reads the row and the triggers, and records the
+ * message as activity (the cooldown starts again) — kept whatever the scale turns out to be.
+ * Awake (or paused), that is all. Asleep, decides (the engine with force-activation) and writes
+ * the scale — after the activity is in the row, so an evaluation that reads the woken scale
+ * finds it too and cannot take the target back down on an older lastActiveTime — (a 409 means
+ * someone else changed it, often another wake: look again, once) and records the wake. A
+ * workload the loop left at zero in this process is not read again: the reading it kept
+ * (idle-readings.ts) is written against, and a 409 or a decision not to write sends the wake
+ * back for a fresh read. The handler's latency is its round trips one after the other: one
+ * before the scale is written.
  */
 async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue): Promise<{ outcome: WakeOutcome; activeAt?: number }> {
-  const { kube, store, telemetry } = ctx.runtime;
+  const { kube, store, telemetry, idleReadings } = ctx.runtime;
   const key = targetKey(t.target);
   const ref = workloadOf(t.target);
   const startedAt = ctx.runtime.now();
-  for (let lookedAgain = false; ; lookedAgain = true) {
+  const iso = new Date(startedAt).toISOString();
+  const triggers = readSources(t.sources); // never rejects: a failed read is a trigger error
+  let recorded: Promise<void> | undefined;
+  for (let lookedAgain = false, readAgain = false; ;) {
     const now = ctx.runtime.now();
-    const iso = new Date(now).toISOString();
-    const triggers = readSources(t.sources); // never rejects: a failed read is a trigger error
-    const recorded = store.load(key).then(async (record) => (await updateRecord(store, key, (fresh) => activeAt(fresh, iso), record), record));
-    const [scale, record] = await Promise.all([readCheckedScale(kube, ref), recorded]);
+    const kept = readAgain ? undefined : idleReadings?.recent(key, now);
+    const loaded = store.load(key);
+    // Sent after the row's read, which so sees any later activity this write would replace.
+    recorded ??= recordActivity(store, key, iso);
+    const [scale, record] = await Promise.all([kept ?? readCheckedScale(kube, ref), loaded, recorded]);
+    const activity = latestTime(record?.lastWakeConfirmed, iso);
     claimWorkload(ctx.runtime.owners, key, ref, scale.uid);
-    if (!isAsleep(t.target, scale.specReplicas)) return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: now };
+    if (!isAsleep(t.target, scale.specReplicas)) {
+      await keepLaterActivity(store, key, activity, iso);
+      return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: startedAt };
+    }
     const input = decisionInput(t, record, undefined, scale, await triggers, now, true);
     const decision = decideWake(t.target, input.observation, input.state, now);
-    if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) return { outcome: { target: key, result: 'paused' } };
+    if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) {
+      // Not written: a kept reading proved nothing (the pause may have been lifted since).
+      if (kept) {
+        idleReadings?.forget(key);
+        readAgain = true;
+        continue;
+      }
+      await keepLaterActivity(store, key, activity, iso);
+      return { outcome: { target: key, result: 'paused' } };
+    }
     try {
       await kube.writeScale(ref, decision.replicas, scale.resourceVersion);
     } catch (e) {
-      if (e instanceof ScaleConflictError && !lookedAgain) continue;
+      if (e instanceof ScaleConflictError && kept) {
+        idleReadings?.forget(key);
+        readAgain = true;
+        continue;
+      }
+      if (e instanceof ScaleConflictError && !lookedAgain) {
+        lookedAgain = true;
+        continue;
+      }
       throw e;
     }
-    await updateRecord(store, key, (fresh) => wokenAt(fresh, t, scale, decision, now, iso));
+    idleReadings?.forget(key);
+    await updateRecord(store, key, (fresh) => wokenAt(fresh, t, scale, decision, now, activity));
     const why = `woken by a message on wake queue ${queue.queueName}: ${decision.reason}`;
     telemetry.decision({ ...decisionEvent(t, input, decision, true, ctx.runtime.now() - startedAt), reason: why });
     await recordScaleEvent(ctx.runtime, t, scale.uid, scale.specReplicas, decision, why);
-    return { outcome: { target: key, result: 'woken', replicas: decision.replicas }, activeAt: now };
+    return { outcome: { target: key, result: 'woken', replicas: decision.replicas }, activeAt: startedAt };
   }
 }
 

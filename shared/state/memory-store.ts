@@ -51,6 +51,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       check(key, etag);
       return write(key, record);
     },
+    async recordWakeActivity(key, at) {
+      const row = rows.get(key);
+      if (!row) return undefined;
+      return write(key, { ...row.record, lastWakeConfirmed: at } as TargetRecord);
+    },
     async delete(key, etag) {
       if (rows.get(key)?.etag !== etag) return false;
       rows.delete(key);

@@ -4,7 +4,7 @@
 // the tick. Such a row is read as an empty record that remembers why (`invalid`) and keeps its
 // etag, so the next save replaces it.
 import { z } from 'zod';
-import type { ScalerState } from '../engine/index.js';
+import { latestTime, type ScalerState } from '../engine/index.js';
 import { formatPath, isoTime } from '../schema/index.js';
 import type { StoredRecord } from './store.js';
 
@@ -55,7 +55,9 @@ export interface RawRecord {
 
 /**
  * The record of row `rowKey` (target `key`), checked; a row that fails the check is an empty
- * record with `invalid` saying which field and why.
+ * record with `invalid` saying which field and why. A wake's activity (lastWakeConfirmed, which
+ * the wake path writes on its own: StateStore.recordWakeActivity) reads as the state's
+ * lastActiveTime when it is the later, for every reader alike.
  */
 export function checkRecord(raw: RawRecord, key: string, rowKey: string, etag: string, updatedAt?: string): StoredRecord {
   const where = `state row "${rowKey}" of target ${key}`;
@@ -64,7 +66,9 @@ export function checkRecord(raw: RawRecord, key: string, rowKey: string, etag: s
     const issue = parsed.error.issues[0]!;
     return { state: {}, etag, updatedAt, invalid: `${where}: ${formatPath(issue.path) || 'the row'}: ${issue.message}` };
   }
-  return { ...parsed.data, etag, ...(updatedAt === undefined ? {} : { updatedAt }) };
+  const { state, lastWakeConfirmed } = parsed.data;
+  const active = lastWakeConfirmed === undefined ? state : { ...state, lastActiveTime: latestTime(state.lastActiveTime, lastWakeConfirmed) };
+  return { ...parsed.data, state: active, etag, ...(updatedAt === undefined ? {} : { updatedAt }) };
 }
 
 /** The row of a record whose state is not JSON: said the same way as a check that failed. */

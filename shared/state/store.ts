@@ -27,7 +27,10 @@ export interface TargetRecord {
   specHash?: string | undefined;
   /** The replica count the last evaluation or wake left the target at. */
   lastReplicas?: number | undefined;
-  /** When the wake path last confirmed the target awake (saves API calls in a burst). */
+  /**
+   * When the wake path last took a message as the target's activity: read as lastActiveTime
+   * when it is the later of the two (record.ts), so the cooldown runs from it.
+   */
   lastWakeConfirmed?: string | undefined;
   /** metadata.uid of the workload the target scaled: two targets on one workload are told apart by it. */
   workloadUid?: string | undefined;
@@ -77,6 +80,13 @@ export interface StateStore {
   loadMany(keys: string[]): Promise<Map<string, StoredRecord>>;
   /** Writes if the record is still at `etag` (absent: must not exist yet). Returns the new etag. */
   save(key: string, record: TargetRecord, etag: string | undefined): Promise<string>;
+  /**
+   * Sets lastWakeConfirmed to `at` on the row as it is, whatever its etag, and nothing else: one
+   * request, no read before it. The etag moves, so a writer holding the old one reads the row
+   * again and finds the activity. Returns the new etag; undefined when there is no row (nothing
+   * is written then).
+   */
+  recordWakeActivity(key: string, at: string): Promise<string | undefined>;
   /** Deletes the record if it is still at `etag`; false when it changed or is gone. */
   delete(key: string, etag: string): Promise<boolean>;
 }

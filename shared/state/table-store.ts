@@ -180,6 +180,16 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
         return fail(`state of ${key}`, e);
       }
     },
+    async recordWakeActivity(key, at) {
+      try {
+        // Merge Entity without If-Match: only this column is written, the rest of the row stays.
+        const response = await bounded((options) => client.updateEntity({ partitionKey: PARTITION, rowKey: toRowKey(key), lastWakeConfirmed: at }, 'Merge', options));
+        return response.etag ?? '';
+      } catch (e) {
+        if (e instanceof RestError && e.statusCode === 404) return undefined;
+        return fail(`state of ${key}: wake activity`, e);
+      }
+    },
     async delete(key, etag) {
       try {
         await bounded((options) => client.deleteEntity(PARTITION, toRowKey(key), { etag, ...options }));

@@ -462,6 +462,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       maxLoad: base.maxLoad,
       loadMany: (keys) => base.loadMany(keys),
       delete: (k, etag) => base.delete(k, etag),
+      recordWakeActivity: (k, at) => base.recordWakeActivity(k, at),
       async save(k, record, etag) {
         if (!held) {
           held = true;
@@ -566,9 +567,10 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       }
     }
     expect(problems).toEqual([]);
-    // The schedule did race: both sides wrote many times.
-    expect(log.filter((x) => x.by === 'wake').length).toBeGreaterThan(20);
-    expect(log.filter((x) => x.by === 'evaluation' && x.replicas === 0).length).toBeGreaterThan(20);
+    // The schedule did race: both sides wrote many times (about 20 each; the count moves with how
+    // many calls a wake makes, since the interleaving is timed).
+    expect(log.filter((x) => x.by === 'wake').length).toBeGreaterThan(15);
+    expect(log.filter((x) => x.by === 'evaluation' && x.replicas === 0).length).toBeGreaterThan(15);
     expect(scaler.telemetry.failed).toEqual([]);
   });
 });

@@ -41,10 +41,11 @@ async function storeWith(rows: [key: string, record: TargetRecord, writtenAgo: n
 }
 
 const ROWS: [string, TargetRecord, number][] = [
-  // Active a minute ago, at 4: 240 s of its 300 s cooldown left; its second trigger failing.
-  ['prod/shop/busy', { state: { lastActiveTime: at(-60), createdTime: at(-3600), triggerFailures: [0, 2] }, lastEvaluated: at(-15), lastPolled: at(-45), lastReplicas: 4 }, 15],
+  // Active a minute ago (a wake's message, after the last activity its evaluations saw), at 4:
+  // 240 s of its 300 s cooldown left; its second trigger failing.
+  ['prod/shop/busy', { state: { lastActiveTime: at(-100), createdTime: at(-3600), triggerFailures: [0, 2] }, lastEvaluated: at(-15), lastPolled: at(-45), lastReplicas: 4, lastWakeConfirmed: at(-60) }, 15],
   // Never active, at 0: initialCooldownPeriod from its first evaluation; no cooldown applies at 0.
-  ['prod/shop/idle', { state: { lastActiveTime: null, createdTime: at(-60), triggerFailures: [0, 0], scaledToZero: false }, lastEvaluated: at(-30), lastReplicas: 0, lastWakeConfirmed: at(-45) }, 30],
+  ['prod/shop/idle', { state: { lastActiveTime: null, createdTime: at(-60), triggerFailures: [0, 0], scaledToZero: false }, lastEvaluated: at(-30), lastReplicas: 0 }, 30],
   // Written by an instance whose clock is an hour ahead: read as now, so the whole cooldown is left.
   ['prod/shop/ahead', { state: { lastActiveTime: at(3600), createdTime: at(-600) }, lastEvaluated: at(3600), lastReplicas: 2 }, 5],
   // A time that is not one: the row does not read.
@@ -63,11 +64,11 @@ describe('readStatus', () => {
       table: 'scalerstate',
       targets: [
         {
-          target: 'prod/shop/busy', row: 'ok', lastDecision: { at: at(-15), replicas: 4 }, lastEvaluated: at(-15), lastPolled: at(-45), lastWakeConfirmed: undefined,
+          target: 'prod/shop/busy', row: 'ok', lastDecision: { at: at(-15), replicas: 4 }, lastEvaluated: at(-15), lastPolled: at(-45), lastWakeConfirmed: at(-60),
           lastActiveTime: at(-60), createdTime: at(-3600), cooldown: { endsAt: at(240), secondsLeft: 240, from: 'lastActiveTime', asleep: false }, triggerFailures: [0, 2], scaledToZero: undefined,
         },
         {
-          target: 'prod/shop/idle', row: 'ok', lastDecision: { at: at(-30), replicas: 0 }, lastEvaluated: at(-30), lastWakeConfirmed: at(-45),
+          target: 'prod/shop/idle', row: 'ok', lastDecision: { at: at(-30), replicas: 0 }, lastEvaluated: at(-30), lastWakeConfirmed: undefined,
           lastActiveTime: null, createdTime: at(-60), cooldown: { endsAt: at(60), secondsLeft: 60, from: 'createdTime', asleep: true }, triggerFailures: [0, 0], scaledToZero: false,
         },
         {

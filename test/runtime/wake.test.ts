@@ -80,6 +80,47 @@ describe('the wake path, step by step', () => {
     expect(b.kube.eventsOf(workloadOf(b.runtime.targets[0]!.target))).toEqual([expect.objectContaining({ reason: 'ScaleTargetActivated', message: expect.stringMatching(/^Scaled from 0 to 3: woken by a message on wake queue inbox/) })]);
   });
 
+  test.each([
+    { name: 'asleep, its row active 10 minutes ago', replicas: 0, rowActivity: -600_000, result: 'woken', activity: 0 },
+    // Another instance recorded a later message while this one's clock lags: that one is kept.
+    { name: 'asleep, its row holding a later wake', replicas: 0, rowActivity: 5_000, result: 'woken', activity: 5_000 },
+    { name: 'awake, its row holding a later wake', replicas: 2, rowActivity: 5_000, result: 'awake', activity: 5_000 },
+  ])('a target with a row, $name: the activity is one write that reads nothing first', async ({ replicas, rowActivity, result, activity }) => {
+    const b = wakeBench(['a'], { replicas });
+    const key = b.keys[0]!;
+    const store = b.runtime.store;
+    await store.save(key, { state: { lastActiveTime: new Date(T0 - 600_000).toISOString() }, lastWakeConfirmed: new Date(T0 + rowActivity).toISOString() }, undefined);
+    const calls: string[] = [];
+    const logged = { ...store, load: (k: string) => (calls.push('load'), store.load(k)), save: (...a: Parameters<typeof store.save>) => (calls.push('save'), store.save(...a)), recordWakeActivity: (k: string, at: string) => (calls.push('recordWakeActivity'), store.recordWakeActivity(k, at)) };
+    let beforeWrite: { calls: string[]; lastActiveTime?: string | null | undefined } | undefined;
+    b.kube.beforeWrite = () => void store.load(key).then((r) => (beforeWrite = { calls: [...calls].sort(), lastActiveTime: r?.state.lastActiveTime }));
+    expect((await createWaker({ ...b.runtime, store: logged }).handle(b.queue, '{}')).outcomes).toMatchObject([{ result }]);
+    // Before the scale write: this message's activity, in one write beside the reads.
+    if (result === 'woken') expect(beforeWrite).toEqual({ calls: ['load', 'recordWakeActivity'], lastActiveTime: new Date(T0).toISOString() });
+    // After: the later of the two.
+    const after = await store.load(key);
+    expect(after?.lastWakeConfirmed).toBe(new Date(T0 + activity).toISOString());
+    expect(after?.state.lastActiveTime).toBe(new Date(T0 + activity).toISOString());
+  });
+
+  test.each([
+    { name: 'current', change: undefined, result: 'woken', reads: 0, writes: 1 },
+    { name: 'stale, scaled to 2 since', change: 'scaled', result: 'awake', reads: 1, writes: 0 },
+    // Paused then: a decision not to write proves nothing, so the workload is read.
+    { name: 'stale, paused then and not now', change: 'unpaused', result: 'woken', reads: 1, writes: 1 },
+  ])('a workload the loop left at zero in this process, its kept reading $name: written against, read again when it does not hold', async ({ change, result, reads, writes }) => {
+    const b = wakeBench(['a']);
+    const ref = workloadOf(b.runtime.targets[0]!.target);
+    const reading = await b.kube.readScale(ref);
+    b.runtime.idleReadings!.keep(b.keys[0]!, change === 'unpaused' ? { ...reading, annotations: { [PAUSED]: 'true' }, resourceVersion: '1' } : reading, T0 - 10_000, 'W/"0"');
+    if (change === 'scaled') b.kube.scaleAs(ref, 2, 'kubectl');
+    b.kube.reads = 0;
+    expect((await b.waker.handle(b.queue, '{}')).outcomes).toMatchObject([{ result }]);
+    expect({ reads: b.kube.reads, writes: b.kube.writes.length }).toEqual({ reads, writes });
+    // Woken or found awake, the reading is no longer kept: the next wake reads.
+    expect(b.runtime.idleReadings!.recent(b.keys[0]!, T0)).toBeUndefined();
+  });
+
   test('a paused target is left alone: no write; the message counts as activity, as for an awake one', async () => {
     const b = wakeBench(['a'], { annotations: { [PAUSED]: 'true' } });
     const handled = await b.waker.handle(b.queue, '{}');

@@ -123,6 +123,21 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.load('c/ns/c'))?.lastReplicas).toBe(2);
     });
 
+    test('recordWakeActivity writes lastWakeConfirmed alone, on the row as it is, and moves its etag; no row, nothing written', async () => {
+      const { store } = await makeStore();
+      expect(await store.recordWakeActivity('c/ns/none', '2026-11-27T10:05:00.000Z')).toBeUndefined();
+      expect(await store.load('c/ns/none')).toBeUndefined();
+      const first = await store.save('c/ns/w', record(2), undefined);
+      const etag = await store.recordWakeActivity('c/ns/w', '2026-11-27T10:05:00.000Z');
+      expect(etag).not.toBe(first);
+      // Everything else as saved; the wake's activity, later than the state's, reads as lastActiveTime.
+      expect(await store.load('c/ns/w')).toMatchObject({ ...record(2), state: { ...record(2).state, lastActiveTime: '2026-11-27T10:05:00.000Z' }, lastWakeConfirmed: '2026-11-27T10:05:00.000Z', etag });
+      await expect(store.save('c/ns/w', record(9), first)).rejects.toBeInstanceOf(StateConflictError);
+      // An earlier one leaves the state's own.
+      await store.recordWakeActivity('c/ns/w', '2026-11-27T09:00:00.000Z');
+      expect((await store.load('c/ns/w'))?.state.lastActiveTime).toBe(record(2).state.lastActiveTime);
+    });
+
     test('creating a record that already exists is a conflict', async () => {
       const { store } = await makeStore();
       await store.save('c/ns/d', record(1), undefined);

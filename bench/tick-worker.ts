@@ -138,7 +138,7 @@ function countingStore(store: StateStore): StateStore {
     loadMany: (keys) => (meter.calls.stateLoads++, store.loadMany(keys)),
     save: (key, record, etag) => (meter.calls.stateSaves++, meter.time('stateSave', () => store.save(key, record, etag))),
     delete: (key, etag) => store.delete(key, etag),
-    recordWakeActivity: (key, at) => (meter.calls.stateSaves++, store.recordWakeActivity(key, at)),
+    recordWakeActivity: (key, at, etag) => (meter.calls.stateSaves++, store.recordWakeActivity(key, at, etag)),
   };
   if (!canSaveBatch(store)) return counted;
   const batching: StateStore & BatchSaving = {

@@ -169,9 +169,10 @@ const recordOf = (ev: Evaluation, decided: Decided, base: StoredRecord | undefin
  * StateConflictError). A workload that stays at zero keeps its reading, under the row's new etag.
  */
 async function record(ev: Evaluation, decided: Decided, base: StoredRecord | undefined, observed: Observation): Promise<void> {
-  const etag = await ev.deps.store.save(ev.key, recordOf(ev, decided, base, observed), base?.etag);
+  const saved = recordOf(ev, decided, base, observed);
+  const etag = await ev.deps.store.save(ev.key, saved, base?.etag);
   if (decided.changed) ev.deps.idleReadings?.forget(ev.key);
-  else ev.deps.idleReadings?.keep(ev.key, observed.scale, observed.readAt, etag);
+  else ev.deps.idleReadings?.keep(ev.key, observed.scale, observed.readAt, { etag, record: saved });
 }
 
 /**

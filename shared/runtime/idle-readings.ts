@@ -5,13 +5,20 @@
 // the basis of a decision that writes nothing (a decision to scale is taken again on a fresh
 // read), or of the wake's scale write, which its resourceVersion proves current (wake.ts).
 import type { ScaleReading } from '../kube/index.js';
+import type { TargetRecord } from '../state/index.js';
+
+/** The state row as the save that kept a reading left it. */
+export interface KeptRow {
+  /** Its etag: another writer of the row (the wake path) voids the reading for the loop. */
+  etag: string;
+  record: TargetRecord;
+}
 
 interface Kept {
   scale: ScaleReading;
   /** When the reading was made (by the runtime's clock): reuse never makes it younger. */
   readAt: number;
-  /** The state row's etag after the save that kept it: another writer of the row (the wake path) voids it. */
-  rowEtag: string;
+  row: KeptRow;
 }
 
 export interface IdleReadings {
@@ -21,13 +28,13 @@ export interface IdleReadings {
    */
   reuse(key: string, rowEtag: string | undefined, now: number): { scale: ScaleReading; readAt: number } | undefined;
   /**
-   * The reading kept for `key` if it is younger than the bound, whatever the row: for the wake's
-   * scale write, which proves it current (its resourceVersion moves with any change to the
-   * workload, an annotation's too: a 409 otherwise).
+   * The reading kept for `key` and the row as it was kept, whatever their age and the row now:
+   * for the wake path, whose writes prove them current (the scale's resourceVersion moves with
+   * any change to the workload, an annotation's too; the row's etag with any write) or fail.
    */
-  recent(key: string, now: number): ScaleReading | undefined;
-  /** Keeps a reading of a workload at zero (spec and status), made at `readAt`, under the row's new etag. */
-  keep(key: string, scale: ScaleReading, readAt: number, rowEtag: string): void;
+  kept(key: string): { scale: ScaleReading; row: KeptRow } | undefined;
+  /** Keeps a reading of a workload at zero (spec and status), made at `readAt`, with the row the save left. */
+  keep(key: string, scale: ScaleReading, readAt: number, row: KeptRow): void;
   forget(key: string): void;
 }
 
@@ -45,20 +52,19 @@ export function createIdleReadings(maxAgeMs: number): IdleReadings {
       if (!k) return undefined;
       // A clock that went back makes the age negative: read again rather than trust it.
       const age = now - k.readAt;
-      if (k.rowEtag !== rowEtag || age < 0 || age >= maxAgeMs) {
+      if (k.row.etag !== rowEtag || age < 0 || age >= maxAgeMs) {
         kept.delete(key);
         return undefined;
       }
       return { scale: k.scale, readAt: k.readAt };
     },
-    recent(key, now) {
+    kept(key) {
       const k = kept.get(key);
-      const age = k && now - k.readAt;
-      return age !== undefined && age >= 0 && age < maxAgeMs ? k!.scale : undefined;
+      return k && { scale: k.scale, row: k.row };
     },
-    keep(key, scale, readAt, rowEtag) {
+    keep(key, scale, readAt, row) {
       if (scale.specReplicas !== 0 || scale.statusReplicas !== 0) kept.delete(key);
-      else kept.set(key, { scale, readAt, rowEtag });
+      else kept.set(key, { scale, readAt, row });
     },
     forget(key) {
       kept.delete(key);

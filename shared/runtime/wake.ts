@@ -2,16 +2,17 @@
 // poll. Signal mode: the message is only a signal. Forward mode (wake.forwardTo): the wake queue
 // is the producers' inbox and each message is passed on, byte for byte, to the work queue.
 // In named steps: select the targets (wake-queues.ts) -> wake each, one wake per target at a
-// time (at once: read the scale, the row and the triggers, record the activity; asleep, decide
-// and write the scale, then record the wake) -> forward. It never scales down, and a target
+// time (at once: read the scale and the row, unless the loop kept them, read the triggers,
+// record the activity; asleep, decide and write the scale, then record the wake) -> forward. It never scales down, and a target
 // confirmed awake in the last few seconds costs no call (docs/wake.md).
 import type { Target } from '../config/index.js';
 import { decideWake, isAsleep, latestTime, recordDecidedChange, type Decision } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors/index.js';
 import { readCheckedScale, ScaleConflictError, type ScaleReading } from '../kube/index.js';
 import { createSender, type Sender } from '../sources/index.js';
-import { updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
+import { StateConflictError, updateRecord, type StateStore, type StoredRecord, type TargetRecord } from '../state/index.js';
 import { decisionEvent, decisionInput } from './decision.js';
+import type { KeptRow } from './idle-readings.js';
 import { claimWorkload } from './owners.js';
 import { recordScaleEvent } from './workload-events.js';
 import { readSources, targetKey, workloadOf, type ConfiguredTarget } from './targets.js';
@@ -66,23 +67,47 @@ interface WakeContext {
 /** The record with a message's activity at `at` (kept if the row holds a later one). */
 const activeAt = (fresh: StoredRecord | undefined, at: string): TargetRecord => ({ ...fresh, state: fresh?.state ?? {}, lastWakeConfirmed: latestTime(fresh?.lastWakeConfirmed, at) });
 
-/**
- * A message's activity at `iso`, in the row before anything else is written: the cooldown runs
- * again from it. One request on a row that exists (its lastWakeConfirmed alone, whatever its
- * etag: record.ts reads it as lastActiveTime); a read-modify-write creates the row of a target
- * never evaluated.
- */
-async function recordActivity(store: StateStore, key: string, iso: string): Promise<void> {
-  if ((await store.recordWakeActivity(key, iso)) === undefined) await updateRecord(store, key, (fresh) => activeAt(fresh, iso));
+/** The row as it was before a message's activity, and that activity as the row now holds it. */
+interface ActiveRow {
+  record: StoredRecord | undefined;
+  /** The later of the message's time and an activity the row held. */
+  activity: string;
+  /** The time written: the message's, when the row was not read before the write. */
+  written: string;
+  /** The row as the write left it, when known (the row was as kept): the wake's record needs no read. */
+  after?: StoredRecord;
 }
 
 /**
- * The row read beside recordActivity held a later activity than `iso` (another instance's, or
- * one from a clock ahead of this one), which that write replaced: it is put back. Such a write
- * can only lose a later activity written while it was on its way.
+ * Records a message's activity at `iso` in the row, before anything else is written: the
+ * cooldown runs again from it. Each way is one write of lastWakeConfirmed alone (record.ts reads
+ * it as lastActiveTime). On the row the loop kept with its reading of the workload: written on
+ * the condition that the row is still as kept, and not read. Otherwise, or when it changed
+ * since: whatever the row's etag, sent after the row's read (which so sees a later activity
+ * that this write replaces). A target never evaluated has no row: a read-modify-write creates it.
  */
-async function keepLaterActivity(store: StateStore, key: string, activity: string, iso: string): Promise<void> {
-  if (activity !== iso) await updateRecord(store, key, (fresh) => activeAt(fresh, activity));
+async function recordActivity(store: StateStore, key: string, iso: string, kept: KeptRow | undefined): Promise<ActiveRow> {
+  if (kept) {
+    const activity = latestTime(kept.record.lastWakeConfirmed, iso);
+    const etag = await store.recordWakeActivity(key, activity, kept.etag).catch((e: unknown) => {
+      if (e instanceof StateConflictError) return undefined;
+      throw e;
+    });
+    if (etag !== undefined) return { record: { ...kept.record, etag: kept.etag }, activity, written: activity, after: { ...kept.record, lastWakeConfirmed: activity, etag } };
+  }
+  const loaded = store.load(key);
+  const written = store.recordWakeActivity(key, iso).then(async (etag) => etag ?? (await updateRecord(store, key, (fresh) => activeAt(fresh, iso)), undefined));
+  const [record] = await Promise.all([loaded, written]);
+  return { record, activity: latestTime(record?.lastWakeConfirmed, iso), written: iso };
+}
+
+/**
+ * The row held a later activity than the one written (another instance's, or one from a clock
+ * ahead of this one), which that write replaced: it is put back. A later activity written while
+ * the write was on its way can still be lost (the cooldown then runs from this message).
+ */
+async function keepLaterActivity(store: StateStore, key: string, { activity, written }: ActiveRow): Promise<void> {
+  if (activity !== written) await updateRecord(store, key, (fresh) => activeAt(fresh, activity));
 }
 
 /** The record after the wake's scale write: the change recorded, the activity kept. */
@@ -95,16 +120,15 @@ const wokenAt = (fresh: StoredRecord | undefined, t: ConfiguredTarget, scale: Sc
 });
 
 /**
- * Wakes one target. At once: reads the scale, reads the row and the triggers, and records the
- * message as activity (the cooldown starts again) — kept whatever the scale turns out to be.
- * Awake (or paused), that is all. Asleep, decides (the engine with force-activation) and writes
- * the scale — after the activity is in the row, so an evaluation that reads the woken scale
- * finds it too and cannot take the target back down on an older lastActiveTime — (a 409 means
- * someone else changed it, often another wake: look again, once) and records the wake. A
- * workload the loop left at zero in this process is not read again: the reading it kept
- * (idle-readings.ts) is written against, and a 409 or a decision not to write sends the wake
- * back for a fresh read. The handler's latency is its round trips one after the other: one
- * before the scale is written.
+ * Wakes one target. At once: reads the scale, reads the triggers, and records the message as
+ * activity (the cooldown starts again) — kept whatever the scale turns out to be. Awake (or
+ * paused), that is all. Asleep, decides (the engine with force-activation) and writes the scale —
+ * after the activity is in the row, so an evaluation that reads the woken scale finds it too and
+ * cannot take the target back down on an older lastActiveTime — (a 409 means someone else
+ * changed it, often another wake: look again, once) and records the wake. A workload the loop
+ * left at zero in this process is not read again: the reading it kept (idle-readings.ts) is
+ * written against, and a 409 or a decision not to write sends the wake back for a fresh read.
+ * The handler's latency is its round trips one after the other: one before the scale is written.
  */
 async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue): Promise<{ outcome: WakeOutcome; activeAt?: number }> {
   const { kube, store, telemetry, idleReadings } = ctx.runtime;
@@ -112,49 +136,43 @@ async function wakeOne(ctx: WakeContext, t: ConfiguredTarget, queue: WakeQueue):
   const ref = workloadOf(t.target);
   const startedAt = ctx.runtime.now();
   const iso = new Date(startedAt).toISOString();
+  const kept = idleReadings?.kept(key);
   const triggers = readSources(t.sources); // never rejects: a failed read is a trigger error
-  let recorded: Promise<void> | undefined;
-  for (let lookedAgain = false, readAgain = false; ;) {
+  const recorded = recordActivity(store, key, iso, kept?.row);
+  for (let lookedAgain = false, keptScale = kept?.scale; ;) {
     const now = ctx.runtime.now();
-    const kept = readAgain ? undefined : idleReadings?.recent(key, now);
-    const loaded = store.load(key);
-    // Sent after the row's read, which so sees any later activity this write would replace.
-    recorded ??= recordActivity(store, key, iso);
-    const [scale, record] = await Promise.all([kept ?? readCheckedScale(kube, ref), loaded, recorded]);
-    const activity = latestTime(record?.lastWakeConfirmed, iso);
+    const [scale, row] = await Promise.all([keptScale ?? readCheckedScale(kube, ref), recorded]);
     claimWorkload(ctx.runtime.owners, key, ref, scale.uid);
     if (!isAsleep(t.target, scale.specReplicas)) {
-      await keepLaterActivity(store, key, activity, iso);
+      await keepLaterActivity(store, key, row);
       return { outcome: { target: key, result: 'awake', replicas: scale.specReplicas }, activeAt: startedAt };
     }
-    const input = decisionInput(t, record, undefined, scale, await triggers, now, true);
+    const input = decisionInput(t, row.record, undefined, scale, await triggers, now, true);
     const decision = decideWake(t.target, input.observation, input.state, now);
-    if (decision.action === 'paused' || decision.replicas <= scale.specReplicas) {
-      // Not written: a kept reading proved nothing (the pause may have been lifted since).
-      if (kept) {
-        idleReadings?.forget(key);
-        readAgain = true;
-        continue;
-      }
-      await keepLaterActivity(store, key, activity, iso);
+    const writes = decision.action !== 'paused' && decision.replicas > scale.specReplicas;
+    let refused = false;
+    if (writes) refused = await kube.writeScale(ref, decision.replicas, scale.resourceVersion).then(() => false, (e: unknown) => {
+      if (e instanceof ScaleConflictError && (keptScale || !lookedAgain)) return true;
+      throw e;
+    });
+    if (keptScale && (refused || !writes)) {
+      // A kept reading refused by the write (409), or not written against (a pause it shows may
+      // have been lifted since), proved nothing: the workload is read.
+      idleReadings?.forget(key);
+      keptScale = undefined;
+      continue;
+    }
+    if (refused) {
+      // Someone else changed the scale since it was read, often another wake: look again, once.
+      lookedAgain = true;
+      continue;
+    }
+    if (!writes) {
+      await keepLaterActivity(store, key, row);
       return { outcome: { target: key, result: 'paused' } };
     }
-    try {
-      await kube.writeScale(ref, decision.replicas, scale.resourceVersion);
-    } catch (e) {
-      if (e instanceof ScaleConflictError && kept) {
-        idleReadings?.forget(key);
-        readAgain = true;
-        continue;
-      }
-      if (e instanceof ScaleConflictError && !lookedAgain) {
-        lookedAgain = true;
-        continue;
-      }
-      throw e;
-    }
     idleReadings?.forget(key);
-    await updateRecord(store, key, (fresh) => wokenAt(fresh, t, scale, decision, now, activity));
+    await updateRecord(store, key, (fresh) => wokenAt(fresh, t, scale, decision, now, row.activity), row.after);
     const why = `woken by a message on wake queue ${queue.queueName}: ${decision.reason}`;
     telemetry.decision({ ...decisionEvent(t, input, decision, true, ctx.runtime.now() - startedAt), reason: why });
     await recordScaleEvent(ctx.runtime, t, scale.uid, scale.specReplicas, decision, why);

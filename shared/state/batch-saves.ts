@@ -61,7 +61,7 @@ export function batchSaves(store: StateStore & BatchSaving, options: BatchSavesO
     maxLoad: store.maxLoad,
     loadMany: (keys) => store.loadMany(keys),
     delete: (key, etag) => store.delete(key, etag),
-    recordWakeActivity: (key, at) => store.recordWakeActivity(key, at),
+    recordWakeActivity: (key, at, etag) => store.recordWakeActivity(key, at, etag),
     save(key, record, etag) {
       return new Promise<string>((resolve, reject) => {
         // A transaction may not hold a row twice: the earlier save goes first.

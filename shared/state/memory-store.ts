@@ -51,9 +51,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       check(key, etag);
       return write(key, record);
     },
-    async recordWakeActivity(key, at) {
+    async recordWakeActivity(key, at, etag) {
       const row = rows.get(key);
       if (!row) return undefined;
+      if (etag !== undefined) check(key, etag);
       return write(key, { ...row.record, lastWakeConfirmed: at } as TargetRecord);
     },
     async delete(key, etag) {

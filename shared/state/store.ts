@@ -81,12 +81,12 @@ export interface StateStore {
   /** Writes if the record is still at `etag` (absent: must not exist yet). Returns the new etag. */
   save(key: string, record: TargetRecord, etag: string | undefined): Promise<string>;
   /**
-   * Sets lastWakeConfirmed to `at` on the row as it is, whatever its etag, and nothing else: one
-   * request, no read before it. The etag moves, so a writer holding the old one reads the row
-   * again and finds the activity. Returns the new etag; undefined when there is no row (nothing
-   * is written then).
+   * Sets lastWakeConfirmed to `at` on the row as it is, and nothing else: one request, no read
+   * before it. Whatever the row's etag, or with `etag` only if the row is still at it (else a
+   * StateConflictError). The etag moves, so a writer holding the old one reads the row again and
+   * finds the activity. Returns the new etag; undefined when there is no row (nothing written).
    */
-  recordWakeActivity(key: string, at: string): Promise<string | undefined>;
+  recordWakeActivity(key: string, at: string, etag?: string): Promise<string | undefined>;
   /** Deletes the record if it is still at `etag`; false when it changed or is gone. */
   delete(key: string, etag: string): Promise<boolean>;
 }

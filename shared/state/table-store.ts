@@ -180,10 +180,10 @@ export function createTableStore(location: TableLocation, options: TableStoreOpt
         return fail(`state of ${key}`, e);
       }
     },
-    async recordWakeActivity(key, at) {
+    async recordWakeActivity(key, at, etag) {
       try {
-        // Merge Entity without If-Match: only this column is written, the rest of the row stays.
-        const response = await bounded((options) => client.updateEntity({ partitionKey: PARTITION, rowKey: toRowKey(key), lastWakeConfirmed: at }, 'Merge', options));
+        // Merge Entity (If-Match: the etag, or * for any): only this column is written, the rest of the row stays.
+        const response = await bounded((options) => client.updateEntity({ partitionKey: PARTITION, rowKey: toRowKey(key), lastWakeConfirmed: at }, 'Merge', { ...options, ...(etag === undefined ? {} : { etag }) }));
         return response.etag ?? '';
       } catch (e) {
         if (e instanceof RestError && e.statusCode === 404) return undefined;

@@ -462,7 +462,7 @@ describe.runIf(controlPlaneEnabled)('wake path end to end', () => {
       maxLoad: base.maxLoad,
       loadMany: (keys) => base.loadMany(keys),
       delete: (k, etag) => base.delete(k, etag),
-      recordWakeActivity: (k, at) => base.recordWakeActivity(k, at),
+      recordWakeActivity: (k, at, etag) => base.recordWakeActivity(k, at, etag),
       async save(k, record, etag) {
         if (!held) {
           held = true;

@@ -60,7 +60,7 @@ function bench(options: { replicas: number; queueLength: number; extra?: Record<
     maxLoad: raw.maxLoad,
     loadMany: (keys: string[]) => raw.loadMany(keys),
     delete: (k: string, etag: string) => raw.delete(k, etag),
-    recordWakeActivity: (k: string, at: string) => raw.recordWakeActivity(k, at),
+    recordWakeActivity: (k: string, at: string, etag?: string) => raw.recordWakeActivity(k, at, etag),
     save: async (k: string, r: TargetRecord, etag: string | undefined) => {
       if (options.saveFails?.()) throw new StateError(`state of ${k}: HTTP 500 internal error`);
       return raw.save(k, r, etag);

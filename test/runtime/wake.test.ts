@@ -104,21 +104,30 @@ describe('the wake path, step by step', () => {
   });
 
   test.each([
-    { name: 'current', change: undefined, result: 'woken', reads: 0, writes: 1 },
-    { name: 'stale, scaled to 2 since', change: 'scaled', result: 'awake', reads: 1, writes: 0 },
+    { name: 'current', change: undefined, result: 'woken', reads: 0, writes: 1, loads: 0 },
+    { name: 'current, its row written since by another writer', change: 'row', result: 'woken', reads: 0, writes: 1, loads: 2 },
+    { name: 'stale, scaled to 2 since', change: 'scaled', result: 'awake', reads: 1, writes: 0, loads: 0 },
     // Paused then: a decision not to write proves nothing, so the workload is read.
-    { name: 'stale, paused then and not now', change: 'unpaused', result: 'woken', reads: 1, writes: 1 },
-  ])('a workload the loop left at zero in this process, its kept reading $name: written against, read again when it does not hold', async ({ change, result, reads, writes }) => {
+    { name: 'stale, paused then and not now', change: 'unpaused', result: 'woken', reads: 1, writes: 1, loads: 0 },
+  ])('a workload the loop left at zero in this process, its kept reading $name: written against, read again when it does not hold', async ({ change, result, reads, writes, loads }) => {
     const b = wakeBench(['a']);
+    const key = b.keys[0]!;
     const ref = workloadOf(b.runtime.targets[0]!.target);
     const reading = await b.kube.readScale(ref);
-    b.runtime.idleReadings!.keep(b.keys[0]!, change === 'unpaused' ? { ...reading, annotations: { [PAUSED]: 'true' }, resourceVersion: '1' } : reading, T0 - 10_000, 'W/"0"');
+    const record = { state: { lastActiveTime: new Date(T0 - 600_000).toISOString() }, lastReplicas: 0 };
+    const etag = await b.runtime.store.save(key, record, undefined);
+    b.runtime.idleReadings!.keep(key, change === 'unpaused' ? { ...reading, annotations: { [PAUSED]: 'true' }, resourceVersion: '1' } : reading, T0 - 10_000, { etag, record });
     if (change === 'scaled') b.kube.scaleAs(ref, 2, 'kubectl');
+    if (change === 'row') await b.runtime.store.save(key, { ...record, lastReplicas: 0 }, etag);
     b.kube.reads = 0;
-    expect((await b.waker.handle(b.queue, '{}')).outcomes).toMatchObject([{ result }]);
-    expect({ reads: b.kube.reads, writes: b.kube.writes.length }).toEqual({ reads, writes });
-    // Woken or found awake, the reading is no longer kept: the next wake reads.
-    expect(b.runtime.idleReadings!.recent(b.keys[0]!, T0)).toBeUndefined();
+    let loaded = 0;
+    const store = b.runtime.store;
+    const waker = createWaker({ ...b.runtime, store: { ...store, load: (k: string) => (loaded++, store.load(k)) } });
+    expect((await waker.handle(b.queue, '{}')).outcomes).toMatchObject([{ result }]);
+    expect({ reads: b.kube.reads, writes: b.kube.writes.length, loads: loaded }).toEqual({ reads, writes, loads });
+    // The activity is in the row either way; woken or found awake, the reading is no longer kept.
+    expect((await store.load(key))?.state.lastActiveTime).toBe(new Date(T0).toISOString());
+    expect(b.runtime.idleReadings!.kept(key)).toBeUndefined();
   });
 
   test('a paused target is left alone: no write; the message counts as activity, as for an awake one', async () => {

@@ -138,6 +138,15 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.load('c/ns/w'))?.state.lastActiveTime).toBe(record(2).state.lastActiveTime);
     });
 
+    test('recordWakeActivity with an etag writes only while the row is at it: a conflict otherwise, the row unchanged', async () => {
+      const { store } = await makeStore();
+      const first = await store.save('c/ns/x', record(2), undefined);
+      const second = await store.recordWakeActivity('c/ns/x', '2026-11-27T10:05:00.000Z', first);
+      expect(second).not.toBe(first);
+      await expect(store.recordWakeActivity('c/ns/x', '2026-11-27T10:06:00.000Z', first)).rejects.toBeInstanceOf(StateConflictError);
+      expect(await store.load('c/ns/x')).toMatchObject({ lastWakeConfirmed: '2026-11-27T10:05:00.000Z', etag: second });
+    });
+
     test('creating a record that already exists is a conflict', async () => {
       const { store } = await makeStore();
       await store.save('c/ns/d', record(1), undefined);

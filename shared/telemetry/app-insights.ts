@@ -96,6 +96,10 @@ function metricReadings(e: ScaleDecisionEvent): MetricReading[] {
   return readings;
 }
 
+/** A context's properties that are set, as App Insights' custom properties. */
+const defined = (context: object): Record<string, string> =>
+  Object.fromEntries(Object.entries(context).filter((entry): entry is [string, string] => entry[1] !== undefined));
+
 /** The SDK's client, loaded on first use, and configured. */
 async function loadClient(connectionString: string, credential: TokenCredential | undefined): Promise<TelemetryClient> {
   // A CommonJS package: its exports are the module's default (the only export of its chunk in the bundle).
@@ -112,17 +116,21 @@ async function loadClient(connectionString: string, credential: TokenCredential 
 export function createAppInsightsTelemetry(connectionString: string, credential: TokenCredential | undefined): Telemetry {
   const loading = loadClient(connectionString, credential);
   // Track calls made while the SDK loads wait for it, in order; after that they go straight to it.
-  let client: TelemetryClient | undefined;
+  // A failed load is the flush's error (every tick awaits the flush); from then on, and for the
+  // calls waiting, there is nothing to send with: they are dropped, not kept.
+  let client: TelemetryClient | 'failed' | undefined;
   const waiting: ((c: TelemetryClient) => void)[] = [];
   const track = (call: (c: TelemetryClient) => void): void => {
-    if (client) call(client);
-    else waiting.push(call);
+    if (client === undefined) waiting.push(call);
+    else if (client !== 'failed') call(client);
   };
-  // A failed load is the flush's error (every tick awaits the flush); the calls waiting are dropped.
   loading.then((loaded) => {
     client = loaded;
     for (const call of waiting.splice(0)) call(loaded);
-  }, () => void waiting.splice(0));
+  }, () => {
+    client = 'failed';
+    waiting.length = 0;
+  });
   const recorder = createDecisionRecorder();
   const windows = createMetricWindows();
   return {
@@ -153,12 +161,12 @@ export function createAppInsightsTelemetry(connectionString: string, credential:
     },
     failure(error, context) {
       const exception = redactedError(error);
-      const properties = Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const properties = defined(context);
       track((c) => c.trackException({ exception, properties }));
     },
     // A trace at severity Warning (the traces table, severityLevel 2), as the host's own warnings land.
     warning(message, context) {
-      const properties = Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const properties = defined(context);
       const text = redactSecrets(message);
       track((c) => c.trackTrace({ message: text, severity: 'Warning', properties }));
     },

@@ -45,9 +45,8 @@ export function createAzureServiceBusSource(m: AzureServiceBusMetadata, deps: So
   return {
     async read(caller) {
       try {
-        // Loaded by the first read (admin-client.ts says why); the module is cached after it.
-        const { adminClientFor } = await import('./admin-client.js');
-        const admin = (client ??= adminClientFor(m, deps.credentialFor(m.identityClientId), deps.settings));
+        // The SDK is loaded by the first read (admin-client.ts says why).
+        const admin = (client ??= (await import('./admin-client.js')).adminClientFor(m, deps.credentialFor(m.identityClientId), deps.settings));
         return await withDeadline(timeoutMs, async (abortSignal) => (m.kind === 'queue'
           ? await admin.getQueueRuntimeProperties(m.queueName, { abortSignal })
           : await admin.getSubscriptionRuntimeProperties(m.topicName, m.subscriptionName, { abortSignal })).activeMessageCount, caller);

@@ -3,8 +3,9 @@
 // is the producers' inbox and each message is passed on, byte for byte, to the work queue.
 // In named steps: select the targets (wake-queues.ts) -> wake each, one wake per target at a
 // time (at once: read the scale and the row, unless the loop kept them, read the triggers,
-// record the activity; asleep, decide and write the scale, then record the wake) -> forward. It never scales down, and a target
-// confirmed awake in the last few seconds costs no call (docs/wake.md).
+// record the activity; asleep, decide and write the scale, then record the wake) -> forward.
+// It never scales down, and a target confirmed awake in the last few seconds costs no call
+// (docs/wake.md).
 import type { Target } from '../config/index.js';
 import { decideWake, isAsleep, latestTime, recordDecidedChange, type Decision } from '../engine/index.js';
 import { messageOf, ScalerError } from '../errors/index.js';
@@ -96,7 +97,9 @@ async function recordActivity(store: StateStore, key: string, iso: string, kept:
     if (etag !== undefined) return { record: { ...kept.record, etag: kept.etag }, activity, written: activity, after: { ...kept.record, lastWakeConfirmed: activity, etag } };
   }
   const loaded = store.load(key);
-  const written = store.recordWakeActivity(key, iso).then(async (etag) => etag ?? (await updateRecord(store, key, (fresh) => activeAt(fresh, iso)), undefined));
+  const written = store.recordWakeActivity(key, iso).then(async (etag) => {
+    if (etag === undefined) await updateRecord(store, key, (fresh) => activeAt(fresh, iso));
+  });
   const [record] = await Promise.all([loaded, written]);
   return { record, activity: latestTime(record?.lastWakeConfirmed, iso), written: iso };
 }

@@ -1,6 +1,7 @@
 // An in-memory StateStore with the same concurrency rules as the table store (its contract test
 // runs against both), for unit tests and dry runs. What it hands back is checked as the table
 // store checks a row (record.ts): a record saved with the wrong shape reads as invalid.
+import { StateError } from '../errors/index.js';
 import { checkRecord, type RawRecord } from './record.js';
 import { recordFields, StateConflictError, type BatchSaving, type StateStore, type StoredRecord, type TargetRecord } from './store.js';
 
@@ -41,7 +42,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     },
     maxLoad: MAX_LOAD,
     async loadMany(keys) {
-      if (keys.length > MAX_LOAD) throw new Error(`${keys.length} keys in one loadMany, over maxLoad`);
+      if (keys.length > MAX_LOAD) throw new StateError(`${keys.length} keys in one query, over the ${MAX_LOAD} a filter may compare`);
       return new Map(keys.flatMap((k) => {
         const row = rows.get(k);
         return row ? [[k, read(k, row)] as const] : [];
